@@ -1,0 +1,5 @@
+export * from './chain';
+export * from './decide';
+export * from './decision-mirror';
+export * from './decision-store.port';
+export * from './guards';

@@ -1,0 +1,29 @@
+import { randomUUID } from 'node:crypto';
+import { compileAuthEventCheck } from './auth-event.schema';
+import type { AuthEvent, AuthEventInput } from './auth-event.dto';
+import { SCHEMA_VERSION } from './schema-version';
+
+export type Admission = { ok: true; event: AuthEvent } | { ok: false; errors: string[] };
+
+export interface AdmitOptions {
+  /** Receive time, epoch ms. */
+  observedAt: number;
+  /** Id for events that bring none; defaults to a random UUID. */
+  newId?: () => string;
+}
+
+/**
+ * Validates one canonical event and turns it into what travels on `auth.events`.
+ * Compile once (`compileAuthEventAdmission()`), call per event.
+ */
+export function compileAuthEventAdmission(): (input: unknown, options: AdmitOptions) => Admission {
+  const check = compileAuthEventCheck();
+  return (input, { observedAt, newId = randomUUID }) => {
+    const errors = check(input);
+    if (errors) return { ok: false, errors };
+    const raw = input as AuthEventInput;
+    const ts = Date.parse(raw.time);
+    if (Number.isNaN(ts)) return { ok: false, errors: ['time: is not a real date'] };
+    return { ok: true, event: { ...raw, v: SCHEMA_VERSION, id: raw.id ?? newId(), ts, observedAt } };
+  };
+}

@@ -1,0 +1,7 @@
+/** Why an input was refused; travels in the `ratchet-reason` header of the dead-letter message. */
+export const DEAD_LETTER_REASONS = {
+  invalidEvent: 'invalid-event',
+  unparsable: 'unparsable',
+  unknownSchema: 'unknown-schema-version',
+} as const;
+export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[keyof typeof DEAD_LETTER_REASONS];

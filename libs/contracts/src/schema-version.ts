@@ -1,0 +1,3 @@
+/** Every message Ratchet writes carries `v`; consumers refuse versions they do not know. */
+export const SCHEMA_VERSION = 1 as const;
+export type SchemaVersion = typeof SCHEMA_VERSION;

@@ -1,0 +1,67 @@
+import type { AuthEvent, RiskSignal } from '@ratchet/contracts';
+import type { EntityRef } from '@ratchet/kernel';
+import type { StateOp, StateResult } from './state-store.port';
+
+/** One indicator of compromise. Pure: time comes from the event, state from the plan's results. */
+export interface Detector<P> {
+  /** Stable, operator-facing: `auth.brute-force`. */
+  readonly id: string;
+  /** The signal type it emits, matched by chains. */
+  readonly signalType: string;
+  readonly summary: string;
+  readonly defaults: P;
+  /** Validates and normalises raw settings over the defaults; throws InvalidDetectorConfig naming the field. */
+  compile(raw: unknown): P;
+  /** The state operations this event needs; empty when the event is not relevant. */
+  plan(event: AuthEvent, params: P): StateOp[];
+  /** Signals from the event and the results of exactly the operations `plan` returned. */
+  detect(event: AuthEvent, results: readonly StateResult[], params: P): RiskSignal[];
+}
+
+/** A detector with its settings fixed, ready for the batch engine. */
+export interface CompiledDetector {
+  readonly id: string;
+  plan(event: AuthEvent): StateOp[];
+  detect(event: AuthEvent, results: readonly StateResult[]): RiskSignal[];
+}
+
+export function bindDetector<P>(detector: Detector<P>, params: P): CompiledDetector {
+  return {
+    id: detector.id,
+    plan: (event) => detector.plan(event, params),
+    detect: (event, results) => detector.detect(event, results, params),
+  };
+}
+
+export function signalId(detectorId: string, entity: string, eventId: string): string {
+  return `${detectorId}|${entity}|${eventId}`;
+}
+
+export function isFailedLogin(event: AuthEvent): boolean {
+  return event.action === 'login' && event.outcome === 'failure';
+}
+
+/**
+ * The signal of a threshold detector once `count` reached `threshold`: confidence grows from
+ * 0.5 at the threshold to 1 at twice the threshold.
+ */
+export function thresholdSignal(
+  detector: Pick<Detector<unknown>, 'id' | 'signalType'>,
+  event: AuthEvent,
+  entity: EntityRef,
+  evidence: { count: number; countName: string; threshold: number; windowMs: number },
+): RiskSignal {
+  const { count, countName, threshold, windowMs } = evidence;
+  return {
+    v: 1,
+    id: signalId(detector.id, entity, event.id),
+    type: detector.signalType,
+    detector: detector.id,
+    entity,
+    severity: 0.8,
+    confidence: 0.5 + 0.5 * Math.min(1, count / (threshold * 2)),
+    at: event.ts,
+    evidence: { [countName]: count, threshold, windowMs },
+    eventIds: [event.id],
+  };
+}

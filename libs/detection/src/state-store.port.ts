@@ -1,0 +1,55 @@
+/**
+ * Entity state for detectors and the risk model. Callers plan every operation a batch needs and
+ * execute them together: one pipelined round trip per batch, never one per event.
+ *
+ * All times are event times (epoch ms): windows slide with the events, so a replay of the same
+ * events gives the same answers as the live run. Operations are idempotent for the same member,
+ * so an event redelivered after a crash is not counted twice.
+ */
+export type StateOp = WindowCountOp | WindowDistinctOp | RecordMergeOp;
+
+/** Adds `member` (an event id) at `at`; answers how many members fall in `[at - windowMs, at]`. */
+export interface WindowCountOp {
+  kind: 'window.count';
+  key: string;
+  member: string;
+  at: number;
+  windowMs: number;
+}
+
+/** Records that `member` (a distinct value, e.g. a principal) was seen at `at` (the latest time wins);
+ *  answers how many distinct members were seen in `[at - windowMs, at]`. */
+export interface WindowDistinctOp {
+  kind: 'window.distinct';
+  key: string;
+  member: string;
+  at: number;
+  windowMs: number;
+}
+
+/** Sets `fields` on the record at `key` (absent fields stay) and answers the whole record. */
+export interface RecordMergeOp {
+  kind: 'record.merge';
+  key: string;
+  fields: Readonly<Record<string, string>>;
+  /** How long the record outlives its last write (wall time). */
+  retainMs: number;
+}
+
+export type StateResult<O extends StateOp = StateOp> = O extends RecordMergeOp ? Readonly<Record<string, string>> : number;
+
+export interface StateStore {
+  /** Executes the operations in order, in one round trip, and answers one result per operation. */
+  execute(ops: readonly StateOp[]): Promise<StateResult[]>;
+  close(): Promise<void>;
+}
+
+export const STATE_STORE = Symbol.for('ratchet.StateStore');
+
+/**
+ * How long a window key keeps members behind the newest one. Twice the window tolerates events
+ * that arrive out of order by up to one window.
+ */
+export function windowRetentionMs(windowMs: number): number {
+  return windowMs * 2;
+}

@@ -1,0 +1,4 @@
+export * from './app-error';
+export * from './clock';
+export * from './duration';
+export * from './entity';

@@ -1,0 +1,12 @@
+import { describeDecisionStoreContract, describeEventLogContract, describeStateStoreContract } from '@ratchet/testing';
+import { MemoryDecisionStore } from './memory-decision-store';
+import { MemoryEventLog } from './memory-event-log';
+import { MemoryStateStore } from './memory-state-store';
+
+const sharedLog = new MemoryEventLog();
+describeEventLogContract('memory', async () => sharedLog);
+describeStateStoreContract('memory', async () => new MemoryStateStore());
+describeDecisionStoreContract('memory', async () => {
+  const store = new MemoryDecisionStore();
+  return { a: store, b: store };
+});

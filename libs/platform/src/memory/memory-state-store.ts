@@ -1,0 +1,135 @@
+import type { StateOp, StateResult, StateStore } from '@ratchet/detection';
+import { windowRetentionMs } from '@ratchet/detection';
+import { systemClock, type Clock } from '@ratchet/kernel';
+
+/** Members ordered by time, with each member's time: a sorted set, as Redis keeps it. */
+class TimeIndex {
+  readonly times: number[] = [];
+  readonly names: string[] = [];
+  readonly byName = new Map<string, number>();
+
+  /** `latestWins`: an existing member moves to the later time; otherwise it stays where it is. */
+  add(member: string, at: number, latestWins: boolean): void {
+    const previous = this.byName.get(member);
+    if (previous !== undefined) {
+      if (!latestWins || previous >= at) return;
+      const i = this.indexOf(member, previous);
+      this.times.splice(i, 1);
+      this.names.splice(i, 1);
+    }
+    const i = upperBound(this.times, at);
+    this.times.splice(i, 0, at);
+    this.names.splice(i, 0, member);
+    this.byName.set(member, at);
+  }
+
+  /** Members with a time in [from, to]. */
+  count(from: number, to: number): number {
+    return upperBound(this.times, to) - lowerBound(this.times, from);
+  }
+
+  /** Forgets members older than `before`. */
+  trim(before: number): void {
+    const cut = lowerBound(this.times, before);
+    if (cut === 0) return;
+    for (const name of this.names.slice(0, cut)) this.byName.delete(name);
+    this.times.splice(0, cut);
+    this.names.splice(0, cut);
+  }
+
+  private indexOf(member: string, at: number): number {
+    for (let i = lowerBound(this.times, at); i < this.times.length; i++) if (this.names[i] === member) return i;
+    throw new Error(`index out of sync for ${member}`);
+  }
+}
+
+interface Entry<T> {
+  value: T;
+  /** Wall-clock ms after which the key is gone, as with a Redis PEXPIRE. */
+  expiresAt: number;
+}
+
+/** The embedded shape's state: same semantics as the Redis adapter, in one process's memory. */
+export class MemoryStateStore implements StateStore {
+  private readonly windows = new Map<string, Entry<TimeIndex>>();
+  private readonly records = new Map<string, Entry<Record<string, string>>>();
+  private opsSinceSweep = 0;
+
+  constructor(private readonly clock: Clock = systemClock) {}
+
+  async execute(ops: readonly StateOp[]): Promise<StateResult[]> {
+    const now = this.clock.now();
+    const results = ops.map((op) => this.apply(op, now));
+    this.opsSinceSweep += ops.length;
+    if (this.opsSinceSweep > 50_000) this.sweep(now);
+    return results;
+  }
+
+  async close(): Promise<void> {
+    this.windows.clear();
+    this.records.clear();
+  }
+
+  /** Keys currently held; for memory measurements. */
+  get size(): number {
+    return this.windows.size + this.records.size;
+  }
+
+  private apply(op: StateOp, now: number): StateResult {
+    switch (op.kind) {
+      case 'window.count':
+      case 'window.distinct': {
+        const entry = live(this.windows, op.key, now) ?? { value: new TimeIndex(), expiresAt: 0 };
+        this.windows.set(op.key, entry);
+        entry.value.add(op.member, op.at, op.kind === 'window.distinct');
+        entry.value.trim(op.at - windowRetentionMs(op.windowMs));
+        entry.expiresAt = now + windowRetentionMs(op.windowMs);
+        return entry.value.count(op.at - op.windowMs, op.at);
+      }
+      case 'record.merge': {
+        const entry = live(this.records, op.key, now) ?? { value: {}, expiresAt: 0 };
+        this.records.set(op.key, entry);
+        Object.assign(entry.value, op.fields);
+        entry.expiresAt = now + op.retainMs;
+        return { ...entry.value };
+      }
+    }
+  }
+
+  private sweep(now: number): void {
+    this.opsSinceSweep = 0;
+    for (const [key, entry] of this.windows) if (entry.expiresAt <= now) this.windows.delete(key);
+    for (const [key, entry] of this.records) if (entry.expiresAt <= now) this.records.delete(key);
+  }
+}
+
+function live<T>(map: Map<string, Entry<T>>, key: string, now: number): Entry<T> | undefined {
+  const entry = map.get(key);
+  if (entry && entry.expiresAt <= now) {
+    map.delete(key);
+    return undefined;
+  }
+  return entry;
+}
+
+function lowerBound(sorted: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as number) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function upperBound(sorted: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as number) <= value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,0 +1,2 @@
+export * from './batch-scoring';
+export * from './risk-model';

@@ -1,0 +1,101 @@
+import type { RiskContribution, RiskLevel, RiskScore, RiskSignal } from '@ratchet/contracts';
+import type { EntityRef } from '@ratchet/kernel';
+import type { RecordMergeOp } from '@ratchet/detection';
+
+/** How much one signal type adds to an entity's risk, and how fast that fades. */
+export interface SignalWeight {
+  /** Contribution at full severity and confidence, 0–100. */
+  weight: number;
+  halfLifeMs: number;
+}
+
+export interface RiskModel {
+  weights: Readonly<Record<string, SignalWeight>>;
+  /** For signal types without an entry. */
+  fallback: SignalWeight;
+  /** Lower bounds of each level above `none`. */
+  levels: Readonly<Record<Exclude<RiskLevel, 'none'>, number>>;
+  /** How long an entity's record outlives its last signal. */
+  retainMs: number;
+}
+
+export const DEFAULT_RISK_MODEL: RiskModel = {
+  weights: {
+    brute_force: { weight: 90, halfLifeMs: 30 * 60_000 },
+    password_spray: { weight: 90, halfLifeMs: 30 * 60_000 },
+  },
+  fallback: { weight: 40, halfLifeMs: 30 * 60_000 },
+  levels: { low: 1, medium: 25, high: 50, critical: 75 },
+  retainMs: 24 * 3_600_000,
+};
+
+/**
+ * An entity's risk is the decayed sum of its signals' contributions, capped to 100. Each signal type
+ * contributes once — its latest firing — so a burst of the same indicator refreshes rather than
+ * stacks, and a redelivered signal changes nothing.
+ */
+export function planRiskUpdate(signal: RiskSignal, model: RiskModel): RecordMergeOp {
+  const { weight } = weightOf(signal.type, model);
+  const contribution = Math.round(weight * signal.severity * signal.confidence * 100) / 100;
+  const stored: StoredContribution = { w: contribution, at: signal.at, id: signal.id, d: signal.detector };
+  return { kind: 'record.merge', key: `risk:${signal.entity}`, fields: { [signal.type]: JSON.stringify(stored) }, retainMs: model.retainMs };
+}
+
+/** Scores the entity from its record at time `at` (event time of the triggering signal). */
+export function scoreEntity(
+  entity: EntityRef,
+  record: Readonly<Record<string, string>>,
+  trigger: RiskSignal,
+  model: RiskModel,
+): RiskScore {
+  const contributions: RiskContribution[] = [];
+  let total = 0;
+  for (const [type, raw] of Object.entries(record)) {
+    const stored = parseStored(raw);
+    if (!stored) continue;
+    const current = decay(stored.w, Math.max(0, trigger.at - stored.at), weightOf(type, model).halfLifeMs);
+    total += current;
+    contributions.push({ type, detector: stored.d, signalId: stored.id, weight: stored.w, current: round2(current), at: stored.at });
+  }
+  contributions.sort((a, b) => b.current - a.current);
+  const score = Math.min(100, round2(total));
+  return { v: 1, entity, score, level: levelOf(score, model), at: trigger.at, contributions, trigger };
+}
+
+export function levelOf(score: number, model: RiskModel): RiskLevel {
+  const { low, medium, high, critical } = model.levels;
+  if (score >= critical) return 'critical';
+  if (score >= high) return 'high';
+  if (score >= medium) return 'medium';
+  if (score >= low) return 'low';
+  return 'none';
+}
+
+export function decay(value: number, elapsedMs: number, halfLifeMs: number): number {
+  return value * Math.pow(2, -elapsedMs / halfLifeMs);
+}
+
+interface StoredContribution {
+  w: number;
+  at: number;
+  id: string;
+  d: string;
+}
+
+function parseStored(raw: string): StoredContribution | undefined {
+  try {
+    const value = JSON.parse(raw) as Partial<StoredContribution>;
+    if (typeof value.w !== 'number' || typeof value.at !== 'number') return undefined;
+    return { w: value.w, at: value.at, id: String(value.id ?? ''), d: String(value.d ?? '') };
+  } catch {
+    return undefined;
+  }
+}
+
+function weightOf(type: string, model: RiskModel): SignalWeight {
+  return model.weights[type] ?? model.fallback;
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}

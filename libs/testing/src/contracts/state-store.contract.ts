@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import type { StateStore } from '@ratchet/detection';
+import { uniqueName } from '../infra';
+
+export type StateStoreFactory = () => Promise<StateStore>;
+
+const MIN = 60_000;
+const T0 = Date.parse('2026-11-24T10:00:00Z');
+
+/** The behaviour every StateStore adapter must have: memory in unit tests, Redis for real. */
+export function describeStateStoreContract(adapter: string, open: StateStoreFactory): void {
+  describe(`StateStore contract: ${adapter}`, () => {
+    const stores: StateStore[] = [];
+    const store = async (): Promise<StateStore> => {
+      const s = await open();
+      stores.push(s);
+      return s;
+    };
+    after(async () => Promise.all(stores.map((s) => s.close())));
+    const count = (key: string, member: string, at: number, windowMs = 5 * MIN) =>
+      ({ kind: 'window.count', key, member, at, windowMs }) as const;
+    const distinct = (key: string, member: string, at: number, windowMs = 5 * MIN) =>
+      ({ kind: 'window.distinct', key, member, at, windowMs }) as const;
+
+    it('counts the members of a key inside the window, in event time', async () => {
+      const s = await store();
+      const key = uniqueName('w');
+      const results = await s.execute([0, 1, 2, 3, 4].map((m) => count(key, `e${m}`, T0 + m * MIN)));
+      assert.deepEqual(results, [1, 2, 3, 4, 5]);
+      // Six minutes in, the events at 0 (and only those) have left the five-minute window.
+      assert.deepEqual(await s.execute([count(key, 'e6', T0 + 6 * MIN)]), [5]);
+    });
+
+    it('counts a redelivered member once', async () => {
+      const s = await store();
+      const key = uniqueName('w');
+      const first = await s.execute([count(key, 'e1', T0), count(key, 'e2', T0 + 1)]);
+      assert.deepEqual(first, [1, 2]);
+      assert.deepEqual(await s.execute([count(key, 'e1', T0), count(key, 'e2', T0 + 1)]), first);
+    });
+
+    it('answers a late event with the window that ends at its own time', async () => {
+      const s = await store();
+      const key = uniqueName('w');
+      await s.execute([count(key, 'e1', T0), count(key, 'e2', T0 + 4 * MIN)]);
+      // A late event at T0+1m sees e1 (inside its window) but not e2 (after it).
+      assert.deepEqual(await s.execute([count(key, 'late', T0 + MIN)]), [2]);
+    });
+
+    it('counts distinct members, each once, at the latest time it was seen', async () => {
+      const s = await store();
+      const key = uniqueName('d');
+      const results = await s.execute([
+        distinct(key, 'alice', T0),
+        distinct(key, 'bob', T0 + MIN),
+        distinct(key, 'alice', T0 + 2 * MIN),
+        distinct(key, 'carol', T0 + 3 * MIN),
+      ]);
+      assert.deepEqual(results, [1, 2, 2, 3]);
+      // At T0+6.5m bob (T0+1m) is outside; alice was seen again at T0+2m and stays in.
+      assert.deepEqual(await s.execute([distinct(key, 'dave', T0 + 6.5 * MIN)]), [3]);
+    });
+
+    it('keeps keys apart', async () => {
+      const s = await store();
+      const [a, b] = [uniqueName('a'), uniqueName('b')];
+      assert.deepEqual(await s.execute([count(a, 'e1', T0), count(b, 'e1', T0), count(a, 'e2', T0)]), [1, 1, 2]);
+    });
+
+    it('merges fields into a record and answers the whole record', async () => {
+      const s = await store();
+      const key = uniqueName('r');
+      const [first] = await s.execute([{ kind: 'record.merge', key, fields: { brute_force: '1' }, retainMs: 60 * MIN }]);
+      assert.deepEqual(first, { brute_force: '1' });
+      const [second] = await s.execute([{ kind: 'record.merge', key, fields: { password_spray: '2', brute_force: '3' }, retainMs: 60 * MIN }]);
+      assert.deepEqual(second, { brute_force: '3', password_spray: '2' });
+    });
+
+    it('answers one result per operation, in order, for a mixed batch', async () => {
+      const s = await store();
+      const key = uniqueName('m');
+      const results = await s.execute([
+        count(`${key}:c`, 'e1', T0),
+        distinct(`${key}:d`, 'alice', T0),
+        { kind: 'record.merge', key: `${key}:r`, fields: { f: 'v' }, retainMs: MIN },
+        count(`${key}:c`, 'e2', T0 + 1),
+      ]);
+      assert.deepEqual(results, [1, 1, { f: 'v' }, 2]);
+    });
+
+    it('answers an empty batch with no results', async () => {
+      const s = await store();
+      assert.deepEqual(await s.execute([]), []);
+    });
+  });
+}
