@@ -33,6 +33,12 @@ export class DecisionMirror {
     return found;
   }
 
+  /** Whether this decision (same id) is in force at `now`, shadow or not. */
+  isActive(action: Pick<EnforcementAction, 'id' | 'entity'>, now: number): boolean {
+    const current = this.byEntity.get(action.entity)?.get(action.id);
+    return current !== undefined && current.expiresAt > now;
+  }
+
   active(now: number): EnforcementAction[] {
     const result: EnforcementAction[] = [];
     for (const actions of this.byEntity.values()) for (const a of actions.values()) if (a.expiresAt > now) result.push(a);

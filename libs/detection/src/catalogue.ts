@@ -5,7 +5,8 @@ import { InvalidDetectorConfig } from './detector-config';
 import { passwordSprayDetector } from './password-spray.detector';
 
 /** Every detector Ratchet ships. A plain array: no registration by import side effect. */
-export const DETECTORS: readonly Detector<never>[] = [bruteForceDetector, passwordSprayDetector] as readonly Detector<never>[];
+// Settings types differ per detector; the catalogue only needs the shape shared by all.
+export const DETECTORS: ReadonlyArray<Detector<unknown>> = [bruteForceDetector, passwordSprayDetector] as ReadonlyArray<Detector<unknown>>;
 
 /** Per-detector settings as operators write them: `{ 'auth.brute-force': { threshold: 30 } }`; `false` disables one. */
 export type DetectorSettings = Readonly<Record<string, unknown>>;
@@ -16,7 +17,5 @@ export function compileDetectors(settings: DetectorSettings = {}): CompiledDetec
   for (const id of Object.keys(settings)) {
     if (!known.has(id)) throw new InvalidDetectorConfig(id, '(detector)', `is not a known detector (known: ${[...known].join(', ')})`);
   }
-  return DETECTORS.filter((d) => settings[d.id] !== false).map((d) =>
-    bindDetector(d as Detector<unknown>, (d as Detector<unknown>).compile(settings[d.id])),
-  );
+  return DETECTORS.filter((d) => settings[d.id] !== false).map((d) => bindDetector(d, d.compile(settings[d.id])));
 }

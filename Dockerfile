@@ -1,0 +1,43 @@
+# syntax=docker/dockerfile:1
+#
+# One image for every Ratchet process. Services run their TypeScript entry point directly
+# through @swc-node/register (no build step), so the full dependency tree is installed:
+# the runtime compiler (@swc-node/register, @swc/core) lives in devDependencies.
+#
+#   docker build -t ghcr.io/ratchet-dev/ratchet:0.1.0 .
+#   docker run --rm ghcr.io/ratchet-dev/ratchet:0.1.0                              # embedded shape
+#   docker run --rm ghcr.io/ratchet-dev/ratchet:0.1.0 apps/collector/src/main.ts   # one service
+#
+# The process compiles modules on start and caches them under $TMPDIR (/tmp): with a
+# read-only root filesystem, mount a writable volume there (k8s/base does, as an emptyDir).
+
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# ---- dependencies ---------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --ignore-scripts: no install script is needed at run time (@swc/core ships its native
+# binding as an optional dependency); the check below fails the build if that ever changes.
+RUN --mount=type=cache,target=/root/.npm \
+    npm ci --ignore-scripts --no-audit --no-fund \
+ && node -e "require('@swc/core').transformSync('const a: number = 1', { jsc: { parser: { syntax: 'typescript' } } })"
+
+# ---- runtime ----------------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    SWC_NODE_PROJECT=/app/tsconfig.json
+WORKDIR /app
+
+COPY --from=deps --chown=root:root /app/node_modules ./node_modules
+COPY --chown=root:root package.json package-lock.json tsconfig.base.json tsconfig.json ./
+COPY --chown=root:root libs ./libs
+COPY --chown=root:root apps ./apps
+
+# Files stay owned by root and read-only to the service; it runs as the image's unprivileged
+# `node` user, by number so Kubernetes can verify runAsNonRoot.
+USER 1000:1000
+
+EXPOSE 8080 8081 8082 8083
+ENTRYPOINT ["node", "-r", "@swc-node/register"]
+CMD ["apps/ratchet/src/main.ts"]

@@ -1,0 +1,25 @@
+import { envReader, readPlatformConfig, type PlatformConfig } from '@ratchet/platform';
+
+/** The embedded shape's settings; every default is beside its variable. */
+export interface EmbeddedConfig {
+  host: string;
+  port: number;
+  bodyLimit: number;
+  trustedProxies: string[];
+  allowlist: string[];
+  logFormat: 'json' | 'text';
+  telemetry: PlatformConfig['telemetry'];
+}
+
+export function readEmbeddedConfig(env: NodeJS.ProcessEnv = process.env): EmbeddedConfig {
+  const read = envReader(env);
+  return {
+    host: read.string('RATCHET_HOST', '127.0.0.1'),
+    port: read.int('RATCHET_PORT', 8080, { min: 0, max: 65_535 }),
+    bodyLimit: read.int('COLLECTOR_BODY_LIMIT', 1_048_576, { min: 1_024 }),
+    trustedProxies: read.list('ENFORCER_TRUSTED_PROXIES', ['127.0.0.1/32', '::1/128']),
+    allowlist: read.list('ENFORCER_ALLOWLIST', []),
+    logFormat: read.oneOf('LOG_FORMAT', ['json', 'text'] as const, 'text'),
+    telemetry: readPlatformConfig(env, 'ratchet').telemetry,
+  };
+}

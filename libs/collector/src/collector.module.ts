@@ -1,0 +1,7 @@
+import { Module } from '@nestjs/common';
+import { EventsController } from './events.controller';
+import { IngestService } from './ingest.service';
+
+/** The collector: validates canonical events at the edge and streams them to `auth.events`. */
+@Module({ controllers: [EventsController], providers: [IngestService], exports: [IngestService] })
+export class CollectorModule {}

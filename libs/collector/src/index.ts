@@ -1,0 +1,4 @@
+export * from './body-parsers';
+export * from './collector.module';
+export * from './ingest-body';
+export * from './ingest.service';

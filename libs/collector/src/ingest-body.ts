@@ -1,0 +1,46 @@
+/** One item of an ingest request, parsed or not. */
+export type BodyItem = { index: number; value: unknown } | { index: number; raw: string; error: string };
+
+export type ParsedBody = { ok: true; items: BodyItem[] } | { ok: false; error: string };
+
+/**
+ * Splits a request body into items: one JSON event, a JSON array of events, or NDJSON (one event
+ * per line, blank lines ignored). A bad NDJSON line fails only itself; a body that is not JSON
+ * at all fails the request.
+ */
+export function parseIngestBody(contentType: string, body: string): ParsedBody {
+  if (contentType === 'application/x-ndjson') {
+    const items: BodyItem[] = [];
+    let index = 0;
+    for (const line of body.split('\n')) {
+      const trimmed = line.trim();
+      if (!trimmed) continue;
+      try {
+        items.push({ index, value: JSON.parse(trimmed) });
+      } catch {
+        items.push({ index, raw: trimmed, error: `line ${index + 1}: is not JSON` });
+      }
+      index++;
+    }
+    if (items.length === 0) return { ok: false, error: 'the body holds no event' };
+    return { ok: true, items };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch (err) {
+    return { ok: false, error: `the body is not JSON: ${(err as Error).message}` };
+  }
+  if (Array.isArray(parsed)) {
+    if (parsed.length === 0) return { ok: false, error: 'the body holds no event' };
+    return { ok: true, items: parsed.map((value, index) => ({ index, value })) };
+  }
+  return { ok: true, items: [{ index: 0, value: parsed }] };
+}
+
+/** The media types the ingest endpoint takes, without parameters. */
+export const INGEST_MEDIA_TYPES = ['application/json', 'application/x-ndjson'] as const;
+
+export function mediaTypeOf(header: string | undefined): string {
+  return (header ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}

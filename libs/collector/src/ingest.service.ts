@@ -1,0 +1,97 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Context } from '@opentelemetry/api';
+import {
+  compileAuthEventAdmission,
+  DEAD_LETTER_REASONS,
+  EVENT_LOG,
+  HEADERS,
+  TOPICS,
+  type AuthEvent,
+  type DeadLetterReason,
+  type EventLog,
+  type LogMessage,
+} from '@ratchet/contracts';
+import type { Clock } from '@ratchet/kernel';
+import { CLOCK, injectTraceHeaders, RatchetMetrics } from '@ratchet/platform';
+import type { BodyItem } from './ingest-body';
+
+export interface IngestResult {
+  accepted: number;
+  rejected: Array<{ index: number; errors: string[] }>;
+}
+
+/**
+ * Admits canonical events: validates each with the compiled schema, publishes the accepted ones
+ * to `auth.events` keyed by the entity detectors group on, and every refused one to
+ * `auth.events.dlq` with the reason in its headers. Resolves only once both are durable, so a
+ * 202 means nothing of the request can be lost.
+ */
+@Injectable()
+export class IngestService {
+  private readonly admit = compileAuthEventAdmission();
+
+  constructor(
+    @Inject(EVENT_LOG) private readonly eventLog: EventLog,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(RatchetMetrics) private readonly metrics: RatchetMetrics,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.eventLog.ensureTopics([TOPICS.authEvents, TOPICS.authEventsDlq]);
+  }
+
+  async ingest(items: readonly BodyItem[], source: string, trace: Context): Promise<IngestResult> {
+    const observedAt = this.clock.now();
+    const traceHeaders = injectTraceHeaders(trace, {});
+    const accepted: LogMessage[] = [];
+    const deadLetters: LogMessage[] = [];
+    const rejected: IngestResult['rejected'] = [];
+    for (const item of items) {
+      if ('error' in item) {
+        rejected.push({ index: item.index, errors: [item.error] });
+        deadLetters.push(deadLetter(item.raw, DEAD_LETTER_REASONS.unparsable, [item.error], source, observedAt));
+        continue;
+      }
+      const admission = this.admit(item.value, { observedAt });
+      if (admission.ok) {
+        accepted.push({ key: partitionKey(admission.event), value: JSON.stringify(admission.event), headers: traceHeaders, timestamp: observedAt });
+      } else {
+        rejected.push({ index: item.index, errors: admission.errors });
+        deadLetters.push(deadLetter(JSON.stringify(item.value) ?? 'undefined', DEAD_LETTER_REASONS.invalidEvent, admission.errors, source, observedAt));
+      }
+    }
+    await Promise.all([
+      accepted.length > 0 ? this.eventLog.publish(TOPICS.authEvents, accepted) : undefined,
+      this.deadLetter(deadLetters),
+    ]);
+    this.metrics.eventsAccepted.inc(accepted.length);
+    return { accepted: accepted.length, rejected };
+  }
+
+  /** Sends refused input that never became items (e.g. a body that is not JSON) to the dead-letter topic. */
+  async deadLetterBody(raw: string, reason: DeadLetterReason, error: string, source: string): Promise<void> {
+    await this.deadLetter([deadLetter(raw, reason, [error], source, this.clock.now())]);
+  }
+
+  private async deadLetter(messages: LogMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    await this.eventLog.publish(TOPICS.authEventsDlq, messages);
+    for (const m of messages) this.metrics.eventsRejected.inc({ reason: m.headers?.[HEADERS.reason] ?? 'unknown' });
+  }
+}
+
+/** Detectors keep most state per address, so events of one address share a partition and its order. */
+function partitionKey(event: AuthEvent): string {
+  if (event.client?.ip) return `ip:${event.client.ip}`;
+  if (event.principal?.id) return `${event.principal.type === 'service' ? 'svc' : 'user'}:${event.principal.id}`;
+  return event.id;
+}
+
+function deadLetter(raw: string, reason: DeadLetterReason, errors: readonly string[], source: string, at: number): LogMessage {
+  return {
+    key: source,
+    value: raw,
+    headers: { [HEADERS.reason]: reason, [HEADERS.errors]: errors.join('; ').slice(0, 4096), [HEADERS.source]: source },
+    timestamp: at,
+  };
+}

@@ -1,0 +1,55 @@
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { DECISION_STORE, DecisionMirror, type DecisionStore } from '@ratchet/chains';
+import type { EnforcementAction } from '@ratchet/contracts';
+import type { Clock, EntityRef } from '@ratchet/kernel';
+import { CLOCK, RatchetMetrics, Readiness } from '@ratchet/platform';
+
+/**
+ * Keeps this replica's in-memory copy of the decision store: subscribes first, then loads what is
+ * stored, so no decision made in between is missed. `/authz` reads only this copy.
+ */
+@Injectable()
+export class DecisionMirrorService implements OnModuleInit, OnApplicationShutdown {
+  private readonly mirror = new DecisionMirror();
+  private watch: { close(): Promise<void> } | undefined;
+  private purgeTimer: NodeJS.Timeout | undefined;
+  private loaded = false;
+
+  constructor(
+    @Inject(DECISION_STORE) private readonly store: DecisionStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(RatchetMetrics) private readonly metrics: RatchetMetrics,
+    @Inject(Readiness) readiness: Readiness,
+  ) {
+    readiness.register('decisions', () => this.loaded);
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.watch = await this.store.watch((action) => this.mirror.apply(action));
+    for (const action of await this.store.active(this.clock.now())) this.mirror.apply(action);
+    this.loaded = true;
+    this.purgeTimer = setInterval(() => {
+      this.mirror.purge(this.clock.now());
+      this.metrics.activeDecisions.set(this.mirror.active(this.clock.now()).length);
+    }, 5_000);
+    this.purgeTimer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.purgeTimer) clearInterval(this.purgeTimer);
+    await this.watch?.close();
+  }
+
+  enforced(entities: readonly EntityRef[]): EnforcementAction | undefined {
+    return this.mirror.enforced(entities, this.clock.now());
+  }
+
+  /** Whether a decision with this id is in force now (an extension, not a new decision). */
+  isActive(action: EnforcementAction): boolean {
+    return this.mirror.isActive(action, this.clock.now());
+  }
+
+  active(): EnforcementAction[] {
+    return this.mirror.active(this.clock.now());
+  }
+}

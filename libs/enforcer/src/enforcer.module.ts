@@ -1,0 +1,40 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { compileAllowlist, compileChains, DEFAULT_CHAINS, type ChainSpec } from '@ratchet/chains';
+import { AuthzController, TRUSTED_PROXIES } from './authz.controller';
+import { compileTrustedProxies } from './client-address';
+import { DecisionMirrorService } from './decision-mirror.service';
+import { DecisionsController } from './decisions.controller';
+import { ENFORCER_SETTINGS, EnforcementService, type EnforcerSettings } from './enforcement.service';
+import { RiskScoresConsumer } from './risk-scores.consumer';
+
+export interface EnforcerModuleOptions {
+  /** Default: DEFAULT_CHAINS. */
+  chains?: readonly ChainSpec[];
+  /** Addresses, CIDRs and entities never acted against. Default: none. */
+  allowlist?: readonly string[];
+  /** Proxies whose X-Forwarded-For / X-Real-IP are believed. Default: loopback. */
+  trustedProxies?: readonly string[];
+}
+
+/** The enforcer: chains over `risk.scores`, the decision store and its mirror, `/authz`. */
+@Module({})
+export class EnforcerModule {
+  static forRoot(options: EnforcerModuleOptions = {}): DynamicModule {
+    // Compiled at start-up: an invalid chain or list stops the process with a message naming it.
+    const settings: EnforcerSettings = {
+      chains: compileChains(options.chains ?? DEFAULT_CHAINS),
+      allowlist: compileAllowlist(options.allowlist ?? []),
+    };
+    return {
+      module: EnforcerModule,
+      controllers: [AuthzController, DecisionsController, RiskScoresConsumer],
+      providers: [
+        { provide: ENFORCER_SETTINGS, useValue: settings },
+        { provide: TRUSTED_PROXIES, useValue: compileTrustedProxies(options.trustedProxies ?? ['127.0.0.1/32', '::1/128']) },
+        EnforcementService,
+        DecisionMirrorService,
+      ],
+      exports: [EnforcementService, DecisionMirrorService],
+    };
+  }
+}

@@ -1,0 +1,7 @@
+export * from './authz.controller';
+export * from './client-address';
+export * from './decision-mirror.service';
+export * from './decisions.controller';
+export * from './enforcement.service';
+export * from './enforcer.module';
+export * from './risk-scores.consumer';

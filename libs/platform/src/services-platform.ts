@@ -1,0 +1,31 @@
+import type { DynamicModule } from '@nestjs/common';
+import { DECISION_STORE } from '@ratchet/chains';
+import { EVENT_LOG } from '@ratchet/contracts';
+import { STATE_STORE } from '@ratchet/detection';
+import { systemClock } from '@ratchet/kernel';
+import type { PlatformConfig } from './config/env';
+import { KafkaEventLog } from './kafka/kafka-event-log';
+import { CLOCK, PlatformModule } from './platform.module';
+import { createRedisClient } from './redis/redis-client';
+import { RedisDecisionStore } from './redis/redis-decision-store';
+import { RedisStateStore } from './redis/redis-state-store';
+
+/** The services shape's adapters: Kafka for the log, Redis for state and decisions. */
+export function servicesPlatform(config: PlatformConfig, service: string): DynamicModule {
+  return PlatformModule.with([
+    { provide: CLOCK, useValue: systemClock },
+    {
+      provide: EVENT_LOG,
+      useFactory: () =>
+        new KafkaEventLog({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, topicPrefix: config.kafka.topicPrefix, partitions: config.kafka.partitions }),
+    },
+    {
+      provide: STATE_STORE,
+      useFactory: async () => new RedisStateStore(await createRedisClient(config.redis.url, `ratchet-${service}-state`), `${config.redis.keyPrefix}state:`),
+    },
+    {
+      provide: DECISION_STORE,
+      useFactory: async () => new RedisDecisionStore(await createRedisClient(config.redis.url, `ratchet-${service}-decisions`), config.redis.keyPrefix),
+    },
+  ]);
+}

@@ -1,0 +1,3 @@
+export * from './auth-events.consumer';
+export * from './scorer.module';
+export * from './scoring.service';
