@@ -1,0 +1,23 @@
+import { envReader, readPlatformConfig, type PlatformConfig } from '@ratchet/platform';
+
+export interface CollectorConfig {
+  /** COLLECTOR_HOST, default 127.0.0.1. */
+  host: string;
+  /** COLLECTOR_PORT, default 8081. */
+  port: number;
+  /** COLLECTOR_BODY_LIMIT in bytes, default 1 MiB. */
+  bodyLimit: number;
+  logFormat: 'json' | 'text';
+  platform: PlatformConfig;
+}
+
+export function readCollectorConfig(env: NodeJS.ProcessEnv = process.env): CollectorConfig {
+  const read = envReader(env);
+  return {
+    host: read.string('COLLECTOR_HOST', '127.0.0.1'),
+    port: read.int('COLLECTOR_PORT', 8081, { max: 65_535 }),
+    bodyLimit: read.int('COLLECTOR_BODY_LIMIT', 1_048_576, { min: 1_024 }),
+    logFormat: read.oneOf('LOG_FORMAT', ['json', 'text'] as const, 'json'),
+    platform: readPlatformConfig(env, 'collector'),
+  };
+}

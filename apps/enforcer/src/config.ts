@@ -1,0 +1,29 @@
+import { envReader, readPlatformConfig, type PlatformConfig } from '@ratchet/platform';
+
+export interface EnforcerConfig {
+  /** ENFORCER_HOST, default 127.0.0.1. */
+  host: string;
+  /** ENFORCER_PORT, default 8083 (/authz, /v1/decisions). */
+  port: number;
+  /** ENFORCER_GROUP, default ratchet-enforcer. */
+  group: string;
+  /** ENFORCER_TRUSTED_PROXIES: CIDRs whose X-Forwarded-For / X-Real-IP are believed; default loopback. */
+  trustedProxies: string[];
+  /** ENFORCER_ALLOWLIST: addresses, CIDRs, entities never acted against; default none. */
+  allowlist: string[];
+  logFormat: 'json' | 'text';
+  platform: PlatformConfig;
+}
+
+export function readEnforcerConfig(env: NodeJS.ProcessEnv = process.env): EnforcerConfig {
+  const read = envReader(env);
+  return {
+    host: read.string('ENFORCER_HOST', '127.0.0.1'),
+    port: read.int('ENFORCER_PORT', 8083, { max: 65_535 }),
+    group: read.string('ENFORCER_GROUP', 'ratchet-enforcer'),
+    trustedProxies: read.list('ENFORCER_TRUSTED_PROXIES', ['127.0.0.1/32', '::1/128']),
+    allowlist: read.list('ENFORCER_ALLOWLIST', []),
+    logFormat: read.oneOf('LOG_FORMAT', ['json', 'text'] as const, 'json'),
+    platform: readPlatformConfig(env, 'enforcer'),
+  };
+}

@@ -1,0 +1,31 @@
+import 'reflect-metadata';
+import { Module } from '@nestjs/common';
+import { EVENT_LOG, TOPICS, type EventLog } from '@ratchet/contracts';
+import { EnforcerModule } from '@ratchet/enforcer';
+import { connectEventLog, createHttpApp, Readiness, startTelemetry } from '@ratchet/platform';
+import { servicesPlatform } from '@ratchet/platform/services';
+import { readEnforcerConfig } from './config';
+
+/** The enforcer service: `risk.scores` → chains → decisions (Redis, mirrored) → `/authz`, `enforcement.actions`. */
+async function main(): Promise<void> {
+  const config = readEnforcerConfig();
+  startTelemetry({ serviceName: 'ratchet-enforcer', ...config.platform.telemetry });
+
+  @Module({
+    imports: [servicesPlatform(config.platform, 'enforcer'), EnforcerModule.forRoot({ trustedProxies: config.trustedProxies, allowlist: config.allowlist })],
+  })
+  class EnforcerAppModule {}
+
+  const app = await createHttpApp(EnforcerAppModule, { bodyLimit: 1_024, logFormat: config.logFormat });
+  connectEventLog(app, app.get<EventLog>(EVENT_LOG), config.group, [TOPICS.riskScores]);
+  let consuming = false;
+  app.get(Readiness).register('consumer', () => consuming);
+  await app.startAllMicroservices();
+  consuming = true;
+  await app.listen({ host: config.host, port: config.port });
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,32 @@
+import 'reflect-metadata';
+import { Module } from '@nestjs/common';
+import { EVENT_LOG, TOPICS, type EventLog } from '@ratchet/contracts';
+import { STATE_STORE, type StateStore } from '@ratchet/detection';
+import { connectEventLog, createHttpApp, Readiness, startTelemetry } from '@ratchet/platform';
+import { servicesPlatform } from '@ratchet/platform/services';
+import { ScorerModule } from '@ratchet/scorer';
+import { readScorerConfig } from './config';
+
+/** The scorer service: `auth.events` → detectors + risk model (Redis) → `risk.signals`, `risk.scores`. */
+async function main(): Promise<void> {
+  const config = readScorerConfig();
+  startTelemetry({ serviceName: 'ratchet-scorer', ...config.platform.telemetry });
+
+  @Module({ imports: [servicesPlatform(config.platform, 'scorer'), ScorerModule.forRoot()] })
+  class ScorerAppModule {}
+
+  const app = await createHttpApp(ScorerAppModule, { bodyLimit: 1_024, logFormat: config.logFormat });
+  connectEventLog(app, app.get<EventLog>(EVENT_LOG), config.group, [TOPICS.authEvents]);
+  let consuming = false;
+  const state = app.get<StateStore>(STATE_STORE);
+  app.get(Readiness).register('consumer', () => consuming);
+  app.get(Readiness).register('redis', async () => (await state.execute([])).length === 0);
+  await app.startAllMicroservices();
+  consuming = true;
+  await app.listen({ host: config.host, port: config.port });
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { AuthEvent, RiskSignal } from '@ratchet/contracts';
+import { ManualClock, parseDuration } from '@ratchet/kernel';
+import { authEvent, failedLogins } from '@ratchet/testing';
+// The memory adapter is the state store the embedded shape runs on; a spec may reach for it.
+import { MemoryStateStore } from '../../platform/src/memory/memory-state-store';
+import { detectBatch } from './batch-detection';
+import { compileDetectors, DETECTORS } from './catalogue';
+import { InvalidDetectorConfig } from './detector-config';
+import { DETECTOR_CASES, INVALID_DETECTOR_SETTINGS, type CompactEvent, type DetectorCase } from './fixtures/detector-cases';
+
+const T0 = Date.parse('2026-11-24T10:00:00.000Z');
+
+function expand(compact: CompactEvent): AuthEvent[] {
+  if ('failures' in compact) {
+    const { failures, ip, every = '1s', from = '0s', principals = 'one', idPrefix } = compact;
+    return failedLogins(ip, failures, {
+      start: T0 + parseDuration(from),
+      stepMs: parseDuration(every),
+      distinctPrincipals: principals === 'distinct',
+      ...(idPrefix === undefined ? {} : { idPrefix }),
+    });
+  }
+  const { at, ip, outcome = 'failure', principal = 'alice@example.com', id } = compact;
+  return [
+    authEvent({
+      ...(id === undefined ? {} : { id }),
+      ts: T0 + parseDuration(at),
+      outcome,
+      client: { ip },
+      principal: { type: 'user', id: principal },
+    }),
+  ];
+}
+
+/** What a case compares: type, entity and evidence. */
+function observed(signals: readonly RiskSignal[]) {
+  return signals.map(({ type, entity, evidence }) => ({ type, entity, ...evidence }));
+}
+
+async function run(testCase: DetectorCase, batchSize = Number.POSITIVE_INFINITY): Promise<RiskSignal[]> {
+  const events = testCase.events.flatMap(expand);
+  const detectors = compileDetectors(testCase.settings);
+  const state = new MemoryStateStore(new ManualClock(T0));
+  const signals: RiskSignal[] = [];
+  for (let delivery = 0; delivery < (testCase.deliveries ?? 1); delivery++) {
+    for (let i = 0; i < events.length; i += Math.min(batchSize, events.length)) {
+      signals.push(...(await detectBatch(events.slice(i, i + batchSize), detectors, state)));
+    }
+  }
+  await state.close();
+  return signals;
+}
+
+describe('detector cases', () => {
+  for (const testCase of DETECTOR_CASES) {
+    it(testCase.name, async () => {
+      assert.deepEqual(observed(await run(testCase)), testCase.expect.signals);
+    });
+  }
+
+  it('gives the same signals for every case when each event is a batch of its own', async () => {
+    for (const testCase of DETECTOR_CASES) {
+      assert.deepEqual(observed(await run(testCase, 1)), testCase.expect.signals, testCase.name);
+    }
+  });
+
+  it('names every case differently', () => {
+    const names = DETECTOR_CASES.map((c) => c.name);
+    assert.deepEqual(names, [...new Set(names)]);
+  });
+});
+
+describe('brute-force signal', () => {
+  it('points at the event that crossed the threshold, in event time, with an id a redelivery repeats', async () => {
+    const events = failedLogins('203.0.113.7', 20, { start: T0, stepMs: 10_000 });
+    const state = new MemoryStateStore(new ManualClock(T0));
+    const detectors = compileDetectors();
+    const first = await detectBatch(events, detectors, state);
+    const again = await detectBatch(events, detectors, state);
+    assert.deepEqual(first, [
+      {
+        v: 1,
+        id: 'auth.brute-force|ip:203.0.113.7|203.0.113.7-19',
+        type: 'brute_force',
+        detector: 'auth.brute-force',
+        entity: 'ip:203.0.113.7',
+        severity: 0.8,
+        confidence: 0.75,
+        at: T0 + 190_000,
+        evidence: { failures: 20, threshold: 20, windowMs: 300_000 },
+        eventIds: ['203.0.113.7-19'],
+      },
+    ]);
+    assert.deepEqual(again, first);
+  });
+
+  it('grows more confident up to twice the threshold, and no further', async () => {
+    const events = failedLogins('203.0.113.7', 45, { start: T0, stepMs: 1_000 });
+    const signals = await detectBatch(events, compileDetectors(), new MemoryStateStore(new ManualClock(T0)));
+    const confidence = new Map(signals.map((s) => [s.evidence['failures'], s.confidence]));
+    assert.equal(confidence.get(20), 0.75);
+    assert.equal(confidence.get(30), 0.875);
+    assert.equal(confidence.get(40), 1);
+    assert.equal(confidence.get(45), 1);
+  });
+});
+
+describe('compileDetectors', () => {
+  it('enables every detector Ratchet ships when given no settings', () => {
+    assert.deepEqual(
+      compileDetectors().map((d) => d.id),
+      ['auth.brute-force', 'auth.password-spray'],
+    );
+  });
+
+  it('ships detectors with unique, dotted ids', () => {
+    const ids = DETECTORS.map((d) => d.id);
+    assert.deepEqual(ids, [...new Set(ids)]);
+    for (const id of ids) assert.match(id, /^[a-z]+\.[a-z-]+$/);
+  });
+
+  it('switches a detector off with false', () => {
+    assert.deepEqual(
+      compileDetectors({ 'auth.password-spray': false }).map((d) => d.id),
+      ['auth.brute-force'],
+    );
+    assert.deepEqual(compileDetectors({ 'auth.brute-force': false, 'auth.password-spray': false }), []);
+  });
+
+  for (const { rule, settings, detector, field } of INVALID_DETECTOR_SETTINGS) {
+    it(`refuses settings that break "${rule}", naming ${detector} and ${field}`, () => {
+      assert.throws(
+        () => compileDetectors(settings),
+        (err: unknown) => {
+          assert.ok(err instanceof InvalidDetectorConfig, `threw ${String(err)}`);
+          assert.equal(err.code, 'DETECTION.INVALID_CONFIG');
+          assert.ok(err.message.startsWith(`${detector}.${field}: `), err.message);
+          return true;
+        },
+      );
+    });
+  }
+
+  it('names the detector and field once when a window is not a duration', () => {
+    assert.throws(
+      () => compileDetectors({ 'auth.brute-force': { window: '5 minutes' } }),
+      (err: unknown) => {
+        assert.ok(err instanceof InvalidDetectorConfig);
+        assert.equal(err.message.split('auth.brute-force.window').length - 1, 1, err.message);
+        assert.match(err.message, /"5 minutes"/);
+        return true;
+      },
+    );
+  });
+});
