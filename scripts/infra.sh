@@ -45,7 +45,7 @@ take_lock() {
   mkdir -p "$INFRA_DIR"
   if command -v flock >/dev/null 2>&1; then
     exec 9>"$INFRA_DIR/.lock"
-    if ! flock -w 180 9; then
+    if ! flock -w 120 9; then
       die "timed out waiting for $INFRA_DIR/.lock"
     fi
   fi
@@ -82,14 +82,15 @@ port_in_use() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
+# "9>&-": the daemons must not inherit the lock fd, or they would hold the lock forever.
 kafka_up() {
   local libs
-  libs="$(bash "$SCRIPT_DIR/kafka/fetch.sh" | tail -n 1)"
-  KAFKA_LIBS="$libs" bash "$SCRIPT_DIR/kafka/start.sh"
+  libs="$(bash "$SCRIPT_DIR/kafka/fetch.sh" 9>&- | tail -n 1)"
+  KAFKA_LIBS="$libs" bash "$SCRIPT_DIR/kafka/start.sh" 9>&- >&2
 }
 
 redis_up() {
-  bash "$SCRIPT_DIR/redis/start.sh"
+  bash "$SCRIPT_DIR/redis/start.sh" 9>&- >&2
 }
 
 kafka_down() {

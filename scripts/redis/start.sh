@@ -74,7 +74,7 @@ redis-server \
   --daemonize yes \
   --pidfile "$PID_FILE" \
   --logfile "$LOG_FILE" \
-  --dir "$STATE_DIR" </dev/null
+  --dir "$STATE_DIR" </dev/null >&2
 
 until pong; do
   if (( $(date +%s%3N) - start_ms >= TIMEOUT * 1000 )); then
