@@ -25,8 +25,11 @@ RUN --mount=type=cache,target=/root/.npm \
 
 # ---- runtime ----------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
+# RATCHET_HOST: the embedded shape (default CMD) listens on all interfaces inside a container
+# so that `docker run -p 8080:8080` reaches it; the services get *_HOST from compose / k8s.
 ENV NODE_ENV=production \
-    SWC_NODE_PROJECT=/app/tsconfig.json
+    SWC_NODE_PROJECT=/app/tsconfig.json \
+    RATCHET_HOST=0.0.0.0
 WORKDIR /app
 
 COPY --from=deps --chown=root:root /app/node_modules ./node_modules

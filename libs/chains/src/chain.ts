@@ -51,6 +51,9 @@ export function compileChains(specs: readonly ChainSpec[]): CompiledChain[] {
       if (typeof step.minScore !== 'number' || step.minScore < 0 || step.minScore > 100) {
         throw new InvalidChain(name, `steps[${s}].minScore`, 'must be a number from 0 to 100');
       }
+      if (!Array.isArray(step.then) || step.then.length === 0) {
+        throw new InvalidChain(name, `steps[${s}].then`, 'must list at least one action');
+      }
       const then = step.then.map((a: ChainSpec['steps'][number]['then'][number], k: number) => {
         if (!(ACTION_KINDS as readonly string[]).includes(a.action)) {
           throw new InvalidChain(name, `steps[${s}].then[${k}].action`, `"${a.action}" is not an action (known: ${ACTION_KINDS.join(', ')})`);

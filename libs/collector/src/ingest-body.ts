@@ -11,17 +11,16 @@ export type ParsedBody = { ok: true; items: BodyItem[] } | { ok: false; error: s
 export function parseIngestBody(contentType: string, body: string): ParsedBody {
   if (contentType === 'application/x-ndjson') {
     const items: BodyItem[] = [];
-    let index = 0;
-    for (const line of body.split('\n')) {
+    body.split('\n').forEach((line, lineNo) => {
       const trimmed = line.trim();
-      if (!trimmed) continue;
+      if (!trimmed) return;
+      const index = items.length;
       try {
         items.push({ index, value: JSON.parse(trimmed) });
       } catch {
-        items.push({ index, raw: trimmed, error: `line ${index + 1}: is not JSON` });
+        items.push({ index, raw: trimmed, error: `line ${lineNo + 1}: is not JSON` });
       }
-      index++;
-    }
+    });
     if (items.length === 0) return { ok: false, error: 'the body holds no event' };
     return { ok: true, items };
   }

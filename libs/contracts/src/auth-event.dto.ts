@@ -5,6 +5,7 @@ import {
   IsIn,
   IsIP,
   IsISO8601,
+  IsObject,
   IsOptional,
   IsString,
   Length,
@@ -65,7 +66,7 @@ export class AuthEventDto {
   @IsOptional() @IsString() @Length(1, 256) id?: string;
   /** Event time, ISO-8601. Every window and decay uses it, so replays give the live answer. */
   @IsISO8601({ strict: true }) time!: string;
-  @ValidateNested() @Type(() => EventSourceDto) source!: EventSourceDto;
+  @IsObject() @ValidateNested() @Type(() => EventSourceDto) source!: EventSourceDto;
   @IsIn(PLANES) plane!: Plane;
   @IsIn(AUTH_ACTIONS) action!: AuthAction;
   @IsIn(OUTCOMES) outcome!: Outcome;

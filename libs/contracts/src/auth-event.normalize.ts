@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { canonicalAddress } from '@ratchet/kernel';
 import { compileAuthEventCheck } from './auth-event.schema';
 import type { AuthEvent, AuthEventInput } from './auth-event.dto';
 import { SCHEMA_VERSION } from './schema-version';
@@ -24,6 +25,9 @@ export function compileAuthEventAdmission(): (input: unknown, options: AdmitOpti
     const raw = input as AuthEventInput;
     const ts = Date.parse(raw.time);
     if (Number.isNaN(ts)) return { ok: false, errors: ['time: is not a real date'] };
-    return { ok: true, event: { ...raw, v: SCHEMA_VERSION, id: raw.id ?? newId(), ts, observedAt } };
+    const event: AuthEvent = { ...raw, v: SCHEMA_VERSION, id: raw.id ?? newId(), ts, observedAt };
+    // One spelling per address, so detectors, decisions and /authz agree on the entity.
+    if (raw.client?.ip) event.client = { ...raw.client, ip: canonicalAddress(raw.client.ip) ?? raw.client.ip };
+    return { ok: true, event };
   };
 }

@@ -22,15 +22,15 @@ function classValidatorVerdict(input: unknown): Verdict {
   const instance: unknown = plainToInstance(AuthEventDto, input);
   // validateSync dereferences its argument; null and undefined are refusals, not crashes.
   if (instance === null || instance === undefined) return 'refuses';
-  const errors = validateSync(instance as object, { whitelist: true, forbidNonWhitelisted: true });
+  const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true });
   return errors.length === 0 ? 'admits' : 'refuses';
 }
 
-/** Every schema in the derived document that describes an object, with where it sits. */
+/** Every schema in the derived document that describes an object (not one that refers to it), with where it sits. */
 function objectSchemas(node: unknown, path: string, found: Array<[string, Record<string, unknown>]> = []) {
   if (node === null || typeof node !== 'object') return found;
   const schema = node as Record<string, unknown>;
-  if (schema['type'] === 'object' || 'properties' in schema) found.push([path, schema]);
+  if ('properties' in schema || (schema['type'] === 'object' && !('$ref' in schema))) found.push([path, schema]);
   for (const [key, child] of Object.entries(schema)) objectSchemas(child, `${path}/${key}`, found);
   return found;
 }

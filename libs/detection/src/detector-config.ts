@@ -29,9 +29,9 @@ export function compileThresholdWindow(detectorId: string, raw: unknown, default
   if (window !== undefined) {
     if (typeof window !== 'string' && typeof window !== 'number') throw new InvalidDetectorConfig(detectorId, 'window', 'must be a duration such as 5m');
     try {
-      result.windowMs = parseDuration(window, `${detectorId}.window`);
-    } catch (err) {
-      throw new InvalidDetectorConfig(detectorId, 'window', (err as Error).message);
+      result.windowMs = parseDuration(window);
+    } catch {
+      throw new InvalidDetectorConfig(detectorId, 'window', `"${String(window)}" is not a duration (use e.g. 500ms, 30s, 5m, 1h, 7d)`);
     }
     if (result.windowMs <= 0) throw new InvalidDetectorConfig(detectorId, 'window', 'must be longer than zero');
   }

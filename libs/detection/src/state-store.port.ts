@@ -8,7 +8,13 @@
  */
 export type StateOp = WindowCountOp | WindowDistinctOp | RecordMergeOp;
 
-/** Adds `member` (an event id) at `at`; answers how many members fall in `[at - windowMs, at]`. */
+/**
+ * Adds `member` (an event id) at `at`; answers how many members fall in the window that ends at
+ * the newest member's time (`[newest - windowMs, newest]`, where newest ≥ `at`). Counting up to
+ * the newest rather than up to `at` means events arriving out of order (several ingress
+ * replicas, log shippers) still add up: twenty failures within five minutes are twenty whatever
+ * order they arrive in.
+ */
 export interface WindowCountOp {
   kind: 'window.count';
   key: string;
@@ -17,8 +23,11 @@ export interface WindowCountOp {
   windowMs: number;
 }
 
-/** Records that `member` (a distinct value, e.g. a principal) was seen at `at` (the latest time wins);
- *  answers how many distinct members were seen in `[at - windowMs, at]`. */
+/**
+ * Records that `member` (a distinct value, e.g. a principal) was seen at `at` (the latest time
+ * wins); answers how many distinct members were seen in the window that ends at the newest
+ * member's time, as for `window.count`.
+ */
 export interface WindowDistinctOp {
   kind: 'window.distinct';
   key: string;

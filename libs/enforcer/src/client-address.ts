@@ -1,31 +1,19 @@
-import { BlockList, isIP } from 'node:net';
+import { canonicalAddress, compileAddressSet } from '@ratchet/kernel';
 
 /** Proxies whose forwarding headers are believed: the ingress controller, the mesh gateway. */
 export interface TrustedProxies {
   trusts(address: string): boolean;
 }
 
+/** Throws naming the entry when one is not an address or CIDR (e.g. ENFORCER_TRUSTED_PROXIES=10.0.0.0/). */
 export function compileTrustedProxies(cidrs: readonly string[]): TrustedProxies {
-  const list = new BlockList();
-  for (const entry of cidrs) {
-    const [address = '', prefix] = entry.trim().split('/');
-    const family = isIP(address);
-    if (!family) throw new Error(`trusted proxy "${entry}" is not an address or CIDR`);
-    const type = family === 4 ? 'ipv4' : 'ipv6';
-    if (prefix === undefined) list.addAddress(address, type);
-    else list.addSubnet(address, Number(prefix), type);
-  }
-  return {
-    trusts(address) {
-      const family = isIP(address);
-      return family !== 0 && list.check(address, family === 4 ? 'ipv4' : 'ipv6');
-    },
-  };
+  const set = compileAddressSet('trusted proxy', cidrs.filter((c) => c.trim() !== ''));
+  return { trusts: (address) => set.has(address) };
 }
 
-/** Strips the IPv4-mapped IPv6 prefix Node reports for IPv4 peers on a dual-stack socket. */
+/** The canonical form of a header or socket address; '' when it is not one. */
 function plain(address: string): string {
-  return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
+  return canonicalAddress(address) ?? '';
 }
 
 /**
@@ -40,12 +28,12 @@ export function resolveClientAddress(peer: string, headers: Readonly<Record<stri
   const hops = (Array.isArray(forwarded) ? forwarded.join(',') : (forwarded ?? ''))
     .split(',')
     .map((h) => plain(h.trim()))
-    .filter((h) => isIP(h) !== 0);
+    .filter((h) => h !== '');
   for (let i = hops.length - 1; i >= 0; i--) {
     const hop = hops[i] as string;
     if (!trusted.trusts(hop) || i === 0) return hop;
   }
   const realIp = headers['x-real-ip'];
   const real = plain((Array.isArray(realIp) ? realIp[0] : realIp)?.trim() ?? '');
-  return isIP(real) ? real : direct;
+  return real || direct;
 }

@@ -2,3 +2,4 @@ export * from './app-error';
 export * from './clock';
 export * from './duration';
 export * from './entity';
+export * from './address';

@@ -12,3 +12,4 @@ export * from './telemetry/telemetry';
 export * from './transport/decoded-batch';
 export * from './transport/event-log.transport';
 export * from './http/bootstrap';
+// Kafka and Redis adapters: '@ratchet/platform/services' (the embedded shape never loads kafkajs or ioredis).

@@ -29,3 +29,8 @@ export function servicesPlatform(config: PlatformConfig, service: string): Dynam
     },
   ]);
 }
+
+export { KafkaEventLog, type KafkaEventLogOptions } from './kafka/kafka-event-log';
+export { createRedisClient } from './redis/redis-client';
+export { RedisDecisionStore } from './redis/redis-decision-store';
+export { RedisStateStore } from './redis/redis-state-store';

@@ -1,4 +1,5 @@
 import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
+import { STATUS_CODES } from 'node:http';
 import type { FastifyReply } from 'fastify';
 
 /** A problem detail (RFC 9457) with the field-level errors behind it. */
@@ -36,10 +37,10 @@ function toProblem(exception: unknown): Problem {
     const status = exception.getStatus();
     const response = exception.getResponse();
     const detail = typeof response === 'string' ? response : ((response as { message?: unknown }).message ?? exception.message);
-    return { type: 'about:blank', title: HttpStatus[status] ?? 'Error', status, detail: Array.isArray(detail) ? detail.join('; ') : String(detail) };
+    return { type: 'about:blank', title: STATUS_CODES[status] ?? 'Error', status, detail: Array.isArray(detail) ? detail.join('; ') : String(detail) };
   }
   if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode < 500) {
-    return { type: `https://ratchet.dev/problems/${(fastifyError.code ?? 'bad-request').toLowerCase()}`, title: fastifyError.code ?? 'Bad Request', status: fastifyError.statusCode, detail: fastifyError.message ?? '' };
+    return { type: `https://ratchet.dev/problems/${(fastifyError.code ?? 'bad-request').toLowerCase()}`, title: STATUS_CODES[fastifyError.statusCode] ?? 'Bad Request', status: fastifyError.statusCode, detail: fastifyError.message ?? '' };
   }
   return { type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'the request could not be handled; see the service log' };
 }

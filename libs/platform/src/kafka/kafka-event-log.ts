@@ -25,6 +25,11 @@ export interface KafkaEventLogOptions {
 /** First wait before a batch whose handler failed is redelivered; doubles up to the maximum. */
 const REDELIVERY_BACKOFF_MS = 100;
 const REDELIVERY_BACKOFF_MAX_MS = 5_000;
+/**
+ * Longest a fetch waits on the broker for new messages. Closing a subscription and noticing a
+ * rebalance both wait for the fetch in flight, so this bounds them; kafkajs' 5 s is too long.
+ */
+const FETCH_MAX_WAIT_MS = 1_000;
 
 /**
  * The event log over Kafka (kafkajs). Same contract as the memory log: per-key order through
@@ -113,8 +118,10 @@ export class KafkaEventLog implements EventLog {
     await this.ensureTopics(options.topics);
     const from = options.from ?? 'earliest';
     const logical = new Map(options.topics.map((t) => [this.physical(t), t]));
-    const consumer = this.kafka.consumer({ groupId: this.physical(options.group) });
-    const subscription = new KafkaSubscription(consumer, () => this.subscriptions.delete(subscription));
+    const consumer = this.kafka.consumer({ groupId: this.physical(options.group), maxWaitTimeInMs: FETCH_MAX_WAIT_MS });
+    const subscription = new KafkaSubscription(consumer, logical, (batch) => options.handle(batch), () =>
+      this.subscriptions.delete(subscription),
+    );
     this.subscriptions.add(subscription);
     try {
       const joined = subscription.firstJoin();
@@ -125,7 +132,7 @@ export class KafkaEventLog implements EventLog {
         autoCommit: false,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: this.concurrency,
-        eachBatch: (payload) => subscription.deliver(payload, logical, options.handle),
+        eachBatch: (payload) => subscription.deliver(payload),
       });
       const assignment = await joined;
       if (from === 'latest') await this.startUncommittedAtEnd(consumer, options.group, assignment);
@@ -141,7 +148,7 @@ export class KafkaEventLog implements EventLog {
     this.closed = true;
     await Promise.all([...this.subscriptions].map((s) => s.close()));
     const clients = await Promise.allSettled([this.producerReady, this.adminReady].filter((c) => c !== undefined));
-    await Promise.all(clients.map((c) => (c.status === 'fulfilled' ? c.value.disconnect() : undefined)));
+    await Promise.all(clients.flatMap((c) => (c.status === 'fulfilled' ? [c.value.disconnect()] : [])));
   }
 
   /**
@@ -200,8 +207,11 @@ class KafkaSubscription implements Subscription {
   private readonly failures = new Map<string, number>();
   private closing: Promise<void> | undefined;
 
+  /** `logical`: physical topic name → the name callers use. */
   constructor(
     private readonly consumer: Consumer,
+    private readonly logical: ReadonlyMap<string, string>,
+    private readonly handle: (batch: MessageBatch) => Promise<void>,
     private readonly onClosed: () => void,
   ) {}
 
@@ -223,18 +233,21 @@ class KafkaSubscription implements Subscription {
     });
   }
 
-  async deliver(
-    { batch, resolveOffset, commitOffsetsIfNecessary, heartbeat, isRunning, isStale }: EachBatchPayload,
-    logical: ReadonlyMap<string, string>,
-    handle: (batch: MessageBatch) => Promise<void>,
-  ): Promise<void> {
+  /**
+   * Hands one fetched batch to `handle`. Resolved: the batch's offsets are resolved and committed.
+   * Rejected: nothing is committed, the partition is sought back to the batch's first offset and
+   * the worker backs off (100 ms doubling to 5 s per partition), so the next fetch redelivers it.
+   * Never throws for a handler failure, which would make kafkajs restart the whole consumer.
+   */
+  async deliver(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
     const first = batch.messages[0];
-    if (!first || !isRunning() || isStale()) return;
-    const topic = logical.get(batch.topic) ?? batch.topic;
+    if (!first || !payload.isRunning() || payload.isStale()) return;
+    const topic = this.logical.get(batch.topic) ?? batch.topic;
     const key = `${batch.topic}/${batch.partition}`;
     const messages = batch.messages.map((m) => toConsumed(topic, batch.partition, m));
     try {
-      await handle({ topic, partition: batch.partition, messages });
+      await this.handle({ topic, partition: batch.partition, messages });
     } catch (err) {
       const backoff = Math.min(REDELIVERY_BACKOFF_MS * 2 ** (this.failures.get(key) ?? 0), REDELIVERY_BACKOFF_MAX_MS);
       this.failures.set(key, (this.failures.get(key) ?? 0) + 1);
@@ -247,13 +260,13 @@ class KafkaSubscription implements Subscription {
         error: errorMessage(err),
       });
       await sleep(backoff, undefined, { signal: this.stopping.signal }).catch(() => undefined);
-      if (isRunning()) await heartbeat();
+      if (payload.isRunning()) await payload.heartbeat();
       return;
     }
     this.failures.delete(key);
     const last = batch.lastOffset();
-    resolveOffset(last);
-    await commitOffsetsIfNecessary({
+    payload.resolveOffset(last);
+    await payload.commitOffsetsIfNecessary({
       topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }] }],
     });
   }
@@ -322,15 +335,20 @@ function kafkaError(doing: string, err: unknown): AppError {
 function originalCause(err: unknown): { retriable?: unknown } | undefined {
   let current: unknown = err;
   while (current instanceof Error && current.cause instanceof Error) current = current.cause;
-  return typeof current === 'object' && current !== null ? (current as { retriable?: unknown }) : undefined;
+  return typeof current === 'object' && current !== null ? current : undefined;
 }
 
-/** kafkajs log entries at WARN and above as JSON lines on stderr; everything below is dropped. */
+/**
+ * kafkajs log entries at WARN and above as JSON lines on stderr; everything below is dropped, and
+ * so is the connection-level error for a heartbeat answered "rebalancing", which is routine (the
+ * runner reports the rejoin at WARN).
+ */
 function createJsonLineLogger(): (entry: LogEntry) => void {
   return ({ namespace, level, log }) => {
     if (level === KafkaLogLevel.NOTHING || level > KafkaLogLevel.WARN) return;
+    if (namespace === 'Connection' && String(log['error']).startsWith('The group is rebalancing')) return;
     const { message, timestamp, ...fields } = log;
-    const line = { time: timestamp, level: level === KafkaLogLevel.ERROR ? 'error' : 'warn', component: 'kafkajs', namespace, msg: message, ...fields };
+    const line = { time: timestamp, level: level === KafkaLogLevel.ERROR ? 'error' : 'warn', namespace, msg: message, ...fields };
     process.stderr.write(`${JSON.stringify(line, jsonSafe)}\n`);
   };
 }

@@ -23,6 +23,11 @@ class TimeIndex {
     this.byName.set(member, at);
   }
 
+  /** Time of the newest member; -Infinity when empty. */
+  newest(): number {
+    return this.times.at(-1) ?? Number.NEGATIVE_INFINITY;
+  }
+
   /** Members with a time in [from, to]. */
   count(from: number, to: number): number {
     return upperBound(this.times, to) - lowerBound(this.times, from);
@@ -82,9 +87,10 @@ export class MemoryStateStore implements StateStore {
         const entry = live(this.windows, op.key, now) ?? { value: new TimeIndex(), expiresAt: 0 };
         this.windows.set(op.key, entry);
         entry.value.add(op.member, op.at, op.kind === 'window.distinct');
-        entry.value.trim(op.at - windowRetentionMs(op.windowMs));
+        const end = Math.max(op.at, entry.value.newest());
+        entry.value.trim(end - windowRetentionMs(op.windowMs));
         entry.expiresAt = now + windowRetentionMs(op.windowMs);
-        return entry.value.count(op.at - op.windowMs, op.at);
+        return entry.value.count(end - op.windowMs, end);
       }
       case 'record.merge': {
         const entry = live(this.records, op.key, now) ?? { value: {}, expiresAt: 0 };

@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { actionId, type EnforcementAction, type EnforcementMode } from '@ratchet/contracts';
+import type { EntityRef } from '@ratchet/kernel';
+import { DecisionMirror } from './decision-mirror';
+
+const T0 = Date.parse('2026-11-24T10:00:00.000Z');
+const TTL = 15 * 60_000;
+
+function decision(
+  entity: EntityRef,
+  { decidedAt = T0, ttlMs = TTL, mode = 'enforce' }: { decidedAt?: number; ttlMs?: number; mode?: EnforcementMode } = {},
+): EnforcementAction {
+  return {
+    v: 1,
+    id: actionId('ingress.deny', entity),
+    action: 'ingress.deny',
+    entity,
+    reason: { chain: 'credential-attack', step: 0, signalType: 'brute_force', signalId: `sig-${decidedAt}`, score: 54 },
+    mode,
+    state: 'applied',
+    ttlMs,
+    decidedAt,
+    expiresAt: decidedAt + ttlMs,
+  };
+}
+
+describe('DecisionMirror', () => {
+  it('enforces a decision until just before it expires, and not at its expiry', () => {
+    const mirror = new DecisionMirror();
+    const deny = decision('ip:203.0.113.7');
+    mirror.apply(deny);
+    assert.deepEqual(mirror.enforced(['ip:203.0.113.7'], T0), deny);
+    assert.deepEqual(mirror.enforced(['ip:203.0.113.7'], deny.expiresAt - 1), deny);
+    assert.equal(mirror.enforced(['ip:203.0.113.7'], deny.expiresAt), undefined);
+    assert.equal(mirror.enforced(['ip:203.0.113.7'], deny.expiresAt + 1), undefined);
+  });
+
+  it('does not enforce a shadow decision, but lists it as active', () => {
+    const mirror = new DecisionMirror();
+    const shadow = decision('ip:203.0.113.7', { mode: 'shadow' });
+    mirror.apply(shadow);
+    assert.equal(mirror.enforced(['ip:203.0.113.7'], T0), undefined);
+    assert.deepEqual(mirror.active(T0), [shadow]);
+  });
+
+  it('enforces nothing against an entity it has no decision for', () => {
+    const mirror = new DecisionMirror();
+    mirror.apply(decision('ip:203.0.113.7'));
+    assert.equal(mirror.enforced(['ip:198.51.100.23', 'user:alice@example.com'], T0), undefined);
+  });
+
+  it('finds a decision against any of the entities of a request, the longest-lasting first', () => {
+    const mirror = new DecisionMirror();
+    const user = decision('user:alice@example.com', { ttlMs: TTL });
+    const address = decision('ip:203.0.113.7', { ttlMs: 2 * TTL });
+    mirror.apply(user);
+    mirror.apply(address);
+    assert.deepEqual(mirror.enforced(['user:alice@example.com'], T0), user);
+    assert.deepEqual(mirror.enforced(['user:alice@example.com', 'ip:203.0.113.7'], T0), address);
+  });
+
+  it('keeps the later expiry when an older decision arrives after it', () => {
+    const mirror = new DecisionMirror();
+    const later = decision('ip:203.0.113.7', { decidedAt: T0 + 60_000 });
+    const older = decision('ip:203.0.113.7', { decidedAt: T0 });
+    mirror.apply(later);
+    mirror.apply(older);
+    assert.deepEqual(mirror.enforced(['ip:203.0.113.7'], T0 + TTL + 30_000), later);
+    assert.deepEqual(mirror.active(T0), [later]);
+  });
+
+  it('extends a decision when a later one with the same id arrives', () => {
+    const mirror = new DecisionMirror();
+    mirror.apply(decision('ip:203.0.113.7', { decidedAt: T0 }));
+    const extended = decision('ip:203.0.113.7', { decidedAt: T0 + 10 * 60_000 });
+    mirror.apply(extended);
+    assert.deepEqual(mirror.enforced(['ip:203.0.113.7'], T0 + TTL), extended);
+  });
+
+  it('lists active decisions soonest expiry first, without the expired ones', () => {
+    const mirror = new DecisionMirror();
+    const short = decision('ip:198.51.100.23', { ttlMs: 60_000 });
+    const long = decision('ip:203.0.113.7', { ttlMs: 2 * TTL });
+    const medium = decision('user:alice@example.com', { ttlMs: TTL });
+    for (const d of [long, short, medium]) mirror.apply(d);
+    assert.deepEqual(mirror.active(T0), [short, medium, long]);
+    assert.deepEqual(mirror.active(T0 + 60_000), [medium, long]);
+  });
+
+  it('purges expired decisions, counts them, and keeps the rest', () => {
+    const mirror = new DecisionMirror();
+    const short = decision('ip:198.51.100.23', { ttlMs: 60_000 });
+    const long = decision('ip:203.0.113.7', { ttlMs: TTL });
+    mirror.apply(short);
+    mirror.apply(long);
+    assert.equal(mirror.purge(T0 + 59_999), 0);
+    assert.equal(mirror.purge(T0 + 60_000), 1);
+    assert.deepEqual(mirror.active(0), [long]);
+    assert.deepEqual(mirror.enforced(['ip:203.0.113.7'], T0 + 60_000), long);
+    assert.equal(mirror.purge(T0 + TTL), 1);
+    assert.deepEqual(mirror.active(0), []);
+  });
+});

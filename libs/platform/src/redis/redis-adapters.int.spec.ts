@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import { AppError } from '@ratchet/kernel';
+import { denyAction, describeDecisionStoreContract, describeStateStoreContract, testInfra, uniqueName } from '@ratchet/testing';
+import { createRedisClient, redisClientOptions } from './redis-client';
+import { RedisDecisionStore } from './redis-decision-store';
+import { RedisStateStore } from './redis-state-store';
+
+const { redisUrl } = testInfra();
+/** Nothing listens here: connections are refused at once. */
+const UNREACHABLE_URL = 'redis://127.0.0.1:1';
+
+describeStateStoreContract('redis', async () => new RedisStateStore(await createRedisClient(redisUrl, 'state-contract'), `${uniqueName('ratchet')}:state:`));
+
+describeDecisionStoreContract('redis', async () => {
+  const prefix = `${uniqueName('ratchet')}:`;
+  const [a, b] = await Promise.all([createRedisClient(redisUrl, 'replica-a'), createRedisClient(redisUrl, 'replica-b')]);
+  return { a: new RedisDecisionStore(a, prefix), b: new RedisDecisionStore(b, prefix) };
+});
+
+describe('RedisStateStore', () => {
+  const inspector = new Redis(redisUrl);
+  after(async () => void (await inspector.quit()));
+
+  it('expires a window key twice the window after its last write', async () => {
+    const prefix = `${uniqueName('ratchet')}:state:`;
+    const store = new RedisStateStore(redisUrl, prefix);
+    try {
+      await store.execute([{ kind: 'window.count', key: 'ip:203.0.113.7', member: 'e1', at: Date.now(), windowMs: 60_000 }]);
+      const ttl = await inspector.pttl(`${prefix}ip:203.0.113.7`);
+      assert.ok(ttl > 60_000 && ttl <= 120_000, `ttl ${ttl}`);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('fails with a retryable PLATFORM.REDIS_UNAVAILABLE when Redis cannot be reached', async () => {
+    const client = new Redis(UNREACHABLE_URL, redisClientOptions('unreachable'));
+    client.on('error', () => undefined);
+    const store = new RedisStateStore(client);
+    try {
+      await assert.rejects(
+        store.execute([{ kind: 'record.merge', key: 'k', fields: { f: 'v' }, retainMs: 60_000 }]),
+        (err: unknown) => err instanceof AppError && err.code === 'PLATFORM.REDIS_UNAVAILABLE' && err.retryable,
+      );
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('createRedisClient', () => {
+  it('fails fast with a retryable PLATFORM.REDIS_UNAVAILABLE when Redis cannot be reached', async () => {
+    await assert.rejects(
+      createRedisClient(UNREACHABLE_URL, 'unreachable'),
+      (err: unknown) => err instanceof AppError && err.code === 'PLATFORM.REDIS_UNAVAILABLE' && err.retryable,
+    );
+  });
+});
+
+describe('RedisDecisionStore', () => {
+  it('still lists a decision after the store restarts', async () => {
+    const prefix = `${uniqueName('ratchet')}:`;
+    const now = Date.now();
+    const action = denyAction(`ip:${uniqueName('198.51.100')}`, now, 15 * 60_000);
+    const before = new RedisDecisionStore(await createRedisClient(redisUrl, 'before-restart'), prefix);
+    await before.put([action]);
+    await before.close();
+
+    const restarted = new RedisDecisionStore(await createRedisClient(redisUrl, 'after-restart'), prefix);
+    try {
+      assert.deepEqual(await restarted.active(now), [action]);
+    } finally {
+      await restarted.close();
+    }
+  });
+});

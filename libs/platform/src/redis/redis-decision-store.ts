@@ -1,0 +1,146 @@
+import { Redis } from 'ioredis';
+import type { EnforcementAction } from '@ratchet/contracts';
+import type { DecisionStore } from '@ratchet/chains';
+import { AppError } from '@ratchet/kernel';
+import { closeRedisClient, redisClientOptions } from './redis-client';
+import { redisError } from './redis-errors';
+
+/**
+ * Stores each action unless the stored one with its id expires later, and announces every stored
+ * one on the changes channel, in one atomic step. KEYS: hash, channel. ARGV: (id, json, expiresAt)…
+ */
+const PUT_LUA = `
+local stored = 0
+for i = 1, #ARGV, 3 do
+  local current = redis.call('HGET', KEYS[1], ARGV[i])
+  if not current or tonumber(cjson.decode(current).expiresAt) <= tonumber(ARGV[i + 2]) then
+    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+    redis.call('PUBLISH', KEYS[2], ARGV[i + 1])
+    stored = stored + 1
+  end
+end
+return stored
+`;
+
+/**
+ * Deletes the given decisions that are still expired at ARGV[1], so a decision put again since
+ * it was read is kept. KEYS: hash. ARGV: now, id…
+ */
+const PRUNE_LUA = `
+local removed = 0
+for i = 2, #ARGV do
+  local current = redis.call('HGET', KEYS[1], ARGV[i])
+  if current and tonumber(cjson.decode(current).expiresAt) <= tonumber(ARGV[1]) then
+    redis.call('HDEL', KEYS[1], ARGV[i])
+    removed = removed + 1
+  end
+end
+return removed
+`;
+
+interface DecisionCommands {
+  ratchetPutDecisions(hash: string, channel: string, ...args: string[]): Promise<number>;
+  ratchetPruneDecisions(hash: string, ...args: string[]): Promise<number>;
+}
+
+/**
+ * Decisions shared by every enforcer replica: a hash `<prefix>decisions` (action id → JSON) that
+ * outlives any process, and a pub/sub channel `<prefix>decisions:changes` on which every stored
+ * decision is published. Each `watch` listens on its own connection (a subscribed connection
+ * can run no other command).
+ *
+ * The store owns the client: `close` quits it and every watcher's connection.
+ */
+export class RedisDecisionStore implements DecisionStore {
+  private readonly redis: Redis & DecisionCommands;
+  private readonly hash: string;
+  private readonly channel: string;
+  private readonly watchers = new Set<Redis>();
+
+  /** `client`: a connected client, or a URL to connect to. `prefix` default `ratchet:`. */
+  constructor(client: Redis | string, prefix = 'ratchet:') {
+    const redis = typeof client === 'string' ? new Redis(client, redisClientOptions('ratchet-decisions')) : client;
+    redis.defineCommand('ratchetPutDecisions', { numberOfKeys: 2, lua: PUT_LUA });
+    redis.defineCommand('ratchetPruneDecisions', { numberOfKeys: 1, lua: PRUNE_LUA });
+    this.redis = redis as Redis & DecisionCommands;
+    this.hash = `${prefix}decisions`;
+    this.channel = `${prefix}decisions:changes`;
+  }
+
+  async put(actions: readonly EnforcementAction[]): Promise<void> {
+    if (actions.length === 0) return;
+    const args = actions.flatMap((a) => [a.id, JSON.stringify(a), String(a.expiresAt)]);
+    try {
+      await this.redis.ratchetPutDecisions(this.hash, this.channel, ...args);
+    } catch (err) {
+      throw redisError('storing decisions', err);
+    }
+  }
+
+  /** Decisions unexpired at `now`; the expired ones are deleted on the way. */
+  async active(now: number): Promise<EnforcementAction[]> {
+    let stored: Record<string, string>;
+    try {
+      stored = await this.redis.hgetall(this.hash);
+    } catch (err) {
+      throw redisError('reading decisions', err);
+    }
+    const active: EnforcementAction[] = [];
+    const expired: string[] = [];
+    for (const [id, json] of Object.entries(stored)) {
+      const action = decodeDecision(json);
+      if (!action) throw new AppError('PLATFORM.REDIS_INVALID_DECISION', `decision ${id} in ${this.hash} is not an enforcement action`);
+      if (action.expiresAt > now) active.push(action);
+      else expired.push(id);
+    }
+    if (expired.length > 0) {
+      try {
+        await this.redis.ratchetPruneDecisions(this.hash, String(now), ...expired);
+      } catch (err) {
+        throw redisError('deleting expired decisions', err);
+      }
+    }
+    return active;
+  }
+
+  /**
+   * Listens on a connection of its own. ioredis resubscribes after a reconnect, but decisions
+   * published while disconnected are not replayed: watchers reconcile with `active`.
+   */
+  async watch(listener: (action: EnforcementAction) => void): Promise<{ close(): Promise<void> }> {
+    const subscriber = this.redis.duplicate({ connectionName: `${this.redis.options.connectionName ?? 'ratchet-decisions'}-watch` });
+    this.watchers.add(subscriber);
+    const close = async (): Promise<void> => {
+      this.watchers.delete(subscriber);
+      await closeRedisClient(subscriber);
+    };
+    subscriber.on('message', (channel: string, message: string) => {
+      const action = channel === this.channel ? decodeDecision(message) : undefined;
+      if (action) listener(action);
+    });
+    try {
+      await subscriber.subscribe(this.channel);
+    } catch (err) {
+      await close();
+      throw redisError('subscribing to decision changes', err);
+    }
+    return { close };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.watchers].map((w) => closeRedisClient(w)));
+    this.watchers.clear();
+    await closeRedisClient(this.redis);
+  }
+}
+
+function decodeDecision(json: string): EnforcementAction | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  const candidate = parsed as Partial<EnforcementAction> | null;
+  return typeof candidate?.id === 'string' && typeof candidate.expiresAt === 'number' ? (candidate as EnforcementAction) : undefined;
+}
