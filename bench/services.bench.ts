@@ -74,7 +74,7 @@ export const servicesBench: BenchPart = {
       figures.push(...(await measureLatency(client('collector'), client('enforcer'), traffic, decisions, notes)));
       for (const { name } of SERVICES) {
         const pid = (services.get(name) as Child).pid;
-        figures.push({ name: `${name} RSS after throughput / at end`, value: mib(rssOf(pid)), unit: 'MiB', digits: 1, note: `after throughput: ${mib(rssAfterThroughput.get(name) ?? Number.NaN).toFixed(1)} MiB` });
+        figures.push({ name: `${name} RSS at end`, value: mib(rssOf(pid)), unit: 'MiB', digits: 1, note: `${mib(rssAfterThroughput.get(name) ?? Number.NaN).toFixed(1)} MiB after the throughput run` });
       }
       notes.push(
         `Kafka ${infra.kafkaBrokers} and Redis ${infra.redisUrl} ${infra.startedHere ? 'started for this run and stopped after it' : 'were already running (left running)'}; topic prefix "${topicPrefix}", key prefix "${ctx.runId}:"`,
@@ -250,6 +250,7 @@ async function measureLatency(collector: HttpClient, enforcer: HttpClient, traff
   );
   return [
     { name: `probe → decision on topic p50 (n=${decided.n})`, value: decided.p50, unit: 'ms', digits: 1 },
+    { name: `probe → decision on topic p90 (n=${decided.n})`, value: decided.p90, unit: 'ms', digits: 1 },
     { name: `probe → decision on topic p99 (n=${decided.n})`, value: decided.p99, unit: 'ms', digits: 1, target: atMost(TARGET_P99_MS) },
     { name: `probe → decision on topic max (n=${decided.n})`, value: decided.max, unit: 'ms', digits: 1 },
     { name: `probe → first 403 from /authz, median (n=${authz.n})`, value: authz.p50, unit: 'ms', digits: 1, note: `max ${authz.max.toFixed(1)} ms` },

@@ -25,7 +25,7 @@ export interface BenchPart {
 export function divertStdout(file: string): () => void {
   const original = process.stdout.write.bind(process.stdout);
   const sink = createWriteStream(file, { flags: 'a' });
-  process.stdout.write = ((chunk: string | Uint8Array): boolean => sink.write(chunk)) as typeof process.stdout.write;
+  process.stdout.write = (chunk: string | Uint8Array): boolean => sink.write(chunk);
   return () => {
     process.stdout.write = original;
     sink.end();

@@ -43,15 +43,15 @@ export function compileChains(specs: readonly ChainSpec[]): CompiledChain[] {
     const name = typeof spec.name === 'string' && spec.name ? spec.name : `#${i}`;
     if (names.has(name)) throw new InvalidChain(name, 'name', 'is used by another chain');
     names.add(name);
-    if (!Array.isArray(spec.match?.signalTypes) || spec.match.signalTypes.length === 0) {
+    if (!isNonEmptyArray(spec.match?.signalTypes)) {
       throw new InvalidChain(name, 'match.signalTypes', 'must list at least one signal type');
     }
-    if (!Array.isArray(spec.steps) || spec.steps.length === 0) throw new InvalidChain(name, 'steps', 'must have at least one step');
+    if (!isNonEmptyArray(spec.steps)) throw new InvalidChain(name, 'steps', 'must have at least one step');
     const steps = spec.steps.map((step, s) => {
       if (typeof step.minScore !== 'number' || step.minScore < 0 || step.minScore > 100) {
         throw new InvalidChain(name, `steps[${s}].minScore`, 'must be a number from 0 to 100');
       }
-      if (!Array.isArray(step.then) || step.then.length === 0) {
+      if (!isNonEmptyArray(step.then)) {
         throw new InvalidChain(name, `steps[${s}].then`, 'must list at least one action');
       }
       const then = step.then.map((a: ChainSpec['steps'][number]['then'][number], k: number) => {
@@ -73,4 +73,9 @@ export function compileChains(specs: readonly ChainSpec[]): CompiledChain[] {
     if (mode !== 'enforce' && mode !== 'shadow') throw new InvalidChain(name, 'mode', 'must be enforce or shadow');
     return { name, signalTypes: new Set(spec.match.signalTypes), steps: [...steps].sort((a, b) => a.minScore - b.minScore), mode };
   });
+}
+
+/** Checks input read from files, whatever its declared type says. */
+function isNonEmptyArray(value: unknown): boolean {
+  return Array.isArray(value) && value.length > 0;
 }

@@ -49,7 +49,11 @@ export class DecisionMirror {
   purge(now: number): number {
     let removed = 0;
     for (const [entity, actions] of this.byEntity) {
-      for (const [id, a] of actions) if (a.expiresAt <= now) (actions.delete(id), removed++);
+      for (const [id, a] of actions) {
+        if (a.expiresAt > now) continue;
+        actions.delete(id);
+        removed++;
+      }
       if (actions.size === 0) this.byEntity.delete(entity);
     }
     return removed;

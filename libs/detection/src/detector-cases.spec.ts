@@ -2,13 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AuthEvent, RiskSignal } from '@ratchet/contracts';
 import { ManualClock, parseDuration } from '@ratchet/kernel';
-// @ratchet/testing depends on detection for the StateStore contract suite; a spec using its
-// builders closes that loop in the project graph only, never at run time.
-// eslint-disable-next-line @nx/enforce-module-boundaries -- test kit builders, see above
-import { authEvent, failedLogins } from '@ratchet/testing';
-// The memory adapter is the state store the embedded shape runs on; a spec may reach for it.
-// eslint-disable-next-line @nx/enforce-module-boundaries -- platform adapter used as a test double
-import { MemoryStateStore } from '../../platform/src/memory/memory-state-store';
+import { authEvent, failedLogins, MemoryStateStore } from '@ratchet/testing';
 import { detectBatch } from './batch-detection';
 import { compileDetectors, DETECTORS } from './catalogue';
 import { InvalidDetectorConfig } from './detector-config';

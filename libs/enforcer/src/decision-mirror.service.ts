@@ -1,8 +1,11 @@
-import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { DECISION_STORE, DecisionMirror, type DecisionStore } from '@ratchet/chains';
 import type { EnforcementAction } from '@ratchet/contracts';
 import type { Clock, EntityRef } from '@ratchet/kernel';
 import { CLOCK, RatchetMetrics, Readiness } from '@ratchet/platform';
+
+/** How often the mirror re-reads the store, besides the push. */
+const RESYNC_EVERY_MS = 5_000;
 
 /**
  * Keeps this replica's in-memory copy of the decision store: subscribes first, then loads what is
@@ -11,6 +14,7 @@ import { CLOCK, RatchetMetrics, Readiness } from '@ratchet/platform';
 @Injectable()
 export class DecisionMirrorService implements OnModuleInit, OnApplicationShutdown {
   private readonly mirror = new DecisionMirror();
+  private readonly log = new Logger('decisions');
   private watch: { close(): Promise<void> } | undefined;
   private purgeTimer: NodeJS.Timeout | undefined;
   private loaded = false;
@@ -28,11 +32,20 @@ export class DecisionMirrorService implements OnModuleInit, OnApplicationShutdow
     this.watch = await this.store.watch((action) => this.mirror.apply(action));
     for (const action of await this.store.active(this.clock.now())) this.mirror.apply(action);
     this.loaded = true;
-    this.purgeTimer = setInterval(() => {
-      this.mirror.purge(this.clock.now());
-      this.metrics.activeDecisions.set(this.mirror.active(this.clock.now()).length);
-    }, 5_000);
+    // Push keeps the copy fresh; a periodic re-read repairs what a dropped push (Redis pub/sub
+    // while reconnecting) would otherwise leave out.
+    this.purgeTimer = setInterval(() => void this.resync(), RESYNC_EVERY_MS);
     this.purgeTimer.unref();
+  }
+
+  private async resync(): Promise<void> {
+    try {
+      for (const action of await this.store.active(this.clock.now())) this.mirror.apply(action);
+    } catch (err) {
+      this.log.warn(`decision store unreachable; answering from the last known decisions: ${(err as Error).message}`);
+    }
+    this.mirror.purge(this.clock.now());
+    this.metrics.activeDecisions.set(this.mirror.active(this.clock.now()).length);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -3,9 +3,7 @@ import { describe, it } from 'node:test';
 import type { RiskLevel, RiskSignal } from '@ratchet/contracts';
 import type { EntityRef } from '@ratchet/kernel';
 import { ManualClock } from '@ratchet/kernel';
-// The memory adapter is the state store the embedded shape runs on; a spec may reach for it.
-// eslint-disable-next-line @nx/enforce-module-boundaries -- platform adapter used as a test double
-import { MemoryStateStore } from '../../platform/src/memory/memory-state-store';
+import { MemoryStateStore } from '@ratchet/testing';
 import { scoreSignals } from './batch-scoring';
 import { DEFAULT_RISK_MODEL, levelOf, planRiskUpdate, scoreEntity } from './risk-model';
 

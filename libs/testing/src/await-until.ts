@@ -18,7 +18,7 @@ export async function awaitUntil<T>(
       lastError = err;
     }
     if (Date.now() > deadline) {
-      throw new Error(`gave up waiting for ${what} after ${timeoutMs} ms${lastError ? `: ${String(lastError)}` : ''}`);
+      throw new Error(`gave up waiting for ${what} after ${timeoutMs} ms${lastError ? `: ${lastError instanceof Error ? lastError.message : JSON.stringify(lastError)}` : ''}`);
     }
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }

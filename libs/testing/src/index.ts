@@ -4,3 +4,6 @@ export * from './contracts/event-log.contract';
 export * from './contracts/state-store.contract';
 export * from './event-builders';
 export * from './infra';
+// The embedded shape's state store: the real in-memory adapter, which passes the same contract
+// suite as Redis, for domain specs that need state (re-exported so they do not reach into platform).
+export { MemoryStateStore } from '@ratchet/platform';

@@ -1,4 +1,4 @@
-import { ArgumentsHost, Catch, HttpException, HttpStatus, Logger, type ExceptionFilter } from '@nestjs/common';
+import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import type { FastifyReply } from 'fastify';
 
@@ -37,7 +37,7 @@ function toProblem(exception: unknown): Problem {
     const status = exception.getStatus();
     const response = exception.getResponse();
     const detail = typeof response === 'string' ? response : ((response as { message?: unknown }).message ?? exception.message);
-    return { type: 'about:blank', title: STATUS_CODES[status] ?? 'Error', status, detail: Array.isArray(detail) ? detail.join('; ') : String(detail) };
+    return { type: 'about:blank', title: STATUS_CODES[status] ?? 'Error', status, detail: Array.isArray(detail) ? detail.join('; ') : typeof detail === 'string' ? detail : JSON.stringify(detail) };
   }
   if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode < 500) {
     return { type: `https://ratchet.dev/problems/${(fastifyError.code ?? 'bad-request').toLowerCase()}`, title: STATUS_CODES[fastifyError.statusCode] ?? 'Bad Request', status: fastifyError.statusCode, detail: fastifyError.message ?? '' };

@@ -100,7 +100,10 @@ export class MemoryEventLog implements EventLog {
 
   async close(): Promise<void> {
     const members = [...this.groups.values()].flat();
-    for (const m of members) (m.closed = true), m.wake();
+    for (const m of members) {
+      m.closed = true;
+      m.wake();
+    }
     await Promise.all(members.map((m) => m.done));
     this.groups.clear();
   }
