@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { mkdirSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { authzBench } from './authz.bench';
 import { embeddedBench } from './embedded.bench';
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
 
   const cpu = cpus();
   console.log(`Ratchet bench ${new Date().toISOString()} · node ${process.version} · ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}`);
-  console.log(`parts: ${parts.map((p) => p.name).join(', ')} · logs in ${runDir}`);
+  console.log(`parts: ${parts.map((p) => p.name).join(', ')} · load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} · logs in ${runDir}`);
 
   const reports: PartReport[] = [];
   for (const part of parts) {

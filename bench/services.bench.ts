@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
@@ -6,7 +7,7 @@ import type { BenchContext, BenchPart } from './lib/context';
 import { HttpClient, metricValue, waitForStatus } from './lib/http';
 import { ensureInfra, stopInfra, stopInfraSync, type Infra } from './lib/infra';
 import { postNdjsonEvents } from './lib/ingest';
-import { onAbort, rssOf, spawnTs, stopChild, tailOf, type Child } from './lib/processes';
+import { cpuTimeOf, onAbort, rssOf, spawnTs, stopChild, tailOf, type Child } from './lib/processes';
 import { atLeast, atMost, formatNumber, mib, progress, type Figure, type PartReport } from './lib/report';
 import { ratePerSecond, summarize } from './lib/stats';
 import { bruteForceNdjson, TrafficGenerator } from './lib/traffic';
@@ -69,7 +70,8 @@ export const servicesBench: BenchPart = {
 
       const traffic = new TrafficGenerator({ seed: 23 });
       const figures: Figure[] = [];
-      figures.push(...(await measureThroughput(client('collector'), client('scorer'), traffic, notes)));
+      const watched = new Map<string, number>([...[...services.values()].map((c): [string, number] => [c.name, c.pid]), ...infraPids(ctx.root), ['bench', process.pid]]);
+      figures.push(...(await measureThroughput(client('collector'), client('scorer'), traffic, watched, notes)));
       const rssAfterThroughput = new Map(SERVICES.map(({ name }) => [name, rssOf((services.get(name) as Child).pid)]));
       figures.push(...(await measureLatency(client('collector'), client('enforcer'), traffic, decisions, notes)));
       for (const { name } of SERVICES) {
@@ -130,7 +132,7 @@ async function waitUntilScored(scorer: HttpClient, total: number, timeoutMs: num
 
 // ---- (a) sustained throughput -----------------------------------------------------------------
 
-async function measureThroughput(collector: HttpClient, scorer: HttpClient, traffic: TrafficGenerator, notes: string[]): Promise<Figure[]> {
+async function measureThroughput(collector: HttpClient, scorer: HttpClient, traffic: TrafficGenerator, watched: ReadonlyMap<string, number>, notes: string[]): Promise<Figure[]> {
   progress(`services: warm-up, ${WARM_UP_EVENTS} events`);
   const before = await scoredSoFar(scorer);
   await postNdjsonEvents(collector, traffic, WARM_UP_EVENTS, { batch: THROUGHPUT_BATCH, concurrency: THROUGHPUT_CONCURRENCY });
@@ -138,14 +140,17 @@ async function measureThroughput(collector: HttpClient, scorer: HttpClient, traf
 
   progress(`services: throughput, ${THROUGHPUT_EVENTS} events, ${THROUGHPUT_CONCURRENCY} concurrent POSTs of ${THROUGHPUT_BATCH}`);
   const base = await scoredSoFar(scorer);
+  const cpu = sampleCpu(watched);
   const start = performance.now();
   await postNdjsonEvents(collector, traffic, THROUGHPUT_EVENTS, { batch: THROUGHPUT_BATCH, concurrency: THROUGHPUT_CONCURRENCY });
   const accepted = performance.now();
   const drained = await waitUntilScored(scorer, base + THROUGHPUT_EVENTS, DRAIN_TIMEOUT_MS);
+  const cores = cpu();
   if (drained.at === undefined) {
     notes.push(`the scorer had scored only ${formatNumber(drained.scored - base)} of ${formatNumber(THROUGHPUT_EVENTS)} events ${DRAIN_TIMEOUT_MS / 1_000} s after the last POST`);
   }
   notes.push(
+    `CPU used from the first POST until scored, in cores (of 2): ${[...cores].map(([name, c]) => `${name} ${c.toFixed(2)}`).join(', ')}`,
     `throughput: ${formatNumber(THROUGHPUT_EVENTS)} events (after ${formatNumber(WARM_UP_EVENTS)} warm-up), NDJSON bodies of ${formatNumber(THROUGHPUT_BATCH)}, ${THROUGHPUT_CONCURRENCY} in flight; "scored" polls ratchet_scorer_events_total on the scorer's /metrics every 50 ms`,
   );
   return [
@@ -157,6 +162,30 @@ async function measureThroughput(collector: HttpClient, scorer: HttpClient, traf
       target: atLeast(TARGET_EVENTS_PER_SECOND),
     },
   ];
+}
+
+/** Starts measuring the CPU the processes use; the result gives cores used on average since. */
+function sampleCpu(pids: ReadonlyMap<string, number>): () => Map<string, number> {
+  const startedAt = performance.now();
+  const before = new Map([...pids].map(([name, pid]) => [name, cpuTimeOf(pid)]));
+  return () => {
+    const wall = performance.now() - startedAt;
+    return new Map([...pids].map(([name, pid]) => [name, (cpuTimeOf(pid) - (before.get(name) ?? 0)) / wall]));
+  };
+}
+
+/** Kafka's and Redis's pids from scripts/infra.sh's state, when it can be read; CPU figures only. */
+function infraPids(root: string): Array<[string, number]> {
+  const dir = process.env['RATCHET_INFRA_DIR'] ?? join(root, 'tmp', 'infra');
+  return (['kafka', 'redis'] as const).flatMap((name): Array<[string, number]> => {
+    try {
+      const pid = Number(readFileSync(join(dir, name, `${name}.pid`), 'utf8').trim());
+      cpuTimeOf(pid);
+      return [[name, pid]];
+    } catch {
+      return [];
+    }
+  });
 }
 
 // ---- (b) latency at a fixed offered rate -----------------------------------------------------

@@ -90,3 +90,16 @@ export function tailOf(logFile: string, lines = 20): string {
     return '(no log)';
   }
 }
+
+/** Linux's USER_HZ, the unit of the CPU times in /proc/<pid>/stat; 100 on every mainstream kernel. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** CPU time (user + system) a process has used so far, in milliseconds, from /proc/<pid>/stat. */
+export function cpuTimeOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may hold spaces; the fields after its closing parenthesis do not.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  return ((utime + stime) * 1_000) / CLOCK_TICKS_PER_SECOND;
+}
