@@ -7,3 +7,4 @@ export * from './infra';
 // The embedded shape's state store: the real in-memory adapter, which passes the same contract
 // suite as Redis, for domain specs that need state (re-exported so they do not reach into platform).
 export { MemoryStateStore } from '@ratchet/platform';
+export * from './contracts/clock.contract';
