@@ -57,7 +57,8 @@ export const embeddedBench: BenchPart = {
     notes.push(
       `validators: ${VALIDATOR_EVENTS.toLocaleString('en-US')} realistic events, median of ${VALIDATOR_ROUNDS} rounds after a warm-up; the admission is what the collector runs (ajv check + id + time parse)`,
       `pipeline: ${PIPELINE_EVENTS.toLocaleString('en-US')} events (90% benign, 10% attacks from 6 addresses) in chunks of ${CHUNK.toLocaleString('en-US')}, after ${WARM_UP_EVENTS.toLocaleString('en-US')} warm-up events, a fresh app per run; "scored" = RatchetMetrics.eventsScored reached the total`,
-      'the load generator and the app share this process (and its 2 cores); RSS includes the generator (about 50k pooled events)',
+      '"accepted" = the last chunk was accepted; when the scorer keeps pace, both end within a poll (2 ms) of each other',
+      'the load generator and the app share this process (one thread, of 2 cores); RSS and heap include the generator\'s pool of 50k events (about 46 MiB)',
       `Nest's log of the runs: ${join(ctx.runDir, 'embedded-app.log')}`,
     );
     return { part: 'embedded', figures, notes } satisfies PartReport;
@@ -68,7 +69,11 @@ export const embeddedBench: BenchPart = {
 
 function measureValidators(notes: string[]): Figure[] {
   progress(`validators: ${VALIDATOR_EVENTS} events × ${VALIDATOR_ROUNDS} rounds each`);
-  const events = new TrafficGenerator({ seed: 7 }).events(VALIDATOR_EVENTS);
+  // Parsed from NDJSON, as the collector receives them.
+  const events = new TrafficGenerator({ seed: 7 })
+    .ndjson(VALIDATOR_EVENTS)
+    .split('\n')
+    .map((line) => JSON.parse(line) as AuthEventInput);
   const admit = compileAuthEventAdmission();
   const check = compileAuthEventCheck();
   const observedAt = Date.now();

@@ -275,7 +275,8 @@ async function measureLatency(collector: HttpClient, enforcer: HttpClient, traff
     `latency: ${formatNumber(ticks * EVENTS_PER_TICK)} background events offered at ${formatNumber(ratePerSecond(ticks * EVENTS_PER_TICK, offeredFor))}/s plus ${probes.length} probes (${PROBE_FAILURES} failed logins from a fresh address in one POST); ` +
       `decision latency = arrival of ip:<probe> on enforcement.actions at the bench's own consumer − send time of the probe's POST`,
     `decisions seen for ${latencies.length} of ${probes.length} probes${missing > 0 ? ` (${missing} missing after ${DECISION_TIMEOUT_MS / 1_000} s)` : ''}; POSTs failed: ${failedPosts}; sender ticks more than ${TICK_MS / 2} ms late: ${lateTicks}`,
-    `/authz first 403 was timed for the first ${AUTHZ_PROBES} probes, polling every 10 ms with X-Real-IP: <probe> (${authzFirstDeny.length} reached 403)`,
+    `with ${decided.n} probes the nearest-rank p99 is the slowest probe; all of them, sorted (ms): ${[...latencies].sort((a, b) => a - b).map((ms) => ms.toFixed(0)).join(' ')}`,
+    `/authz first 403, timed for the first ${AUTHZ_PROBES} probes by polling every 10 ms with X-Real-IP: <probe> (ms after the probe's POST): ${authzFirstDeny.map((ms) => ms.toFixed(0)).join(', ') || 'none reached 403'}`,
   );
   return [
     { name: `probe → decision on topic p50 (n=${decided.n})`, value: decided.p50, unit: 'ms', digits: 1 },
