@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { EVENT_LOG, TOPICS, type EventLog } from '@ratchet/contracts';
 import { EnforcerModule } from '@ratchet/enforcer';
-import { connectEventLog, createHttpApp, Readiness, startTelemetry } from '@ratchet/platform';
+import { createHttpApp, startEventLogConsumer, startTelemetry } from '@ratchet/platform';
 import { servicesPlatform } from '@ratchet/platform/services';
 import { readEnforcerConfig } from './config';
 
@@ -17,11 +17,7 @@ async function main(): Promise<void> {
   class EnforcerAppModule {}
 
   const app = await createHttpApp(EnforcerAppModule, { bodyLimit: 1_024, logFormat: config.logFormat });
-  connectEventLog(app, app.get<EventLog>(EVENT_LOG), config.group, [TOPICS.riskScores]);
-  let consuming = false;
-  app.get(Readiness).register('consumer', () => consuming);
-  await app.startAllMicroservices();
-  consuming = true;
+  await startEventLogConsumer(app, app.get<EventLog>(EVENT_LOG), config.group, [TOPICS.riskScores]);
   await app.listen({ host: config.host, port: config.port });
 }
 

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { EVENT_LOG, TOPICS, type EventLog } from '@ratchet/contracts';
 import { STATE_STORE, type StateStore } from '@ratchet/detection';
-import { connectEventLog, createHttpApp, Readiness, startTelemetry } from '@ratchet/platform';
+import { createHttpApp, Readiness, startEventLogConsumer, startTelemetry } from '@ratchet/platform';
 import { servicesPlatform } from '@ratchet/platform/services';
 import { ScorerModule } from '@ratchet/scorer';
 import { readScorerConfig } from './config';
@@ -16,13 +16,9 @@ async function main(): Promise<void> {
   class ScorerAppModule {}
 
   const app = await createHttpApp(ScorerAppModule, { bodyLimit: 1_024, logFormat: config.logFormat });
-  connectEventLog(app, app.get<EventLog>(EVENT_LOG), config.group, [TOPICS.authEvents]);
-  let consuming = false;
   const state = app.get<StateStore>(STATE_STORE);
-  app.get(Readiness).register('consumer', () => consuming);
   app.get(Readiness).register('redis', async () => (await state.execute([])).length === 0);
-  await app.startAllMicroservices();
-  consuming = true;
+  await startEventLogConsumer(app, app.get<EventLog>(EVENT_LOG), config.group, [TOPICS.authEvents]);
   await app.listen({ host: config.host, port: config.port });
 }
 

@@ -4,6 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { EventLog } from '@ratchet/contracts';
 import { EventLogTransport } from '../transport/event-log.transport';
 import { ProblemFilter } from './problem.filter';
+import { Readiness } from './readiness';
 
 export interface HttpAppOptions {
   /** Largest request body in bytes; larger ones get 413. */
@@ -32,4 +33,16 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
 /** Attaches a batch consumer for `topics` in consumer `group`; started by `app.startAllMicroservices()`. */
 export function connectEventLog(app: NestFastifyApplication, eventLog: EventLog, group: string, topics: readonly string[]): void {
   app.connectMicroservice({ strategy: new EventLogTransport(eventLog, { group, topics }) }, { inheritAppConfig: true });
+}
+
+/**
+ * Starts a service's batch consumer and reports it in /readyz (`consumer`): ready once the
+ * group has joined and the handler is wired.
+ */
+export async function startEventLogConsumer(app: NestFastifyApplication, eventLog: EventLog, group: string, topics: readonly string[]): Promise<void> {
+  let consuming = false;
+  app.get(Readiness).register('consumer', () => consuming);
+  connectEventLog(app, eventLog, group, topics);
+  await app.startAllMicroservices();
+  consuming = true;
 }
