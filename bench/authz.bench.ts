@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon, { type AutocannonRequest } from 'autocannon';
 import type { BenchContext, BenchPart } from './lib/context';
-import { HttpClient, waitForStatus } from './lib/http';
+import { assertPortFree, HttpClient, waitForStatus } from './lib/http';
 import { rssOf, spawnTs, stopChild, tailOf, type Child } from './lib/processes';
 import { atLeast, atMost, formatNumber, mib, progress, type Figure, type PartReport } from './lib/report';
 import { ratePerSecond, summarize } from './lib/stats';
@@ -27,8 +27,12 @@ export const authzBench: BenchPart = {
   name: 'authz',
   summary: `GET /authz under autocannon, ${DENIED_ADDRESSES} decisions in force`,
   async run(ctx) {
-    const app = spawnEmbeddedApp(ctx);
     const client = new HttpClient(`http://127.0.0.1:${PORT}`, 4);
+    await assertPortFree(client, PORT).catch((err: unknown) => {
+      client.close();
+      throw err;
+    });
+    const app = spawnEmbeddedApp(ctx);
     try {
       await waitForStatus(client, '/readyz', 200, 60_000, () => app.isRunning()).catch((err: unknown) => {
         throw new Error(`${String(err)}\n${tailOf(app.logFile)}`);

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import type { EnforcementAction } from '@ratchet/contracts';
 import type { BenchContext, BenchPart } from './lib/context';
-import { HttpClient, metricValue, waitForStatus } from './lib/http';
+import { assertPortFree, HttpClient, metricValue, waitForStatus } from './lib/http';
 import { ensureInfra, stopInfra, stopInfraSync, type Infra } from './lib/infra';
 import { postNdjsonEvents } from './lib/ingest';
 import { cpuTimeOf, onAbort, rssOf, spawnTs, stopChild, tailOf, type Child } from './lib/processes';
@@ -54,6 +54,7 @@ export const servicesBench: BenchPart = {
     let decisions: DecisionWatch | undefined;
     const notes: string[] = [];
     try {
+      for (const { name, port } of SERVICES) await assertPortFree(client(name), port);
       for (const service of SERVICES) services.set(service.name, spawnService(ctx, infra, service.name, service.port));
       progress('services: waiting for /readyz on 18081-18083');
       const startedAt = performance.now();
@@ -66,7 +67,7 @@ export const servicesBench: BenchPart = {
         }),
       );
       notes.push(`the three services were ready ${((performance.now() - startedAt) / 1_000).toFixed(1)} s after spawning`);
-      decisions = await watchDecisions(infra.kafkaBrokers, topicPrefix, ctx.runId);
+      decisions = await watchDecisions(infra.kafkaBrokers, topicPrefix);
 
       const traffic = new TrafficGenerator({ seed: 23 });
       const figures: Figure[] = [];
@@ -196,9 +197,9 @@ interface DecisionWatch {
   close(): Promise<void>;
 }
 
-async function watchDecisions(brokers: string, topicPrefix: string, runId: string): Promise<DecisionWatch> {
+async function watchDecisions(brokers: string, topicPrefix: string): Promise<DecisionWatch> {
   const kafka = new Kafka({ clientId: 'ratchet-bench', brokers: brokers.split(','), logLevel: logLevel.ERROR });
-  const consumer: Consumer = kafka.consumer({ groupId: `${topicPrefix}bench-decisions-${runId}`, maxWaitTimeInMs: 100 });
+  const consumer: Consumer = kafka.consumer({ groupId: `${topicPrefix}bench-decisions`, maxWaitTimeInMs: 100 });
   const arrivals = new Map<string, number>();
   const joined = new Promise<void>((resolve) => {
     const remove = consumer.on(consumer.events.GROUP_JOIN, () => {

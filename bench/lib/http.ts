@@ -80,3 +80,12 @@ export async function waitForStatus(client: HttpClient, path: string, status: nu
   }
   throw new Error(`${path} did not answer ${status} within ${timeoutMs} ms (last: ${last})`);
 }
+
+/** Throws when something already answers on the client's port: its /readyz would pass for ours. */
+export async function assertPortFree(client: HttpClient, port: number): Promise<void> {
+  const answered = await client.get('/healthz').then(
+    () => true,
+    () => false,
+  );
+  if (answered) throw new Error(`port ${port} is already in use; stop what listens there and run again`);
+}

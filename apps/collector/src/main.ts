@@ -15,7 +15,7 @@ async function main(): Promise<void> {
 
   const app = await createHttpApp(CollectorAppModule, {
     bodyLimit: config.bodyLimit,
-    logFormat: config.logFormat,
+    logFormat: config.logFormat, logLevels: config.platform.logLevels,
     configure: (a) => registerIngestBodyParsers(a.getHttpAdapter().getInstance(), config.bodyLimit),
   });
   await app.listen({ host: config.host, port: config.port });

@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   })
   class EnforcerAppModule {}
 
-  const app = await createHttpApp(EnforcerAppModule, { bodyLimit: 1_024, logFormat: config.logFormat });
+  const app = await createHttpApp(EnforcerAppModule, { bodyLimit: 1_024, logFormat: config.logFormat, logLevels: config.platform.logLevels });
   await startEventLogConsumer(app, app.get<EventLog>(EVENT_LOG), config.group, [TOPICS.riskScores]);
   await app.listen({ host: config.host, port: config.port });
 }

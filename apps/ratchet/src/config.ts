@@ -1,4 +1,4 @@
-import { envReader, readPlatformConfig, type PlatformConfig } from '@ratchet/platform';
+import { envReader, readLogLevels, readPlatformConfig, type PlatformConfig } from '@ratchet/platform';
 
 /** The embedded shape's settings; every default is beside its variable. */
 export interface EmbeddedConfig {
@@ -8,6 +8,8 @@ export interface EmbeddedConfig {
   trustedProxies: string[];
   allowlist: string[];
   logFormat: 'json' | 'text';
+  /** LOG_LEVEL: error | warn | log (default) | debug. */
+  logLevels: PlatformConfig['logLevels'];
   telemetry: PlatformConfig['telemetry'];
 }
 
@@ -20,6 +22,7 @@ export function readEmbeddedConfig(env: NodeJS.ProcessEnv = process.env): Embedd
     trustedProxies: read.list('ENFORCER_TRUSTED_PROXIES', ['127.0.0.1/32', '::1/128']),
     allowlist: read.list('ENFORCER_ALLOWLIST', []),
     logFormat: read.oneOf('LOG_FORMAT', ['json', 'text'] as const, 'text'),
+    logLevels: readLogLevels(env),
     telemetry: readPlatformConfig(env, 'ratchet').telemetry,
   };
 }

@@ -25,6 +25,7 @@ const BASE_CONFIG: EmbeddedConfig = {
   trustedProxies: ['127.0.0.1/32', '::1/128'],
   allowlist: ['192.0.2.0/24'],
   logFormat: 'json',
+  logLevels: ['fatal', 'error', 'warn'],
   telemetry: { exporter: 'none', sampleRatio: 1 },
 };
 

@@ -11,6 +11,7 @@ export async function startEmbedded(config: EmbeddedConfig, platform: MemoryPlat
   const app = await createHttpApp(EmbeddedModule.create(config, { ...platform, eventLog }), {
     bodyLimit: config.bodyLimit,
     logFormat: config.logFormat,
+    logLevels: config.logLevels,
     configure: (a) => registerIngestBodyParsers(a.getHttpAdapter().getInstance(), config.bodyLimit),
   });
   const log = app.get<EventLog>(EVENT_LOG);

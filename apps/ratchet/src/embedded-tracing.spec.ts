@@ -92,6 +92,7 @@ describe('the embedded Ratchet traces an event from the collector to the enforce
         trustedProxies: ['127.0.0.1/32', '::1/128'],
         allowlist: [],
         logFormat: 'json',
+        logLevels: ['fatal', 'error', 'warn'],
         telemetry: { exporter: 'none', sampleRatio: 1 },
       },
       { clock: new ManualClock(NOW), eventLog },

@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   @Module({ imports: [servicesPlatform(config.platform, 'scorer'), ScorerModule.forRoot()] })
   class ScorerAppModule {}
 
-  const app = await createHttpApp(ScorerAppModule, { bodyLimit: 1_024, logFormat: config.logFormat });
+  const app = await createHttpApp(ScorerAppModule, { bodyLimit: 1_024, logFormat: config.logFormat, logLevels: config.platform.logLevels });
   const state = app.get<StateStore>(STATE_STORE);
   app.get(Readiness).register('redis', async () => (await state.execute([])).length === 0);
   await startEventLogConsumer(app, app.get<EventLog>(EVENT_LOG), config.group, [TOPICS.authEvents]);

@@ -66,10 +66,18 @@ export function envReader(env: Env) {
 }
 
 /** Settings every service shares. */
+/** Nest log levels from LOG_LEVEL (`error`, `warn`, `log`, `debug`): that level and the ones above it. */
+export function readLogLevels(env: Env): Array<'fatal' | 'error' | 'warn' | 'log' | 'debug'> {
+  const order = ['fatal', 'error', 'warn', 'log', 'debug'] as const;
+  const level = envReader(env).oneOf('LOG_LEVEL', ['error', 'warn', 'log', 'debug'] as const, 'log');
+  return order.slice(0, order.indexOf(level) + 1);
+}
+
 export interface PlatformConfig {
   kafka: { brokers: string[]; clientId: string; topicPrefix: string; partitions: number };
   redis: { url: string; keyPrefix: string };
   telemetry: { exporter: 'none' | 'otlp' | 'console'; sampleRatio: number };
+  logLevels: ReturnType<typeof readLogLevels>;
 }
 
 export function readPlatformConfig(env: Env, service: string): PlatformConfig {
@@ -86,5 +94,6 @@ export function readPlatformConfig(env: Env, service: string): PlatformConfig {
       exporter: read.oneOf('RATCHET_TRACES_EXPORTER', ['none', 'otlp', 'console'] as const, 'none'),
       sampleRatio: read.ratio('RATCHET_TRACE_SAMPLE_RATIO', 0.01),
     },
+    logLevels: readLogLevels(env),
   };
 }

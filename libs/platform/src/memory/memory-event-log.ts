@@ -6,7 +6,10 @@ export interface MemoryEventLogOptions {
   partitions?: number;
   /** Most messages handed to one `handle` call. Default 2,000. */
   maxBatch?: number;
-  /** Messages kept per partition once every group has committed past them. Default 10,000. */
+  /**
+   * Messages kept per partition once every group has committed past them (all of them, on a topic
+   * no group reads), like a retention limit. Default 10,000.
+   */
   retain?: number;
   /** First wait before a failed batch is redelivered; doubles up to 5 s. Default 50 ms. */
   retryBackoffMs?: number;
@@ -67,6 +70,8 @@ export class MemoryEventLog implements EventLog {
         timestamp: message.timestamp ?? now,
       });
     }
+    // Topics no group reads (the audit trail, dead letters) are trimmed here, not after commits.
+    partitions.forEach((_, partition) => this.trim(topic, partition));
     for (const members of this.groups.values()) for (const m of members) if (m.options.topics.includes(topic)) m.wake();
   }
 
