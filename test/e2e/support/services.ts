@@ -5,7 +5,8 @@ import { awaitUntil } from '@ratchet/testing';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
-export type ServiceName = 'collector' | 'scorer' | 'enforcer';
+/** A service of the services shape, or `ratchet`: the embedded shape in one process. */
+export type ServiceName = 'collector' | 'scorer' | 'enforcer' | 'ratchet';
 
 /** One Ratchet service running as its own process, as in production. */
 export class ServiceProcess {

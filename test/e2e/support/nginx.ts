@@ -1,0 +1,108 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { awaitUntil } from '@ratchet/testing';
+
+const NGINX = process.env['NGINX_BIN'] ?? '/usr/sbin/nginx';
+
+/**
+ * A real NGINX (Debian's, built with auth_request and realip) on loopback in front of an
+ * upstream, asking Ratchet's /authz before every request — what an NGINX-based ingress does.
+ * Client addresses come from X-Forwarded-For sent by the test (a trusted hop, as a load balancer
+ * would be), so one machine can play many clients.
+ */
+export class NginxProcess {
+  private child: ChildProcess | undefined;
+  private dir = '';
+  private output = '';
+
+  constructor(
+    readonly port: number,
+    private readonly upstreamPort: number,
+    private readonly authzUrl: string,
+  ) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    if (!existsSync(NGINX)) throw new Error(`${NGINX} not found: install Debian's nginx-light (.ci/run does), or set NGINX_BIN`);
+    this.dir = await mkdtemp(join(tmpdir(), 'ratchet-nginx-'));
+    await chmod(this.dir, 0o755);
+    await writeFile(join(this.dir, 'nginx.conf'), this.config());
+    const child = spawn(NGINX, ['-p', this.dir, '-c', join(this.dir, 'nginx.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    child.stdout?.on('data', (c: Buffer) => (this.output += c.toString()));
+    child.stderr?.on('data', (c: Buffer) => (this.output += c.toString()));
+    let exited: number | null | undefined;
+    child.once('exit', (code) => (exited = code));
+    await awaitUntil('nginx to listen', async () => {
+      if (exited !== undefined) throw new Error(`nginx exited with ${exited}: ${this.output}`);
+      const response = await fetch(`${this.url}/nginx-health`).catch(() => undefined);
+      return response?.status === 200 ? true : undefined;
+    });
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGQUIT');
+      await exited;
+    }
+    if (this.dir) await rm(this.dir, { recursive: true, force: true });
+  }
+
+  /** Requests a path as the client `clientIp` (the address a trusted load balancer reports). */
+  async get(path: string, clientIp: string): Promise<number> {
+    return (await fetch(`${this.url}${path}`, { headers: { 'x-forwarded-for': clientIp } })).status;
+  }
+
+  private config(): string {
+    const d = this.dir;
+    return `
+daemon off;
+master_process on;
+worker_processes 1;
+user root;
+pid ${d}/nginx.pid;
+error_log stderr warn;
+events { worker_connections 256; }
+http {
+  access_log off;
+  client_body_temp_path ${d}/body;
+  proxy_temp_path ${d}/proxy;
+  fastcgi_temp_path ${d}/fastcgi;
+  uwsgi_temp_path ${d}/uwsgi;
+  scgi_temp_path ${d}/scgi;
+  server {
+    listen 127.0.0.1:${this.port};
+    # The test plays clients through a trusted hop on loopback.
+    set_real_ip_from 127.0.0.1;
+    real_ip_header X-Forwarded-For;
+
+    location = /nginx-health { return 200; }
+
+    location / {
+      auth_request /_ratchet;
+      proxy_pass http://127.0.0.1:${this.upstreamPort};
+    }
+
+    # The block the README documents.
+    location = /_ratchet {
+      internal;
+      proxy_pass ${this.authzUrl};
+      proxy_pass_request_body off;
+      proxy_set_header Content-Length "";
+      proxy_set_header X-Real-IP $remote_addr;
+      proxy_set_header X-Original-URI $request_uri;
+      proxy_set_header X-Original-Method $request_method;
+    }
+  }
+}
+`;
+  }
+}
