@@ -1,0 +1,30 @@
+import type { AuthEventInput } from '@ratchet/contracts';
+
+/**
+ * One log format in, canonical events out. Pure: no I/O, no clock — every time comes from the
+ * record. A parser never throws on bad input; it answers why the record was refused, and the
+ * collector dead-letters it with that reason.
+ */
+export interface SourceParser {
+  /** Stable, operator-facing: the `{source}` of `POST /v1/ingest/{source}`, `--source` of `ratchet ingest`. */
+  readonly id: string;
+  readonly summary: string;
+  /**
+   * How a body or a file is cut into records: `line` — one record per text line (access logs);
+   * `json` — one JSON value per record (a JSON object, a JSON array of them, or NDJSON).
+   */
+  readonly framing: 'line' | 'json';
+  /** A `line` parser gets the line (without its newline); a `json` parser the parsed value. */
+  parse(record: string | unknown): SourceResult;
+}
+
+/**
+ * `ok` with events: the record became these canonical events (often one);
+ * `ok` with none: a well-formed record that is not about authentication or access (`ignored`
+ * names what it was, so it is counted, not lost silently);
+ * not `ok`: a malformed record; `reason` names the problem (and the field, where there is one).
+ */
+export type SourceResult = { ok: true; events: AuthEventInput[]; ignored?: string } | { ok: false; reason: string };
+
+export const ignoredRecord = (what: string): SourceResult => ({ ok: true, events: [], ignored: what });
+export const refusedRecord = (reason: string): SourceResult => ({ ok: false, reason });
