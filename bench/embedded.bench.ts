@@ -8,6 +8,7 @@ import { validateSync } from 'class-validator';
 import { IngestService, type BodyItem } from '@ratchet/collector';
 import { AuthEventDto, compileAuthEventAdmission, compileAuthEventCheck, type AuthEventInput } from '@ratchet/contracts';
 import { MemoryEventLog, RatchetMetrics, startTelemetry } from '@ratchet/platform';
+import { canonicalParser } from '@ratchet/sources';
 import { readEmbeddedConfig } from '../apps/ratchet/src/config';
 import { startEmbedded } from '../apps/ratchet/src/embedded-app';
 import { divertStdout, type BenchPart } from './lib/context';
@@ -170,7 +171,7 @@ function ingestDirectly(app: NestFastifyApplication, traffic: TrafficGenerator):
   return async (count) => {
     for (let sent = 0; sent < count; sent += CHUNK) {
       const items: BodyItem[] = traffic.events(Math.min(CHUNK, count - sent)).map((value, index) => ({ index, value }));
-      const result = await ingest.ingest(items, 'bench', context.active());
+      const result = await ingest.ingest(items, canonicalParser, context.active());
       if (result.rejected.length > 0) throw new Error(`the collector refused ${result.rejected.length} events: ${result.rejected[0]?.errors.join('; ')}`);
       await yieldToLoop();
     }

@@ -7,7 +7,8 @@ import type { FastifyInstance } from 'fastify';
  */
 export function registerIngestBodyParsers(fastify: FastifyInstance, limitBytes: number): void {
   fastify.removeContentTypeParser('application/json');
-  for (const type of ['application/json', 'application/x-ndjson']) {
+  fastify.removeContentTypeParser('text/plain');
+  for (const type of ['application/json', 'application/x-ndjson', 'text/plain']) {
     fastify.addContentTypeParser(type, { parseAs: 'string', bodyLimit: limitBytes }, (_request, body, done) => done(null, body));
   }
 }

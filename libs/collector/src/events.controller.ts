@@ -2,11 +2,12 @@ import { Controller, HttpCode, HttpStatus, Inject, Post, Req } from '@nestjs/com
 import { context } from '@opentelemetry/api';
 import type { FastifyRequest } from 'fastify';
 import { DEAD_LETTER_REASONS } from '@ratchet/contracts';
+import { canonicalParser } from '@ratchet/sources';
 import { extractTraceHeaders, inSpan, ProblemException } from '@ratchet/platform';
 import { INGEST_MEDIA_TYPES, mediaTypeOf, parseIngestBody } from './ingest-body';
 import { IngestService, type IngestResult } from './ingest.service';
 
-const SOURCE = 'canonical';
+const SOURCE = canonicalParser.id;
 
 /** POST /v1/events: one canonical event, a JSON array of them, or NDJSON. */
 @Controller('v1/events')
@@ -15,7 +16,7 @@ export class EventsController {
 
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
-  async post(@Req() request: FastifyRequest): Promise<IngestResult> {
+  async post(@Req() request: FastifyRequest): Promise<Omit<IngestResult, 'ignored'>> {
     const mediaType = mediaTypeOf(request.headers['content-type']);
     if (!(INGEST_MEDIA_TYPES as readonly string[]).includes(mediaType)) {
       throw new ProblemException({
@@ -34,7 +35,7 @@ export class EventsController {
     const parent = extractTraceHeaders(request.headers as Record<string, string>);
     const result = await inSpan('collector.ingest', parent ?? context.active(), async (span, ctx) => {
       span.setAttribute('ratchet.events', parsed.items.length);
-      return this.ingest.ingest(parsed.items, SOURCE, ctx);
+      return this.ingest.ingest(parsed.items, canonicalParser, ctx);
     });
     if (result.accepted === 0) {
       throw new ProblemException({
@@ -45,6 +46,6 @@ export class EventsController {
         errors: result.rejected,
       });
     }
-    return result;
+    return { accepted: result.accepted, rejected: result.rejected };
   }
 }

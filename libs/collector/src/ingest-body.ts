@@ -44,3 +44,13 @@ export const INGEST_MEDIA_TYPES = ['application/json', 'application/x-ndjson'] a
 export function mediaTypeOf(header: string | undefined): string {
   return (header ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 }
+
+/** Text framing for line formats (access logs): one record per non-blank line, `\r\n` tolerated. */
+export function parseLineBody(body: string): ParsedBody {
+  const items: BodyItem[] = [];
+  for (const line of body.split('\n')) {
+    const raw = line.endsWith('\r') ? line.slice(0, -1) : line;
+    if (raw.trim() !== '') items.push({ index: items.length, value: raw });
+  }
+  return items.length > 0 ? { ok: true, items } : { ok: false, error: 'the body holds no record' };
+}

@@ -13,10 +13,13 @@ import {
 } from '@ratchet/contracts';
 import type { Clock } from '@ratchet/kernel';
 import { CLOCK, injectTraceHeaders, RatchetMetrics } from '@ratchet/platform';
+import type { SourceParser } from '@ratchet/sources';
 import type { BodyItem } from './ingest-body';
 
 export interface IngestResult {
   accepted: number;
+  /** Well-formed records that are not about authentication or access (counted, not dead-lettered). */
+  ignored: number;
   rejected: Array<{ index: number; errors: string[] }>;
 }
 
@@ -40,24 +43,47 @@ export class IngestService {
     await this.eventLog.ensureTopics([TOPICS.authEvents, TOPICS.authEventsDlq]);
   }
 
-  async ingest(items: readonly BodyItem[], source: string, trace: Context): Promise<IngestResult> {
+  /**
+   * Reads each record with the source's parser and admits what it yields. A record the parser
+   * refuses, or whose events fail validation, is dead-lettered whole with the reason.
+   */
+  async ingest(items: readonly BodyItem[], parser: SourceParser, trace: Context): Promise<IngestResult> {
+    const source = parser.id;
     const observedAt = this.clock.now();
     const traceHeaders = injectTraceHeaders(trace, {});
     const accepted: LogMessage[] = [];
     const deadLetters: LogMessage[] = [];
     const rejected: IngestResult['rejected'] = [];
+    let ignored = 0;
     for (const item of items) {
       if ('error' in item) {
         rejected.push({ index: item.index, errors: [item.error] });
         deadLetters.push(deadLetter(item.raw, DEAD_LETTER_REASONS.unparsable, [item.error], source, observedAt));
         continue;
       }
-      const admission = this.admit(item.value, { observedAt });
-      if (admission.ok) {
+      const raw = (): string => (typeof item.value === 'string' ? item.value : (JSON.stringify(item.value) ?? 'undefined'));
+      const parsed = parser.parse(item.value);
+      if (!parsed.ok) {
+        rejected.push({ index: item.index, errors: [parsed.reason] });
+        deadLetters.push(deadLetter(raw(), DEAD_LETTER_REASONS.refusedRecord, [parsed.reason], source, observedAt));
+        continue;
+      }
+      if (parsed.events.length === 0) {
+        ignored++;
+        this.metrics.recordsIgnored.inc({ source, what: parsed.ignored ?? 'unspecified' });
+        continue;
+      }
+      const admissions = parsed.events.map((event) => this.admit(event, { observedAt }));
+      const errors = admissions.flatMap((a) => (a.ok ? [] : a.errors));
+      if (errors.length > 0) {
+        // A record is kept or refused whole, so a dead letter can be replayed as it came.
+        rejected.push({ index: item.index, errors });
+        deadLetters.push(deadLetter(raw(), DEAD_LETTER_REASONS.invalidEvent, errors, source, observedAt));
+        continue;
+      }
+      for (const admission of admissions) {
+        if (!admission.ok) continue;
         accepted.push({ key: partitionKey(admission.event), value: JSON.stringify(admission.event), headers: traceHeaders, timestamp: observedAt });
-      } else {
-        rejected.push({ index: item.index, errors: admission.errors });
-        deadLetters.push(deadLetter(JSON.stringify(item.value) ?? 'undefined', DEAD_LETTER_REASONS.invalidEvent, admission.errors, source, observedAt));
       }
     }
     await Promise.all([
@@ -65,7 +91,7 @@ export class IngestService {
       this.deadLetter(deadLetters),
     ]);
     this.metrics.eventsAccepted.inc(accepted.length);
-    return { accepted: accepted.length, rejected };
+    return { accepted: accepted.length, ignored, rejected };
   }
 
   /** Sends refused input that never became items (e.g. a body that is not JSON) to the dead-letter topic. */

@@ -1,1 +1,3 @@
+export * from './canonical';
+export * from './catalogue';
 export * from './source-parser';

@@ -1,0 +1,70 @@
+import { Controller, HttpCode, HttpStatus, Inject, Param, Post, Req } from '@nestjs/common';
+import { context } from '@opentelemetry/api';
+import type { FastifyRequest } from 'fastify';
+import { DEAD_LETTER_REASONS } from '@ratchet/contracts';
+import { extractTraceHeaders, inSpan, ProblemException } from '@ratchet/platform';
+import { findSource, SOURCES, type SourceParser } from '@ratchet/sources';
+import { mediaTypeOf, parseIngestBody, parseLineBody, type ParsedBody } from './ingest-body';
+import { IngestService, type IngestResult } from './ingest.service';
+
+/** What each framing takes: line formats as text, JSON formats as JSON, arrays or NDJSON. */
+const MEDIA_TYPES: Readonly<Record<SourceParser['framing'], readonly string[]>> = {
+  line: ['text/plain'],
+  json: ['application/json', 'application/x-ndjson'],
+};
+
+/**
+ * POST /v1/ingest/{source}: records in a source's own format — NGINX access lines as text/plain,
+ * identity-provider events as JSON — read by that source's parser and admitted like canonical
+ * events. `202 {accepted, ignored, rejected}`; refused records go to the dead-letter topic.
+ */
+@Controller('v1/ingest')
+export class SourceIngestController {
+  constructor(@Inject(IngestService) private readonly ingest: IngestService) {}
+
+  @Post(':source')
+  @HttpCode(HttpStatus.ACCEPTED)
+  async post(@Param('source') sourceId: string, @Req() request: FastifyRequest): Promise<IngestResult> {
+    const parser = findSource(sourceId);
+    if (!parser) {
+      throw new ProblemException({
+        type: 'https://ratchet.dev/problems/unknown-source',
+        title: 'Not Found',
+        status: HttpStatus.NOT_FOUND,
+        detail: `"${sourceId}" is not a source; known: ${SOURCES.map((s) => s.id).join(', ')}`,
+      });
+    }
+    const mediaType = mediaTypeOf(request.headers['content-type']);
+    const accepted = MEDIA_TYPES[parser.framing];
+    if (!accepted.includes(mediaType)) {
+      throw new ProblemException({
+        type: 'https://ratchet.dev/problems/unsupported-media-type',
+        title: 'Unsupported Media Type',
+        status: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+        detail: `source ${parser.id} takes ${accepted.join(' or ')}, not "${mediaType || '(none)'}"`,
+      });
+    }
+    const body = typeof request.body === 'string' ? request.body : '';
+    const parsed: ParsedBody = parser.framing === 'line' ? parseLineBody(body) : parseIngestBody(mediaType, body);
+    if (!parsed.ok) {
+      await this.ingest.deadLetterBody(body, DEAD_LETTER_REASONS.unparsable, parsed.error, parser.id);
+      throw new ProblemException({ type: 'https://ratchet.dev/problems/unparsable-body', title: 'Bad Request', status: HttpStatus.BAD_REQUEST, detail: parsed.error });
+    }
+    const parent = extractTraceHeaders(request.headers as Record<string, string>);
+    const result = await inSpan('collector.ingest', parent ?? context.active(), async (span, ctx) => {
+      span.setAttribute('ratchet.source', parser.id);
+      span.setAttribute('ratchet.records', parsed.items.length);
+      return this.ingest.ingest(parsed.items, parser, ctx);
+    });
+    if (result.accepted === 0 && result.ignored === 0) {
+      throw new ProblemException({
+        type: 'https://ratchet.dev/problems/invalid-records',
+        title: 'Unprocessable Content',
+        status: HttpStatus.UNPROCESSABLE_ENTITY,
+        detail: `no record could be read: ${result.rejected[0]?.errors.join('; ') ?? 'nothing to ingest'}`,
+        errors: result.rejected,
+      });
+    }
+    return result;
+  }
+}
