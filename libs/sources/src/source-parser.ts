@@ -14,8 +14,8 @@ export interface SourceParser {
    * `json` — one JSON value per record (a JSON object, a JSON array of them, or NDJSON).
    */
   readonly framing: 'line' | 'json';
-  /** A `line` parser gets the line (without its newline); a `json` parser the parsed value. */
-  parse(record: string | unknown): SourceResult;
+  /** A `line` parser gets the line (a string, without its newline); a `json` parser the parsed value. */
+  parse(record: unknown): SourceResult;
 }
 
 /**
