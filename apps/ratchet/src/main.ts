@@ -2,11 +2,16 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { startTelemetry } from '@ratchet/platform';
 import { readEmbeddedConfig } from './config';
+import { parseIngestArgs, runIngest } from './cli/ingest.command';
 import { startDemoTraffic } from './demo/demo-traffic';
 import { startEmbedded } from './embedded-app';
 
-/** `ratchet` — the embedded shape: collector, scorer and enforcer in one process, in memory. */
+/**
+ * `ratchet` — the embedded shape: collector, scorer and enforcer in one process, in memory.
+ * `ratchet ingest …` — send a log file (or stdin, or a growing file) to a running Ratchet.
+ */
 async function main(): Promise<void> {
+  if (process.argv[2] === 'ingest') return ingest(process.argv.slice(3));
   const config = readEmbeddedConfig();
   const telemetry = startTelemetry({ serviceName: 'ratchet', ...config.telemetry });
   const app = await startEmbedded(config);
@@ -19,6 +24,22 @@ async function main(): Promise<void> {
     app.getHttpServer().on('close', () => demo.stop());
   }
   process.on('beforeExit', () => void telemetry.shutdown());
+}
+
+async function ingest(args: readonly string[]): Promise<void> {
+  const options = parseIngestArgs(args);
+  const stop = new AbortController();
+  process.once('SIGINT', () => stop.abort());
+  process.once('SIGTERM', () => stop.abort());
+  const totals = await runIngest({
+    ...options,
+    signal: stop.signal,
+    onBatch: (result) => {
+      for (const r of result.rejected) console.error(`record ${r.index}: ${r.errors.join('; ')}`);
+      if (options.follow) console.error(`sent: ${result.accepted} accepted, ${result.ignored} ignored, ${result.rejected.length} rejected`);
+    },
+  });
+  console.error(`${totals.records} records: ${totals.accepted} events accepted, ${totals.ignored} ignored, ${totals.rejected} rejected (see the dead-letter topic)`);
 }
 
 main().catch((err: unknown) => {

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { appendFile, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { authEventInput, awaitUntil, deferred } from '@ratchet/testing';
+import { startEmbedded } from '../embedded-app';
+import { parseIngestArgs, runIngest, type BatchResult } from './ingest.command';
+
+const line = (ip: string, user = 'root@example.com'): string =>
+  JSON.stringify(authEventInput({ time: new Date().toISOString(), client: { ip }, principal: { type: 'user', id: user } }));
+
+describe('ratchet ingest', { timeout: 60_000 }, () => {
+  let app: NestFastifyApplication;
+  let url: string;
+  let dir: string;
+
+  before(async () => {
+    app = await startEmbedded({
+      host: '127.0.0.1',
+      port: 0,
+      bodyLimit: 1_048_576,
+      trustedProxies: ['127.0.0.1/32'],
+      allowlist: [],
+      logFormat: 'json',
+      logLevels: ['fatal', 'error'],
+      telemetry: { exporter: 'none', sampleRatio: 0 },
+    });
+    const address = app.getHttpServer().address();
+    url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    dir = await mkdtemp(join(tmpdir(), 'ratchet-ingest-'));
+  });
+
+  after(async () => {
+    await app.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const authz = async (ip: string): Promise<number> => (await fetch(`${url}/authz`, { headers: { 'x-real-ip': ip } })).status;
+
+  it('sends a whole file and Ratchet acts on what is in it', async () => {
+    const file = join(dir, 'events.ndjson');
+    await writeFile(file, [...Array.from({ length: 20 }, () => line('203.0.113.31')), 'not json', ''].join('\n'));
+    const options = parseIngestArgs(['--source', 'canonical', '--url', url, '--batch', '7', file]);
+    const totals = await runIngest(options);
+    assert.deepEqual(totals, { records: 21, accepted: 20, ignored: 0, rejected: 1 });
+    await awaitUntil('the address to be denied', async () => ((await authz('203.0.113.31')) === 403 ? true : undefined));
+  });
+
+  it('follows a growing file, through a line written in two pieces and a truncation', async () => {
+    const file = join(dir, 'growing.ndjson');
+    await writeFile(file, `${line('198.51.100.41')}\n`);
+    const stop = new AbortController();
+    let accepted = 0;
+    const milestones = new Map<number, ReturnType<typeof deferred>>([1, 3, 4].map((n) => [n, deferred()]));
+    const onBatch = (result: BatchResult): void => {
+      accepted += result.accepted;
+      for (const [n, d] of milestones) if (accepted >= n) d.resolve();
+    };
+    const running = runIngest({ ...parseIngestArgs(['--source', 'canonical', '--url', url, '--follow', file]), flushMs: 20, signal: stop.signal, onBatch });
+
+    await milestones.get(1)?.promise;
+    const next = line('198.51.100.42');
+    await appendFile(file, `${line('198.51.100.43')}\n${next.slice(0, 30)}`);
+    await appendFile(file, `${next.slice(30)}\n`);
+    await milestones.get(3)?.promise;
+
+    await truncate(file, 0);
+    await appendFile(file, `${line('198.51.100.44')}\n`);
+    await milestones.get(4)?.promise;
+
+    stop.abort();
+    const totals = await running;
+    assert.deepEqual(totals, { records: 4, accepted: 4, ignored: 0, rejected: 0 });
+  });
+
+  it('refuses to start without a known source, naming the ones it knows', () => {
+    assert.throws(() => parseIngestArgs(['--source', 'syslog', 'x.log']), /--source: "syslog" is not a source[\s\S]*sources: .*canonical/);
+    assert.throws(() => parseIngestArgs(['x.log']), /--source is required/);
+    assert.throws(() => parseIngestArgs(['--source', 'canonical']), /name a file, or - for standard input/);
+    assert.throws(() => parseIngestArgs(['--source', 'canonical', '--follow', '-']), /--follow needs a file/);
+    assert.throws(() => parseIngestArgs(['--source', 'canonical', '--batch', '0', 'x']), /--batch must be a whole number/);
+  });
+});
