@@ -56,7 +56,7 @@ describe('ratchet ingest', { timeout: 60_000 }, () => {
     const milestones = new Map<number, ReturnType<typeof deferred>>([1, 3, 4].map((n) => [n, deferred()]));
     const onBatch = (result: BatchResult): void => {
       accepted += result.accepted;
-      for (const [n, d] of milestones) if (accepted >= n) d.resolve();
+      for (const [n, d] of milestones) if (accepted >= n) d.resolve(undefined);
     };
     const running = runIngest({ ...parseIngestArgs(['--source', 'canonical', '--url', url, '--follow', file]), flushMs: 20, signal: stop.signal, onBatch });
 
