@@ -17,7 +17,9 @@ async function main(): Promise<void> {
 
   const app = await createHttpApp(ScorerAppModule, { bodyLimit: 1_024, logFormat: config.logFormat, logLevels: config.platform.logLevels });
   const state = app.get<StateStore>(STATE_STORE);
-  app.get(Readiness).register('redis', async () => (await state.execute([])).length === 0);
+  // A real round trip (an empty batch never reaches Redis): touch a tiny health record.
+  const probe = { kind: 'record.merge', key: 'health:scorer', fields: {}, retainMs: 60_000 } as const;
+  app.get(Readiness).register('redis', async () => (await state.execute([probe])).length === 1);
   await startEventLogConsumer(app, app.get<EventLog>(EVENT_LOG), config.group, [TOPICS.authEvents]);
   await app.listen({ host: config.host, port: config.port });
 }
