@@ -17,7 +17,7 @@ export function servicesPlatform(config: PlatformConfig, service: string): Dynam
     {
       provide: EVENT_LOG,
       useFactory: () =>
-        new KafkaEventLog({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, topicPrefix: config.kafka.topicPrefix, partitions: config.kafka.partitions }),
+        new KafkaEventLog({ ...config.kafka }),
     },
     {
       provide: STATE_STORE,

@@ -74,7 +74,7 @@ export function readLogLevels(env: Env): Array<'fatal' | 'error' | 'warn' | 'log
 }
 
 export interface PlatformConfig {
-  kafka: { brokers: string[]; clientId: string; topicPrefix: string; partitions: number };
+  kafka: { brokers: string[]; clientId: string; topicPrefix: string; partitions: number; sessionTimeoutMs: number };
   redis: { url: string; keyPrefix: string };
   telemetry: { exporter: 'none' | 'otlp' | 'console'; sampleRatio: number };
   logLevels: ReturnType<typeof readLogLevels>;
@@ -88,6 +88,7 @@ export function readPlatformConfig(env: Env, service: string): PlatformConfig {
       clientId: read.string('KAFKA_CLIENT_ID', `ratchet-${service}`),
       topicPrefix: read.string('KAFKA_TOPIC_PREFIX', ''),
       partitions: read.int('KAFKA_PARTITIONS', 4, { min: 1, max: 1024 }),
+      sessionTimeoutMs: read.int('KAFKA_SESSION_TIMEOUT_MS', 10_000, { min: 6_000, max: 300_000 }),
     },
     redis: { url: read.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']), keyPrefix: read.string('REDIS_KEY_PREFIX', 'ratchet:') },
     telemetry: {
