@@ -35,7 +35,7 @@ export function detectWithResults(
     const perDetector = plan.slices[e] ?? [];
     detectors.forEach((detector, d) => {
       const [offset, count] = perDetector[d] ?? [0, 0];
-      if (count === 0) return;
+      if (count === 0 && !detector.stateless) return;
       for (const signal of detector.detect(event, results.slice(offset, offset + count))) signals.push(signal);
     });
   });
@@ -49,7 +49,7 @@ export async function detectBatch(
   state: StateStore,
 ): Promise<RiskSignal[]> {
   const plan = planDetection(events, detectors);
-  if (plan.ops.length === 0) return [];
-  const results = await state.execute(plan.ops);
+  if (plan.ops.length === 0 && !detectors.some((d) => d.stateless)) return [];
+  const results = plan.ops.length === 0 ? [] : await state.execute(plan.ops);
   return detectWithResults(events, detectors, plan, results);
 }

@@ -2,11 +2,17 @@ import { bruteForceDetector } from './brute-force.detector';
 import type { CompiledDetector, Detector } from './detector';
 import { bindDetector } from './detector';
 import { InvalidDetectorConfig } from './detector-config';
+import { anonymizerDetector, blocklistedAddressDetector } from './intel';
 import { passwordSprayDetector } from './password-spray.detector';
 
 /** Every detector Ratchet ships. A plain array: no registration by import side effect. */
 // Settings types differ per detector; the catalogue only needs the shape shared by all.
-export const DETECTORS: ReadonlyArray<Detector<unknown>> = [bruteForceDetector, passwordSprayDetector] as ReadonlyArray<Detector<unknown>>;
+export const DETECTORS: ReadonlyArray<Detector<unknown>> = [
+  bruteForceDetector,
+  passwordSprayDetector,
+  blocklistedAddressDetector,
+  anonymizerDetector,
+] as ReadonlyArray<Detector<unknown>>;
 
 /** Per-detector settings as operators write them: `{ 'auth.brute-force': { threshold: 30 } }`; `false` disables one. */
 export type DetectorSettings = Readonly<Record<string, unknown>>;

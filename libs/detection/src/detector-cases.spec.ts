@@ -108,11 +108,45 @@ describe('brute-force signal', () => {
   });
 });
 
+describe('stateless detectors in a batch', () => {
+  const ipsum = { name: 'ipsum', entries: [{ indicator: '198.51.100.0/24', confidence: 0.5 }] };
+  const tor = { name: 'tor-exits', labels: ['tor'], entries: [{ indicator: '192.0.2.10', confidence: 1 }] };
+
+  it('run on every event although they plan no state, beside detectors that do', async () => {
+    const detectors = compileDetectors({ 'intel.blocklisted-address': { feeds: [ipsum] }, 'intel.anonymizer': { feeds: [tor] } });
+    const events = [
+      authEvent({ id: 'listed', client: { ip: '198.51.100.9' }, action: 'request', outcome: 'success' }),
+      authEvent({ id: 'tor-login', client: { ip: '192.0.2.10' }, action: 'login', outcome: 'success' }),
+      authEvent({ id: 'clean', client: { ip: '203.0.113.1' } }),
+      ...failedLogins('203.0.113.7', 20, { start: T0 }),
+    ];
+    const state = new MemoryStateStore(new ManualClock(T0));
+    const signals = await detectBatch(events, detectors, state);
+    assert.deepEqual(
+      signals.map((s) => `${s.detector} ${s.entity} ${s.eventIds.join()}`),
+      ['intel.blocklisted-address ip:198.51.100.9 listed', 'intel.anonymizer ip:192.0.2.10 tor-login', 'auth.brute-force ip:203.0.113.7 203.0.113.7-19'],
+    );
+  });
+
+  it('run without a round trip to the state store when no detector plans state', async () => {
+    const detectors = compileDetectors({ 'auth.brute-force': false, 'auth.password-spray': false, 'intel.blocklisted-address': { feeds: [ipsum] } });
+    const state = new MemoryStateStore(new ManualClock(T0));
+    let roundTrips = 0;
+    const counting = { execute: (ops: Parameters<typeof state.execute>[0]) => (roundTrips++, state.execute(ops)), close: () => state.close() };
+    const signals = await detectBatch([authEvent({ id: 'e1', client: { ip: '198.51.100.1' }, outcome: 'success' })], detectors, counting);
+    assert.deepEqual(
+      signals.map((s) => s.type),
+      ['blocklisted_address'],
+    );
+    assert.equal(roundTrips, 0);
+  });
+});
+
 describe('compileDetectors', () => {
   it('enables every detector Ratchet ships when given no settings', () => {
     assert.deepEqual(
       compileDetectors().map((d) => d.id),
-      ['auth.brute-force', 'auth.password-spray'],
+      ['auth.brute-force', 'auth.password-spray', 'intel.blocklisted-address', 'intel.anonymizer'],
     );
   });
 
@@ -125,9 +159,9 @@ describe('compileDetectors', () => {
   it('switches a detector off with false', () => {
     assert.deepEqual(
       compileDetectors({ 'auth.password-spray': false }).map((d) => d.id),
-      ['auth.brute-force'],
+      ['auth.brute-force', 'intel.blocklisted-address', 'intel.anonymizer'],
     );
-    assert.deepEqual(compileDetectors({ 'auth.brute-force': false, 'auth.password-spray': false }), []);
+    assert.deepEqual(compileDetectors({ 'auth.brute-force': false, 'auth.password-spray': false, 'intel.blocklisted-address': false, 'intel.anonymizer': false }), []);
   });
 
   for (const { rule, settings, detector, field } of INVALID_DETECTOR_SETTINGS) {

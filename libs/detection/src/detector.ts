@@ -10,6 +10,12 @@ export interface Detector<P> {
   readonly signalType: string;
   readonly summary: string;
   readonly defaults: P;
+  /**
+   * Needs no state: `plan` answers no operations, and the batch engine runs `detect` on every
+   * event all the same, with no results (threat-intel lookups). Default false: a detector that
+   * plans nothing for an event is not asked about it.
+   */
+  readonly stateless?: boolean;
   /** Validates and normalises raw settings over the defaults; throws InvalidDetectorConfig naming the field. */
   compile(raw: unknown): P;
   /** The state operations this event needs; empty when the event is not relevant. */
@@ -21,6 +27,8 @@ export interface Detector<P> {
 /** A detector with its settings fixed, ready for the batch engine. */
 export interface CompiledDetector {
   readonly id: string;
+  /** `detect` runs even when `plan` answered no operations. */
+  readonly stateless?: boolean;
   plan(event: AuthEvent): StateOp[];
   detect(event: AuthEvent, results: readonly StateResult[]): RiskSignal[];
 }
@@ -28,6 +36,7 @@ export interface CompiledDetector {
 export function bindDetector<P>(detector: Detector<P>, params: P): CompiledDetector {
   return {
     id: detector.id,
+    stateless: detector.stateless === true,
     plan: (event) => detector.plan(event, params),
     detect: (event, results) => detector.detect(event, results, params),
   };

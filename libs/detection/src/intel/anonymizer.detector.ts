@@ -1,0 +1,59 @@
+import type { RiskSignal } from '@ratchet/contracts';
+import { InvalidDetectorConfig } from '../detector-config';
+import { compileIntelParams, entriesLabelled, intelSignal, NO_INTEL, type IntelParams, type StatelessDetector } from './intel-detector';
+
+export type AnonymizerParams = IntelParams;
+
+/**
+ * Labels that mark an address as an anonymizer, on a feed or on its entries. `anonymization` is
+ * STIX's indicator type for the same thing.
+ */
+export const ANONYMIZER_LABELS: readonly string[] = ['tor', 'anonymizer', 'anonymization', 'vpn', 'hosting'];
+
+/**
+ * A login through an anonymizer is not an attack by itself but hides who logs in. Lower than a
+ * blocklisted address (0.7): plenty of people use Tor or a VPN for good reasons.
+ */
+const SEVERITY = 0.5;
+
+/**
+ * A login from a Tor exit, VPN or hosting address. Settings: `{ feeds: Feed[], labels?: string[] }`;
+ * only entries labelled with one of `labels` (default ANONYMIZER_LABELS), on the feed or the entry,
+ * count, and a feed with none is refused as a likely mistake (load a Tor exit list with
+ * `labels: ['tor']`). Default: no feeds, never fires.
+ */
+export const anonymizerDetector: StatelessDetector<AnonymizerParams> = {
+  id: 'intel.anonymizer',
+  signalType: 'anonymizer_login',
+  summary: 'A login from an address a feed labels tor, anonymizer, anonymization, vpn or hosting (`labels`), from `feeds` (default: none)',
+  stateless: true,
+  defaults: NO_INTEL,
+  compile(raw) {
+    const labels = readLabels(this.id, raw);
+    return compileIntelParams(this.id, raw, ['labels'], (feed) => {
+      const entries = entriesLabelled(feed, labels);
+      if (entries.length === 0 && feed.entries.length > 0) {
+        return `feed "${feed.name}" has no entry labelled ${[...labels].join(', ')} (label the feed, e.g. labels: ['tor'])`;
+      }
+      return entries === feed.entries ? feed : { ...feed, entries };
+    });
+  },
+  plan() {
+    return [];
+  },
+  detect(event, _results, p): RiskSignal[] {
+    const ip = event.client?.ip;
+    if (event.action !== 'login' || ip === undefined) return [];
+    const match = p.intel.lookup(ip);
+    return match ? [intelSignal(this, event, ip, match, SEVERITY)] : [];
+  },
+};
+
+function readLabels(detectorId: string, raw: unknown): ReadonlySet<string> {
+  const labels = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>)['labels'] : undefined;
+  if (labels === undefined) return new Set(ANONYMIZER_LABELS);
+  if (!Array.isArray(labels) || labels.length === 0 || !labels.every((l) => typeof l === 'string' && l !== '')) {
+    throw new InvalidDetectorConfig(detectorId, 'labels', 'must be a non-empty list of labels such as ["tor", "vpn"]');
+  }
+  return new Set(labels as string[]);
+}

@@ -1,0 +1,2 @@
+export * from './envoy.parser';
+export * from './envoy-json.parser';
