@@ -60,6 +60,7 @@ describe('ratchet ingest', { timeout: 60_000 }, () => {
     };
     const running = runIngest({ ...parseIngestArgs(['--source', 'canonical', '--url', url, '--follow', file]), flushMs: 20, signal: stop.signal, onBatch });
 
+    const guard = setTimeout(() => stop.abort(), 30_000);
     await milestones.get(1)?.promise;
     const next = line('198.51.100.42');
     await appendFile(file, `${line('198.51.100.43')}\n${next.slice(0, 30)}`);
@@ -70,9 +71,38 @@ describe('ratchet ingest', { timeout: 60_000 }, () => {
     await appendFile(file, `${line('198.51.100.44')}\n`);
     await milestones.get(4)?.promise;
 
+    clearTimeout(guard);
     stop.abort();
     const totals = await running;
     assert.deepEqual(totals, { records: 4, accepted: 4, ignored: 0, rejected: 0 });
+  });
+
+  it('follows an NGINX access log and denies the address brute-forcing the login', async () => {
+    const file = join(dir, 'access.log');
+    const attacker = '203.0.113.99';
+    const combined = (ip: string, request: string, status: number, at: Date): string =>
+      `${ip} - - [${timeLocal(at)}] "${request}" ${status} 512 "-" "Mozilla/5.0"`;
+    await writeFile(file, `${combined('192.0.2.80', 'GET / HTTP/1.1', 200, new Date())}\n`);
+    const stop = new AbortController();
+    let accepted = 0;
+    const all = deferred();
+    const running = runIngest({
+      ...parseIngestArgs(['--source', 'nginx-access', '--url', url, '--follow', file]),
+      flushMs: 20,
+      signal: stop.signal,
+      onBatch: (r) => ((accepted += r.accepted), accepted >= 21 && all.resolve(undefined)),
+    });
+    try {
+      // Distinct lines (one per second): byte-identical lines share an id and count once.
+      const failures = Array.from({ length: 20 }, (_, i) => combined(attacker, 'POST /login HTTP/1.1', 401, new Date(Date.now() - (20 - i) * 1_000)));
+      await appendFile(file, `${failures.join('\n')}\n`);
+      await all.promise;
+      await awaitUntil('the brute-forcing address to be denied', async () => ((await authz(attacker)) === 403 ? true : undefined));
+      assert.equal(await authz('192.0.2.80'), 200);
+    } finally {
+      stop.abort();
+    }
+    assert.deepEqual(await running, { records: 21, accepted: 21, ignored: 0, rejected: 0 });
   });
 
   it('refuses to start without a known source, naming the ones it knows', () => {
@@ -83,3 +113,10 @@ describe('ratchet ingest', { timeout: 60_000 }, () => {
     assert.throws(() => parseIngestArgs(['--source', 'canonical', '--batch', '0', 'x']), /--batch must be a whole number/);
   });
 });
+
+/** NGINX's $time_local: `24/Nov/2026:10:00:00 +0000`. */
+function timeLocal(at: Date): string {
+  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return `${pad(at.getUTCDate())}/${months[at.getUTCMonth()]}/${at.getUTCFullYear()}:${pad(at.getUTCHours())}:${pad(at.getUTCMinutes())}:${pad(at.getUTCSeconds())} +0000`;
+}

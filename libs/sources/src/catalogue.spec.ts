@@ -1,0 +1,24 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { findSource, SOURCES } from './catalogue';
+
+describe('the source catalogue', () => {
+  it('gives every source a unique id that can be a URL segment', () => {
+    const ids = SOURCES.map((s) => s.id);
+    assert.equal(new Set(ids).size, ids.length);
+    for (const id of ids) assert.match(id, /^[a-z0-9]+(-[a-z0-9]+)*$/);
+  });
+
+  it('says how each source is framed and what it reads', () => {
+    for (const source of SOURCES) {
+      assert.ok(source.framing === 'line' || source.framing === 'json', source.id);
+      assert.ok(source.summary.length > 10, source.id);
+    }
+  });
+
+  it('finds a source by id and nothing by an unknown one', () => {
+    assert.equal(findSource('nginx-access')?.framing, 'line');
+    assert.equal(findSource('okta')?.framing, 'json');
+    assert.equal(findSource('syslog'), undefined);
+  });
+});

@@ -1,0 +1,55 @@
+import { canonicalAddress } from '@ratchet/kernel';
+
+/** Readers for JSON records of unknown shape, shared by the JSON parsers (IdPs, Kubernetes). */
+
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$/i;
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function asObject(value: unknown): Record<string, unknown> | undefined {
+  return isObject(value) ? value : undefined;
+}
+
+export function objectAt(parent: unknown, key: string): Record<string, unknown> | undefined {
+  return isObject(parent) ? asObject(parent[key]) : undefined;
+}
+
+/** An address in Ratchet's one spelling (see `canonicalAddress`); `false` when the field holds something else; absent: undefined. */
+export function address(value: unknown): string | false | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  return (typeof value === 'string' && canonicalAddress(value)) || false;
+}
+
+/** A non-blank string; anything else (absent, null, a number, '') reads as absent. */
+export function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
+}
+
+/** Cut to the contract's limit, so a long vendor value does not dead-letter the whole event. */
+export function clip(value: string, max: number): string;
+export function clip(value: string | undefined, max: number): string | undefined;
+export function clip(value: string | undefined, max: number): string | undefined {
+  return value === undefined || value.length <= max ? value : value.slice(0, max);
+}
+
+/** The object without its undefined fields, or undefined when none is left. */
+export function defined<T extends object>(fields: T): T | undefined {
+  const entries = Object.entries(fields).filter(([, v]) => v !== undefined);
+  return entries.length === 0 ? undefined : (Object.fromEntries(entries) as T);
+}
+
+/** An ISO-8601 date-time as UTC with milliseconds; without an offset it is read as UTC. Not a real date: undefined. */
+export function isoTime(raw: string): string | undefined {
+  const m = DATE_TIME.exec(raw.trim());
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const ms = Number((m[7] ?? '').padEnd(3, '0').slice(0, 3));
+  const local = new Date(Date.UTC(year, month - 1, day, hour, minute, second, ms));
+  if (local.getUTCFullYear() !== year || local.getUTCMonth() !== month - 1 || local.getUTCDate() !== day) return undefined;
+  if (local.getUTCHours() !== hour || local.getUTCMinutes() !== minute || local.getUTCSeconds() !== second) return undefined;
+  const zone = (m[8] ?? 'Z').toUpperCase();
+  const offsetMinutes = zone === 'Z' ? 0 : (zone.startsWith('-') ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(-2)));
+  return new Date(local.getTime() - offsetMinutes * 60_000).toISOString();
+}
