@@ -55,6 +55,11 @@ export class IngestService {
     const deadLetters: LogMessage[] = [];
     const rejected: IngestResult['rejected'] = [];
     let ignored = 0;
+    // Log lines carry no id of their own; parsers derive one from the content, so identical lines
+    // (a tool hammering a login, within one second of log resolution) would share it and count
+    // once. Within a request, repeats are numbered: a burst counts, and re-sending the same file
+    // in the same batches stays idempotent.
+    const seen = new Map<string, number>();
     for (const item of items) {
       if ('error' in item) {
         rejected.push({ index: item.index, errors: [item.error] });
@@ -73,7 +78,12 @@ export class IngestService {
         this.metrics.recordsIgnored.inc({ source, what: parsed.ignored ?? 'unspecified' });
         continue;
       }
-      const admissions = parsed.events.map((event) => this.admit(event, { observedAt }));
+      const admissions = parsed.events.map((event) => {
+        if (event.id === undefined) return this.admit(event, { observedAt });
+        const repeat = seen.get(event.id) ?? 0;
+        seen.set(event.id, repeat + 1);
+        return this.admit(repeat === 0 ? event : { ...event, id: `${event.id}#${repeat}` }, { observedAt });
+      });
       const errors = admissions.flatMap((a) => (a.ok ? [] : a.errors));
       if (errors.length > 0) {
         // A record is kept or refused whole, so a dead letter can be replayed as it came.

@@ -105,6 +105,15 @@ describe('ratchet ingest', { timeout: 60_000 }, () => {
     assert.deepEqual(await running, { records: 21, accepted: 21, ignored: 0, rejected: 0 });
   });
 
+  it('counts a burst of identical access-log lines, one per line', async () => {
+    const file = join(dir, 'burst.log');
+    const attacker = '203.0.113.98';
+    const same = `${attacker} - - [${timeLocal(new Date())}] "POST /login HTTP/1.1" 401 512 "-" "hydra"`;
+    await writeFile(file, `${Array.from({ length: 20 }, () => same).join('\n')}\n`);
+    assert.deepEqual(await runIngest(parseIngestArgs(['--source', 'nginx-access', '--url', url, file])), { records: 20, accepted: 20, ignored: 0, rejected: 0 });
+    await awaitUntil('the hammering address to be denied', async () => ((await authz(attacker)) === 403 ? true : undefined));
+  });
+
   it('refuses to start without a known source, naming the ones it knows', () => {
     assert.throws(() => parseIngestArgs(['--source', 'syslog', 'x.log']), /--source: "syslog" is not a source[\s\S]*sources: .*canonical/);
     assert.throws(() => parseIngestArgs(['x.log']), /--source is required/);
