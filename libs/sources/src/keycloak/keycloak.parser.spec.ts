@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { itAnswersEveryJsonFixture } from '../json/json-fixture-cases';
+import { itAnswersEveryJsonFixture } from '../testing/json-fixture-cases';
 import { keycloakParser } from './keycloak.parser';
 
 describe('keycloak parser', () => {

@@ -42,7 +42,7 @@ function diagnose(line: string): string {
 export const nginxAccessParser: SourceParser = {
   id: 'nginx-access',
   summary:
-    'NGINX access log, `combined` or F5 NGINX Ingress Controller `main` (+ingress-nginx `upstreaminfo`); `$time_local` keeps its offset; id = sha1 of the line (identical lines in one second are one event)',
+    'NGINX access log, `combined` or F5 NGINX Ingress Controller `main` (+ingress-nginx `upstreaminfo`); `$time_local` keeps its offset; id = sha1 of the line (the collector numbers identical lines within a request)',
   framing: 'line',
   parse(record): SourceResult {
     if (typeof record !== 'string') return refusedRecord('(line): must be a text line');

@@ -1,71 +1,17 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import type { SourceParser } from '../source-parser';
+import { itAnswersEveryRecordFixture } from '../testing/record-fixture-cases';
 import { compileAuthEventAdmission } from '@ratchet/contracts';
-import type { SourceParser, SourceResult } from '../source-parser';
 import { decideHttpAccess, hostWithoutPort, isLoginPath, unescapeNginx } from '../http/http-access';
 import { nginxAccessParser, nginxErrorParser, nginxJsonParser } from './index';
 import { parseTimeLocal } from '../http/http-time';
 
-/**
- * Cases are data: `fixtures/<parser id>.<case>.log` (`.ndjson` for a JSON parser) holds records as
- * NGINX writes them, one per line; `<same>.expected.json` the answer — `it` (the test's name), then
- * `results`, one per record in order: `{ events }`, `{ ignored }` or `{ refused }`.
- */
-interface Expected {
-  it: string;
-  results: ({ events: unknown[] } | { ignored: string } | { refused: string })[];
-}
-
 const PARSERS: readonly SourceParser[] = [nginxAccessParser, nginxJsonParser, nginxErrorParser];
-const FIXTURES = join(__dirname, 'fixtures');
-const files = readdirSync(FIXTURES).sort();
-const inputs = files.filter((f) => /\.(log|ndjson)$/.test(f));
-const answers = files.filter((f) => f.endsWith('.expected.json'));
-const stemOf = (file: string): string => file.replace(/\.(log|ndjson|expected\.json)$/, '');
-
-/** Records as the collector frames them: one per non-blank line; NDJSON lines parsed. */
-function recordsOf(file: string, parser: SourceParser): unknown[] {
-  const lines = readFileSync(join(FIXTURES, file), 'utf8')
-    .split('\n')
-    .map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line))
-    .filter((line) => line.trim() !== '');
-  return parser.framing === 'line' ? lines : lines.map((line) => JSON.parse(line) as unknown);
-}
-
-function answerOf(result: SourceResult): Expected['results'][number] {
-  if (!result.ok) return { refused: result.reason };
-  if (result.events.length === 0) return { ignored: result.ignored ?? '' };
-  return { events: result.events };
-}
-
-const cases = inputs.map((file) => {
-  const parser = PARSERS.find((p) => file.startsWith(`${p.id}.`));
-  if (parser === undefined) throw new Error(`fixtures/${file}: no parser has the id its name starts with`);
-  const expected = JSON.parse(readFileSync(join(FIXTURES, `${stemOf(file)}.expected.json`), 'utf8')) as Expected;
-  return { file, parser, records: recordsOf(file, parser), expected };
-});
-const admit = compileAuthEventAdmission();
 
 describe('nginx parsers', () => {
-  for (const { file, parser, records, expected } of cases) {
-    it(`${parser.id} ${expected.it}`, () => {
-      assert.equal(records.length, expected.results.length, `fixtures/${file}: one answer per record`);
-      records.forEach((record, i) => {
-        const result = parser.parse(record);
-        assert.deepEqual(answerOf(result), expected.results[i], `fixtures/${file}, record ${i + 1}`);
-        for (const event of result.ok ? result.events : []) {
-          const admission = admit(event, { observedAt: 0 });
-          assert.ok(admission.ok, `fixtures/${file}, record ${i + 1} not admitted: ${admission.ok ? '' : admission.errors.join('; ')}`);
-        }
-      });
-    });
-  }
-
-  it('pairs every fixture with an expected answer', () => {
-    assert.deepEqual(answers.map(stemOf), inputs.map(stemOf));
-  });
+  const cases = itAnswersEveryRecordFixture(join(__dirname, 'fixtures'), PARSERS);
 
   it('gives every record its own id and the same id again when the record is read again', () => {
     const ids = cases.flatMap(({ parser, records }) =>
@@ -97,7 +43,7 @@ describe('nginx parsers', () => {
     assert.equal(event?.principal?.id?.length, 512);
     assert.equal(event?.target?.path?.length, 4096);
     assert.equal(event?.client?.userAgent?.length, 1024);
-    assert.ok(admit(event, { observedAt: 0 }).ok);
+    assert.ok(compileAuthEventAdmission()(event, { observedAt: 0 }).ok);
   });
 });
 
