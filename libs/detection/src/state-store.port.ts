@@ -6,7 +6,7 @@
  * events gives the same answers as the live run. Operations are idempotent for the same member,
  * so an event redelivered after a crash is not counted twice.
  */
-export type StateOp = WindowCountOp | WindowDistinctOp | RecordMergeOp;
+export type StateOp = WindowCountOp | WindowDistinctOp | RecordMergeOp | SetAddOp;
 
 /**
  * Adds `member` (an event id) at `at`; answers how many members fall in the window that ends at
@@ -36,16 +36,49 @@ export interface WindowDistinctOp {
   windowMs: number;
 }
 
-/** Sets `fields` on the record at `key` (absent fields stay) and answers the whole record. */
+/**
+ * Sets `fields` on the record at `key` (absent fields stay) and answers the whole record — as it is
+ * after the merge, or with `answer: 'before'` as it was before (empty when there was none): what a
+ * detector comparing this event with the previous one (impossible travel, token reuse) needs.
+ */
 export interface RecordMergeOp {
   kind: 'record.merge';
   key: string;
   fields: Readonly<Record<string, string>>;
   /** How long the record outlives its last write (wall time). */
   retainMs: number;
+  /** Default `after`. */
+  answer?: 'after' | 'before';
 }
 
-export type StateResult<O extends StateOp = StateOp> = O extends RecordMergeOp ? Readonly<Record<string, string>> : number;
+/**
+ * Adds `member` to the set at `key`, remembering the latest event time it was seen at, and answers
+ * whether it was already there and how many members the set held before: "first login from this
+ * country for a user with a history". The set keeps at most `maxMembers`, forgetting the least
+ * recently seen first, so one principal cannot grow it without bound; the key expires `retainMs`
+ * after its last write (wall time).
+ */
+export interface SetAddOp {
+  kind: 'set.add';
+  key: string;
+  member: string;
+  at: number;
+  maxMembers: number;
+  retainMs: number;
+}
+
+export interface SetAddResult {
+  /** The member was in the set before this operation. */
+  known: boolean;
+  /** Members the set held before this operation. */
+  size: number;
+}
+
+export type StateResult<O extends StateOp = StateOp> = O extends RecordMergeOp
+  ? Readonly<Record<string, string>>
+  : O extends SetAddOp
+    ? SetAddResult
+    : number;
 
 export interface StateStore {
   /** Executes the operations in order, in one round trip, and answers one result per operation. */

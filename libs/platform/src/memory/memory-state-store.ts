@@ -33,10 +33,22 @@ class TimeIndex {
     return upperBound(this.times, to) - lowerBound(this.times, from);
   }
 
+  get size(): number {
+    return this.times.length;
+  }
+
+  /** Forgets the oldest members beyond `max`. */
+  keepNewest(max: number): void {
+    this.dropOldest(this.times.length - max);
+  }
+
   /** Forgets members older than `before`. */
   trim(before: number): void {
-    const cut = lowerBound(this.times, before);
-    if (cut === 0) return;
+    this.dropOldest(lowerBound(this.times, before));
+  }
+
+  private dropOldest(cut: number): void {
+    if (cut <= 0) return;
     for (const name of this.names.slice(0, cut)) this.byName.delete(name);
     this.times.splice(0, cut);
     this.names.splice(0, cut);
@@ -58,6 +70,7 @@ interface Entry<T> {
 export class MemoryStateStore implements StateStore {
   private readonly windows = new Map<string, Entry<TimeIndex>>();
   private readonly records = new Map<string, Entry<Record<string, string>>>();
+  private readonly sets = new Map<string, Entry<TimeIndex>>();
   private opsSinceSweep = 0;
 
   constructor(private readonly clock: Clock = systemClock) {}
@@ -73,11 +86,12 @@ export class MemoryStateStore implements StateStore {
   async close(): Promise<void> {
     this.windows.clear();
     this.records.clear();
+    this.sets.clear();
   }
 
   /** Keys currently held; for memory measurements. */
   get size(): number {
-    return this.windows.size + this.records.size;
+    return this.windows.size + this.records.size + this.sets.size;
   }
 
   private apply(op: StateOp, now: number): StateResult {
@@ -95,9 +109,19 @@ export class MemoryStateStore implements StateStore {
       case 'record.merge': {
         const entry = live(this.records, op.key, now) ?? { value: {}, expiresAt: 0 };
         this.records.set(op.key, entry);
+        const before = op.answer === 'before' ? { ...entry.value } : undefined;
         Object.assign(entry.value, op.fields);
         entry.expiresAt = now + op.retainMs;
-        return { ...entry.value };
+        return before ?? { ...entry.value };
+      }
+      case 'set.add': {
+        const entry = live(this.sets, op.key, now) ?? { value: new TimeIndex(), expiresAt: 0 };
+        this.sets.set(op.key, entry);
+        const result = { known: entry.value.byName.has(op.member), size: entry.value.size };
+        entry.value.add(op.member, op.at, true);
+        entry.value.keepNewest(op.maxMembers);
+        entry.expiresAt = now + op.retainMs;
+        return result;
       }
     }
   }
@@ -106,6 +130,7 @@ export class MemoryStateStore implements StateStore {
     this.opsSinceSweep = 0;
     for (const [key, entry] of this.windows) if (entry.expiresAt <= now) this.windows.delete(key);
     for (const [key, entry] of this.records) if (entry.expiresAt <= now) this.records.delete(key);
+    for (const [key, entry] of this.sets) if (entry.expiresAt <= now) this.sets.delete(key);
   }
 }
 

@@ -20,8 +20,7 @@ import { redisError } from './redis-errors';
  * expiry and count the window that ends at the newest member.
  * KEYS[1] key; ARGV at, member, windowMs, retentionMs, mode.
  */
-const WINDOW_SCRIPT = (() => {
-  const source = `
+const WINDOW_SCRIPT = script(`
 local key = KEYS[1]
 local at = tonumber(ARGV[1])
 local window = tonumber(ARGV[3])
@@ -33,9 +32,32 @@ if newest[2] and tonumber(newest[2]) > last then last = tonumber(newest[2]) end
 redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. string.format('%.0f', last - retention))
 redis.call('PEXPIRE', key, retention)
 return redis.call('ZCOUNT', key, string.format('%.0f', last - window), string.format('%.0f', last))
-`;
+`);
+
+interface LuaScript {
+  source: string;
+  sha: string;
+}
+
+function script(source: string): LuaScript {
   return { source, sha: createHash('sha1').update(source).digest('hex') };
-})();
+}
+
+/**
+ * One set operation, atomically: note whether the member is there and the size, add it at the later
+ * of its times, drop the least recently seen beyond the cap, refresh the key's expiry.
+ * KEYS[1] key; ARGV at, member, maxMembers, retainMs. Answers {known (0/1), size before}.
+ */
+const SET_ADD_SCRIPT = script(`
+local key = KEYS[1]
+local known = redis.call('ZSCORE', key, ARGV[2]) and 1 or 0
+local size = redis.call('ZCARD', key)
+redis.call('ZADD', key, 'GT', ARGV[1], ARGV[2])
+local excess = redis.call('ZCARD', key) - tonumber(ARGV[3])
+if excess > 0 then redis.call('ZREMRANGEBYRANK', key, 0, excess - 1) end
+redis.call('PEXPIRE', key, ARGV[4])
+return {known, size}
+`);
 
 export class RedisStateStore implements StateStore {
   private readonly redis: Redis;
@@ -66,14 +88,28 @@ export class RedisStateStore implements StateStore {
           break;
         }
         case 'record.merge': {
+          if (op.answer === 'before') {
+            pipeline.hgetall(key);
+            answers.push(queued);
+            queued++;
+          }
           if (Object.keys(op.fields).length > 0) {
             pipeline.hset(key, op.fields);
             queued++;
           }
           pipeline.pexpire(key, op.retainMs);
-          pipeline.hgetall(key);
-          answers.push(queued + 1);
-          queued += 2;
+          queued++;
+          if (op.answer !== 'before') {
+            pipeline.hgetall(key);
+            answers.push(queued);
+            queued++;
+          }
+          break;
+        }
+        case 'set.add': {
+          pipeline.evalsha(SET_ADD_SCRIPT.sha, 1, key, op.at, op.member, op.maxMembers, op.retainMs);
+          answers.push(queued);
+          queued++;
           break;
         }
       }
@@ -93,16 +129,25 @@ export class RedisStateStore implements StateStore {
     }
     return ops.map((op, i) => {
       const reply = replies[answers[i] as number]?.[1];
-      return op.kind === 'record.merge' ? (reply as Record<string, string>) : Number(reply);
+      switch (op.kind) {
+        case 'record.merge':
+          return reply as Record<string, string>;
+        case 'set.add': {
+          const [known, size] = reply as [number, number];
+          return { known: known === 1, size: Number(size) };
+        }
+        default:
+          return Number(reply);
+      }
     });
   }
 
   private scriptLoaded = false;
 
-  /** Loads the window script once per client (and again after a server restart: NOSCRIPT). */
+  /** Loads the scripts once per client (and again after a server restart: NOSCRIPT). */
   private async loadScript(): Promise<void> {
     if (this.scriptLoaded) return;
-    await this.redis.script('LOAD', WINDOW_SCRIPT.source);
+    await Promise.all([WINDOW_SCRIPT, SET_ADD_SCRIPT].map((s) => this.redis.script('LOAD', s.source)));
     this.scriptLoaded = true;
   }
 

@@ -87,6 +87,37 @@ export function describeStateStoreContract(adapter: string, open: StateStoreFact
       assert.deepEqual(second, { brute_force: '3', password_spray: '2' });
     });
 
+    it('answers a record as it was before the merge when asked, and empty for a new key', async () => {
+      const s = await store();
+      const key = uniqueName('r');
+      const swap = (fields: Record<string, string>) => ({ kind: 'record.merge', key, fields, retainMs: 60 * MIN, answer: 'before' }) as const;
+      assert.deepEqual(await s.execute([swap({ ip: '203.0.113.7', at: '1' })]), [{}]);
+      assert.deepEqual(await s.execute([swap({ ip: '198.51.100.4' })]), [{ ip: '203.0.113.7', at: '1' }]);
+      assert.deepEqual(await s.execute([{ kind: 'record.merge', key, fields: {}, retainMs: 60 * MIN }]), [{ ip: '198.51.100.4', at: '1' }]);
+    });
+
+    it('adds to a set, answering whether the member was known and the size before', async () => {
+      const s = await store();
+      const key = uniqueName('s');
+      const add = (member: string, at: number) => ({ kind: 'set.add', key, member, at, maxMembers: 10, retainMs: 60 * MIN }) as const;
+      assert.deepEqual(await s.execute([add('DE', T0), add('DE', T0 + MIN), add('FR', T0 + 2 * MIN)]), [
+        { known: false, size: 0 },
+        { known: true, size: 1 },
+        { known: false, size: 1 },
+      ]);
+      assert.deepEqual(await s.execute([add('FR', T0 + 3 * MIN)]), [{ known: true, size: 2 }]);
+    });
+
+    it('keeps a set to its cap, forgetting the least recently seen member first', async () => {
+      const s = await store();
+      const key = uniqueName('s');
+      const add = (member: string, at: number) => ({ kind: 'set.add', key, member, at, maxMembers: 2, retainMs: 60 * MIN }) as const;
+      // a is seen again after b, so b is the least recently seen when c arrives.
+      await s.execute([add('a', T0), add('b', T0 + MIN), add('a', T0 + 2 * MIN), add('c', T0 + 3 * MIN)]);
+      assert.deepEqual(await s.execute([add('a', T0 + 4 * MIN)]), [{ known: true, size: 2 }]);
+      assert.deepEqual(await s.execute([add('b', T0 + 5 * MIN)]), [{ known: false, size: 2 }]);
+    });
+
     it('answers one result per operation, in order, for a mixed batch', async () => {
       const s = await store();
       const key = uniqueName('m');
