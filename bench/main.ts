@@ -3,8 +3,10 @@ import { mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { authzBench } from './authz.bench';
+import { detectionBench } from './detection.bench';
 import { embeddedBench } from './embedded.bench';
 import { intelBench } from './intel.bench';
+import { parsingBench } from './parsing.bench';
 import type { BenchContext, BenchPart } from './lib/context';
 import { abortNow } from './lib/processes';
 import { progress, renderPart, renderSummary, type PartReport } from './lib/report';
@@ -14,7 +16,7 @@ import { servicesBench } from './services.bench';
  * `npm run bench [-- --only <part>]`: measures Ratchet and prints each figure beside its target,
  * marked met or missed. It asserts nothing; a part that cannot run is reported and the next runs.
  */
-const PARTS: readonly BenchPart[] = [embeddedBench, servicesBench, authzBench, intelBench];
+const PARTS: readonly BenchPart[] = [embeddedBench, servicesBench, authzBench, intelBench, detectionBench, parsingBench];
 
 function selectParts(argv: readonly string[]): readonly BenchPart[] {
   const at = argv.findIndex((a) => a === '--only' || a.startsWith('--only='));

@@ -1,0 +1,170 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { compileAuthEventAdmission, type AuthEvent, type AuthEventInput } from '@ratchet/contracts';
+import { compileDetectors, detectBatch, DETECTORS, parsePlainList, type CompiledDetector, type DetectorSettings } from '@ratchet/detection';
+import { ManualClock } from '@ratchet/kernel';
+import { MemoryStateStore } from '@ratchet/platform';
+import { DEFAULT_RISK_MODEL, scoreSignals } from '@ratchet/risk';
+import type { BenchPart } from './lib/context';
+import { collectGarbage } from './lib/memory';
+import { atLeast, formatNumber, mib, progress, type PartReport } from './lib/report';
+import { seededRandom, TrafficGenerator } from './lib/traffic';
+
+const EVENTS = 300_000;
+const WARM_UP = 30_000;
+const BATCH = 500;
+/** Event time advances this much per event: 2,000 events per second of event time. */
+const EVENT_SPACING_MS = 0.5;
+const ENTITY_EVENTS = 100_000;
+const TARGET_EVENTS_PER_S = 100_000;
+
+export const detectionBench: BenchPart = {
+  name: 'detection',
+  summary: `every detector in the catalogue, with ipsum + Tor feeds, and the risk model over memory state: ${formatNumber(EVENTS)} events on one core`,
+  run: (context) => measureDetection(context.root),
+};
+
+/**
+ * The scorer's work without the transport: batches of admitted events through every detector and
+ * the risk model, on one core (this process runs nothing else). The events are the skeleton's
+ * traffic mix (IdP sign-ins, ingress requests, mesh calls, attacks) plus Kubernetes API calls, each
+ * address given a country, city and AS the way the collector's enrichment would, so that the
+ * geography and history detectors do their full work.
+ */
+async function measureDetection(root: string): Promise<PartReport> {
+  const detectors = compileDetectors(intelSettings(root));
+  progress(`detection: ${detectors.length} of ${DETECTORS.length} detectors enabled; building ${formatNumber(EVENTS + WARM_UP)} events`);
+  const events = admittedEvents(EVENTS + WARM_UP, 1);
+
+  const clock = new ManualClock(events[0]?.ts ?? 0);
+  const state = new MemoryStateStore(clock);
+  let signals = 0;
+  const run = async (from: number, to: number): Promise<void> => {
+    for (let i = from; i < to; i += BATCH) {
+      const batch = events.slice(i, Math.min(to, i + BATCH));
+      clock.set((batch.at(-1) as AuthEvent).ts);
+      const fired = await detectBatch(batch, detectors, state);
+      signals += fired.length;
+      await scoreSignals(fired, state, DEFAULT_RISK_MODEL);
+    }
+  };
+  await run(0, WARM_UP);
+  signals = 0;
+  const started = performance.now();
+  await run(WARM_UP, WARM_UP + EVENTS);
+  const ms = performance.now() - started;
+  const perSecond = (EVENTS / ms) * 1_000;
+
+  const memory = await memoryPerEntities(detectors);
+  return {
+    part: 'detection',
+    figures: [
+      { name: 'detectors + risk over memory state', value: perSecond, unit: 'ev/s', target: atLeast(TARGET_EVENTS_PER_S), note: `${formatNumber(signals)} signals` },
+      { name: 'state memory per 100,000 active entities', value: memory.perHundredThousand, unit: 'MiB', digits: 1, note: `${formatNumber(memory.entities)} entities, ${formatNumber(memory.keys)} keys` },
+    ],
+    notes: [
+      `detectors: ${detectors.map((d) => d.id).join(', ')}`,
+      `batches of ${BATCH}; event time advances ${EVENT_SPACING_MS} ms per event; state is the embedded shape's MemoryStateStore`,
+      `memory: heap retained by the state after ${formatNumber(ENTITY_EVENTS)} events touching that many distinct addresses and users, per 100,000 of them`,
+    ],
+  };
+}
+
+/** ipsum as the blocklist and the Tor exit list as anonymizers, as an operator would configure them. */
+function intelSettings(root: string): DetectorSettings {
+  const datasets = join(root, '..', 'shared', 'datasets', 'threat-intel');
+  try {
+    const ipsum = parsePlainList(readFileSync(join(datasets, 'ipsum.txt'), 'utf8'), { name: 'ipsum' }).feed;
+    const tor = parsePlainList(readFileSync(join(datasets, 'tor-exit-2024-08.txt'), 'utf8'), { name: 'tor-exits', labels: ['tor'] }).feed;
+    return { 'intel.blocklisted-address': { feeds: [ipsum] }, 'intel.anonymizer': { feeds: [tor] } };
+  } catch (err) {
+    progress(`detection: no threat-intel feeds (${err instanceof Error ? err.message : String(err)}); intel detectors run empty`);
+    return {};
+  }
+}
+
+const COUNTRIES = [
+  { country: 'DE', city: 'Berlin', lat: 52.52, lon: 13.4 },
+  { country: 'FR', city: 'Paris', lat: 48.86, lon: 2.35 },
+  { country: 'US', city: 'Ashburn', lat: 39.04, lon: -77.49 },
+  { country: 'GB', city: 'London', lat: 51.51, lon: -0.13 },
+  { country: 'NL', city: 'Amsterdam', lat: 52.37, lon: 4.9 },
+  { country: 'JP', city: 'Tokyo', lat: 35.68, lon: 139.69 },
+] as const;
+
+/** The skeleton's traffic, enriched, with one Kubernetes API call in twenty, admitted as the collector would. */
+export function admittedEvents(count: number, seed: number, options: { users?: number; addresses?: number } = {}): AuthEvent[] {
+  const traffic = new TrafficGenerator({ seed, poolSize: Math.min(count, 100_000), ...options });
+  const random = seededRandom(seed + 1);
+  const admit = compileAuthEventAdmission();
+  const t0 = Date.parse('2026-11-24T08:00:00Z');
+  const out: AuthEvent[] = [];
+  let n = 0;
+  for (const input of traffic.events(count)) {
+    const at = t0 + n * EVENT_SPACING_MS;
+    const event = random() < 0.05 ? kubernetesCall(random, at) : enrich({ ...input, time: new Date(at).toISOString() });
+    const admitted = admit(event, { observedAt: at, newId: () => `bench-${seed}-${n}` });
+    if (!admitted.ok) throw new Error(`bench traffic is not admissible: ${admitted.errors.join('; ')}`);
+    out.push(admitted.event);
+    n++;
+  }
+  return out;
+}
+
+/** Country and AS by address, stable per /16, as a GeoLite2 lookup would answer. */
+function enrich(event: AuthEventInput): AuthEventInput {
+  const ip = event.client?.ip;
+  if (!ip || event.plane !== 'north-south') return event;
+  const [a = 0, b = 0] = ip.split('.').map(Number);
+  const place = COUNTRIES[(a * 7 + b) % COUNTRIES.length] as (typeof COUNTRIES)[number];
+  return { ...event, client: { ...event.client, scope: 'public', geo: { ...place }, asn: { number: 64_500 + ((a * 31 + b) % 400), org: `AS ${b}` } } };
+}
+
+const VERBS = ['get', 'list', 'watch', 'create', 'patch'];
+const RESOURCES = ['pods', 'secrets', 'configmaps', 'deployments', 'pods/exec', 'rolebindings'];
+
+function kubernetesCall(random: () => number, at: number): AuthEventInput {
+  const sa = `system:serviceaccount:shop:sa-${Math.floor(random() * 200)}`;
+  const denied = random() < 0.03;
+  const verb = VERBS[Math.floor(random() * VERBS.length)] as string;
+  const resource = RESOURCES[Math.floor(random() * RESOURCES.length)] as string;
+  return {
+    time: new Date(at).toISOString(),
+    source: { kind: 'k8s-audit' },
+    plane: 'control',
+    action: 'api',
+    outcome: denied ? 'failure' : 'success',
+    reason: denied ? `forbidden: ${verb} ${resource}` : `${verb} ${resource}`,
+    principal: { type: 'service', id: sa },
+    client: { ip: `10.42.${Math.floor(random() * 8)}.${Math.floor(random() * 250)}`, scope: 'private', userAgent: 'kubectl/v1.31.0' },
+    target: { method: verb, service: resource, namespace: 'shop', path: `/api/v1/namespaces/shop/${resource}`, name: `obj-${Math.floor(random() * 50)}` },
+  };
+}
+
+/**
+ * Heap retained by the state after events that each bring a new address and a new user: how much
+ * memory the embedded shape (and, roughly, Redis) needs per active entity.
+ */
+async function memoryPerEntities(detectors: readonly CompiledDetector[]): Promise<{ perHundredThousand: number; entities: number; keys: number }> {
+  const events = admittedEvents(ENTITY_EVENTS, 7, { users: ENTITY_EVENTS, addresses: ENTITY_EVENTS });
+  const entities = new Set<string>();
+  for (const e of events) {
+    if (e.client?.ip) entities.add(`ip:${e.client.ip}`);
+    if (e.principal?.id) entities.add(`${e.principal.type}:${e.principal.id}`);
+  }
+  const clock = new ManualClock(events[0]?.ts ?? 0);
+  collectGarbage();
+  const before = process.memoryUsage().heapUsed;
+  const state = new MemoryStateStore(clock);
+  for (let i = 0; i < events.length; i += BATCH) {
+    const batch = events.slice(i, i + BATCH);
+    clock.set((batch.at(-1) as AuthEvent).ts);
+    const fired = await detectBatch(batch, detectors, state);
+    await scoreSignals(fired, state, DEFAULT_RISK_MODEL);
+  }
+  collectGarbage();
+  const retained = process.memoryUsage().heapUsed - before;
+  const keys = state.size;
+  await state.close();
+  return { perHundredThousand: mib((retained / entities.size) * 100_000), entities: entities.size, keys };
+}
