@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { authzBench } from './authz.bench';
+import { crowdsecBench } from './crowdsec.bench';
 import { detectionBench } from './detection.bench';
 import { embeddedBench } from './embedded.bench';
 import { intelBench } from './intel.bench';
@@ -16,7 +17,7 @@ import { servicesBench } from './services.bench';
  * `npm run bench [-- --only <part>]`: measures Ratchet and prints each figure beside its target,
  * marked met or missed. It asserts nothing; a part that cannot run is reported and the next runs.
  */
-const PARTS: readonly BenchPart[] = [embeddedBench, servicesBench, authzBench, intelBench, detectionBench, parsingBench];
+const PARTS: readonly BenchPart[] = [embeddedBench, servicesBench, authzBench, intelBench, detectionBench, parsingBench, crowdsecBench];
 
 function selectParts(argv: readonly string[]): readonly BenchPart[] {
   const at = argv.findIndex((a) => a === '--only' || a.startsWith('--only='));
