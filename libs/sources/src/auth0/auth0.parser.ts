@@ -1,6 +1,6 @@
-import type { AuthAction, AuthEventInput, Outcome, Plane, PrincipalDto } from '@ratchet/contracts';
+import type { AuthAction, AuthEventInput, Fact, Outcome, Plane, PrincipalDto } from '@ratchet/contracts';
 import { ignoredRecord, refusedRecord, type SourceParser, type SourceResult } from '../source-parser';
-import { address, clip, defined, isObject, isoTime, objectAt, text } from '../json/json-record';
+import { address, clip, defined, factList, geoOf, isObject, isoTime, objectAt, text } from '../json/json-record';
 
 /**
  * Auth0 tenant log events, one per record: what `GET /api/v2/logs` returns, or a log stream
@@ -19,6 +19,17 @@ import { address, clip, defined, isObject, isoTime, objectAt, text } from '../js
  *   and usernames case-insensitively), else `user_id`; a client-credentials grant is the client
  *   (`client_id`) as a service.
  * - `date` without an offset is read as UTC. `source.name` is the tenant (`tenant_name`).
+ *
+ * Facts: `token-reuse` for `ferrt` (a rotated refresh token presented again); `mfa-push-denied`
+ * for `gd_auth_rejected` (the user rejected a Guardian push); `vendor-risk-high` when Adaptive
+ * MFA's `details.riskAssessment.confidence` is `low` (Auth0 rates confidence that the login is
+ * the user's, so low confidence is high risk). Guardian has no push-timeout or fraud-report code.
+ * Fields: `client.geo` from `location_info` (`country_code`, `city_name`, `latitude`,
+ * `longitude`), `client.userAgent` from `user_agent`, `target.service` the application
+ * (`client_name`, else `client_id`).
+ *
+ * Required: `type`, `date` (else `p_event_time` of a Panther data-lake row). `ip` and the rest
+ * are read when present.
  */
 export const auth0Parser: SourceParser = {
   id: 'auth0',
@@ -36,6 +47,7 @@ interface TypeReading {
   reason?: string;
   method?: string;
   principal?: PrincipalSource;
+  fact?: Fact;
 }
 
 const ok = (action: AuthAction, extra: Partial<TypeReading> = {}): TypeReading => ({ action, outcome: 'success', ...extra });
@@ -64,7 +76,7 @@ const LOG_TYPES: Readonly<Record<string, TypeReading>> = {
   feacft: failed('token'),
   sertft: ok('token', { method: 'refresh_token' }),
   fertft: failed('token', { method: 'refresh_token' }),
-  ferrt: failed('token', { reason: 'refresh token reuse', method: 'refresh_token' }),
+  ferrt: failed('token', { reason: 'refresh token reuse', method: 'refresh_token', fact: 'token-reuse' }),
   seccft: ok('token', { principal: 'client', method: 'client_credentials' }),
   feccft: failed('token', { principal: 'client', method: 'client_credentials' }),
   sede: ok('token', { method: 'device_code' }),
@@ -79,10 +91,12 @@ const LOG_TYPES: Readonly<Record<string, TypeReading>> = {
 
   gd_auth_succeed: ok('mfa'),
   gd_auth_failed: failed('mfa', { reason: 'mfa failed' }),
-  gd_auth_rejected: failed('mfa', { reason: 'push denied', method: 'push' }),
+  gd_auth_rejected: failed('mfa', { reason: 'push denied', method: 'push', fact: 'mfa-push-denied' }),
+  gd_auth_fail_email_verification: failed('mfa', { reason: 'mfa failed', method: 'email' }),
   gd_otp_rate_limit_exceed: failed('mfa', { reason: 'too many mfa attempts', method: 'otp' }),
   gd_recovery_succeed: ok('mfa', { method: 'recovery_code' }),
   gd_recovery_failed: failed('mfa', { reason: 'invalid recovery code', method: 'recovery_code' }),
+  gd_recovery_rate_limit_exceed: failed('mfa', { reason: 'too many mfa attempts', method: 'recovery_code' }),
   gd_webauthn_challenge_failed: failed('mfa', { reason: 'mfa failed', method: 'webauthn' }),
   gd_send_pn: challenged('push sent', 'push'),
   gd_send_sms: challenged('sms sent', 'sms'),
@@ -106,6 +120,11 @@ const IGNORED_TYPES: Readonly<Record<string, string>> = {
   fsa: 'failed silent authentication',
   pla: 'pre-login assessment',
   w: 'login warning',
+  signup_pwd_leak: 'breached password at sign-up',
+  reset_pwd_leak: 'breached password at password reset',
+  gd_enrollment_complete: 'mfa enrolment',
+  gd_start_enroll: 'mfa enrolment',
+  gd_unenroll: 'mfa removal',
 };
 
 function parseAuth0Log(record: unknown): SourceResult {
@@ -120,10 +139,11 @@ function parseAuth0Log(record: unknown): SourceResult {
   const reading = LOG_TYPES[type];
   if (!reading) return ignoredRecord(IGNORED_TYPES[type] ?? `log type ${type}`);
 
-  const rawDate = log['date'];
+  // A Panther data-lake row keeps the time it parsed in `p_event_time` when `date` was not kept.
+  const [dateField, rawDate] = log['date'] !== undefined && log['date'] !== null ? [at('date'), log['date']] : ['p_event_time', record['p_event_time']];
   if (rawDate === undefined || rawDate === null) return refusedRecord(`${at('date')}: is required`);
   const time = typeof rawDate === 'string' ? isoTime(rawDate) : undefined;
-  if (!time) return refusedRecord(`${at('date')}: must be an ISO-8601 date-time`);
+  if (!time) return refusedRecord(`${dateField}: must be an ISO-8601 date-time`);
 
   const ip = address(log['ip']);
   if (ip === false) return refusedRecord(`${at('ip')}: must be an IPv4 or IPv6 address`);
@@ -142,7 +162,14 @@ function parseAuth0Log(record: unknown): SourceResult {
   if (principal) event.principal = principal;
 
   const request = objectAt(log['details'], 'request');
-  const client = defined({ ip, userAgent: clip(text(log['user_agent']), 1024) });
+  const location = objectAt(log, 'location_info');
+  const client = defined({
+    ip,
+    userAgent: clip(text(log['user_agent']), 1024),
+    geo: location
+      ? geoOf({ country: location['country_code'], city: location['city_name'], lat: location['latitude'], lon: location['longitude'] })
+      : undefined,
+  });
   if (client) event.client = client;
   const target = defined({
     host: clip(text(log['hostname']), 512),
@@ -156,6 +183,9 @@ function parseAuth0Log(record: unknown): SourceResult {
     mfa: reading.action === 'mfa' ? true : undefined,
   });
   if (auth) event.auth = auth;
+  const confidence = text(objectAt(log['details'], 'riskAssessment')?.['confidence'])?.toLowerCase();
+  const facts = factList(reading.fact, confidence === 'low' && 'vendor-risk-high');
+  if (facts) event.facts = facts;
   return { ok: true, events: [event] };
 }
 

@@ -10,7 +10,8 @@ describe('entra parser', () => {
   it('never throws, whatever JSON value it is given', () => {
     const odd: unknown[] = [null, 0, 'Sign-in activity', true, [], {}, { createdDateTime: 7 }, { createdDateTime: '2026-03-02T08:00:00Z', status: 'ok' },
       { category: 'SignInLogs', properties: {}, time: 5 },
-      { category: 'SignInLogs', time: '2026-03-02T08:00:00Z', properties: { status: { errorCode: {} }, deviceDetail: 'x', riskEventTypes: 'y', authenticationDetails: 1 } }];
+      { category: 'SignInLogs', time: '2026-03-02T08:00:00Z', properties: { status: { errorCode: {} }, deviceDetail: 'x', riskEventTypes: 'y', authenticationDetails: 1 } },
+      { createdDateTime: '2026-03-02T08:00:00Z', status: { errorCode: 0 }, location: { countryOrRegion: 3, geoCoordinates: [] }, riskEventTypes_v2: [null, 4], autonomousSystemNumber: 'x' }];
     for (const value of odd) assert.doesNotThrow(() => entraParser.parse(value), JSON.stringify(value));
   });
 

@@ -1,6 +1,6 @@
-import type { AuthAction, AuthEventInput, Outcome, PrincipalDto } from '@ratchet/contracts';
+import type { AuthAction, AuthEventInput, Fact, Outcome, PrincipalDto } from '@ratchet/contracts';
 import { ignoredRecord, refusedRecord, type SourceParser, type SourceResult } from '../source-parser';
-import { address, asObject, clip, defined, isObject, isoTime, objectAt, text } from '../json/json-record';
+import { address, asnOf, asObject, clip, defined, factList, geoOf, isObject, isoTime, objectAt, text } from '../json/json-record';
 
 /**
  * Microsoft Entra ID (Azure AD) sign-ins, one per record, in either shape Microsoft ships:
@@ -14,14 +14,26 @@ import { address, asObject, clip, defined, isObject, isoTime, objectAt, text } f
  * - Interactive user sign-ins are `login`; non-interactive ones (a client redeeming a refresh
  *   token for the user) and service principal / managed identity sign-ins are `token`. The
  *   category decides for Azure Monitor records, `isInteractive` / `signInEventTypes` for Graph.
- * - `status.errorCode` 0 is success. The IdP asking for a second factor (50074, 50076, 50072,
- *   50079) is `mfa` / `challenge`; a failed second factor (500121) is `mfa` / `failure`, `push
- *   denied` or `push timeout` when the details say so; sign-in interrupts (50058, 50140, 50097,
+ * - `status.errorCode` 0 is success. The IdP asking for a second factor (50074 "strong
+ *   authentication required", 50076 "MFA required by policy or location", 50072 / 50079
+ *   "registration required") is `mfa` / `challenge` — a prompt, not a failure; a failed second
+ *   factor (500121) is `mfa` / `failure`, read from `status.additionalDetails` and the MFA steps'
+ *   `authenticationStepResultDetail`: "MFA denied; user declined the authentication" → `push
+ *   denied` (fact `mfa-push-denied`), "… did not respond to mobile app notification" → `push
+ *   timeout` (`mfa-push-timeout`), "… Phone App Reported Fraud" / "user reported fraud" → `fraud
+ *   reported` (`mfa-push-denied` and `mfa-fraud-reported`: reporting is denying, and more); sign-in interrupts (50058, 50140, 50097,
  *   50125) are `login` / `challenge`; every other code is a failure, with Ratchet's words for the
  *   common ones (`invalid credentials`, `account locked` …) and Microsoft's text for the rest.
  * - A user principal is the UPN (lower-cased: UPNs are case-insensitive), else the object id; a
  *   service principal is its object id, else its app id.
  * - Medium and high sign-in risk, as Entra computed it, travels in `reason` (`risk high: anonymizedIPAddress`).
+ *   Facts: `anonymizer` when `riskEventTypes_v2` / `riskEventTypes` holds `anonymizedIPAddress`
+ *   (Identity Protection saw Tor or an anonymising VPN), at any risk level; `vendor-risk-high` when
+ *   `riskLevelDuringSignIn` or `riskLevelAggregated` is `high` (`hidden`, without an Entra ID P2
+ *   licence, reads as unknown) and `riskState` is not `dismissed` / `confirmedSafe`.
+ * - `client.geo` from `location`: `countryOrRegion` (already ISO alpha-2), `city`,
+ *   `geoCoordinates.latitude` / `longitude`; `client.asn` from `autonomousSystemNumber` (Azure
+ *   Monitor records; Graph has no such field).
  * - The id is the sign-in's own `id`; without one, `correlationId` + time + error code (one
  *   correlation id spans every step of a sign-in flow, so alone it would merge them).
  * - A Graph page (`value: [...]`) or an Event Hub batch (`records: [...]`) is refused: the
@@ -120,12 +132,16 @@ function parseEntraSignIn(record: unknown): SourceResult {
   let action: AuthAction = known?.action ?? (kind === 'interactive' ? 'login' : 'token');
   let outcome: Outcome;
   let reason: string | undefined;
+  let mfaFacts: Fact[] = [];
   if (status.code === 0) {
     outcome = 'success';
   } else if (known) {
     outcome = known.outcome;
     reason = known.reason;
-    if (status.code === 500121) reason = mfaVerdict(signIn) ?? reason;
+    if (status.code === 500121) {
+      const verdict = mfaVerdict(signIn);
+      if (verdict) [reason, mfaFacts] = verdict;
+    }
   } else {
     outcome = 'failure';
     reason = status.code === undefined ? (status.text ?? 'sign-in failed') : `error ${status.code}${status.text ? `: ${status.text}` : ''}`;
@@ -155,6 +171,8 @@ function parseEntraSignIn(record: unknown): SourceResult {
     deviceId: clip(text(objectAt(signIn, 'deviceDetail')?.['deviceId']), 256),
     sessionId: clip(text(signIn['sessionId']), 256),
     tokenId: clip(text(signIn['uniqueTokenIdentifier']), 256),
+    geo: readGeo(asObject(signIn['location'])),
+    asn: asnOf(signIn['autonomousSystemNumber'], undefined),
   });
   if (client) event.client = client;
   const target = defined({ service: clip(text(signIn['resourceDisplayName']) ?? text(signIn['appDisplayName']), 512) });
@@ -165,7 +183,37 @@ function parseEntraSignIn(record: unknown): SourceResult {
     mfa: action === 'mfa' || requirement === 'multifactorauthentication' ? true : requirement === 'singlefactorauthentication' ? false : undefined,
   });
   if (auth) event.auth = auth;
+  const facts = factList(
+    riskEventTypes(signIn).some((t) => t.toLowerCase() === 'anonymizedipaddress') && 'anonymizer',
+    ...mfaFacts,
+    ratedHighRisk(signIn) && 'vendor-risk-high',
+  );
+  if (facts) event.facts = facts;
   return { ok: true, events: [event] };
+}
+
+/** Graph's `signInLocation`: the country is ISO alpha-2 already; coordinates under `geoCoordinates`. */
+function readGeo(location: Record<string, unknown> | undefined) {
+  if (!location) return undefined;
+  const coordinates = asObject(location['geoCoordinates']);
+  return geoOf({ country: location['countryOrRegion'], city: location['city'], lat: coordinates?.['latitude'], lon: coordinates?.['longitude'] });
+}
+
+/**
+ * Entra rated the sign-in high risk — in real time (`riskLevelDuringSignIn`) or once its offline
+ * detections were in (`riskLevelAggregated`) — and nobody has since declared it safe (`riskState`
+ * `dismissed` or `confirmedSafe`: an administrator looked and cleared it).
+ */
+function ratedHighRisk(signIn: Record<string, unknown>): boolean {
+  const state = text(signIn['riskState'])?.toLowerCase();
+  if (state === 'dismissed' || state === 'confirmedsafe') return false;
+  return [signIn['riskLevelDuringSignIn'], signIn['riskLevelAggregated']].some((level) => text(level)?.toLowerCase() === 'high');
+}
+
+/** The risk detections of the sign-in: `riskEventTypes_v2` (strings), else the older `riskEventTypes`. */
+function riskEventTypes(signIn: Record<string, unknown>): string[] {
+  const raw = Array.isArray(signIn['riskEventTypes_v2']) ? signIn['riskEventTypes_v2'] : Array.isArray(signIn['riskEventTypes']) ? signIn['riskEventTypes'] : [];
+  return raw.map((t) => text(t)).filter((t): t is string => t !== undefined);
 }
 
 /** Graph's `signIn`: the beta `signInEventTypes` when present, else who signed in and how. */
@@ -204,8 +252,8 @@ function errorCode(value: unknown): number | undefined {
   return undefined;
 }
 
-/** Authenticator's answer to a failed second factor, in Ratchet's words. */
-function mfaVerdict(signIn: Record<string, unknown>): string | undefined {
+/** Authenticator's answer to a failed second factor, in Ratchet's words, with the facts it establishes. */
+function mfaVerdict(signIn: Record<string, unknown>): [string, Fact[]] | undefined {
   const details = [
     text(objectAt(signIn, 'status')?.['additionalDetails']),
     ...(Array.isArray(signIn['authenticationDetails'])
@@ -215,9 +263,10 @@ function mfaVerdict(signIn: Record<string, unknown>): string | undefined {
     .filter((d): d is string => d !== undefined)
     .join(' ')
     .toLowerCase();
-  // "MFA denied; user did not respond …" is a timeout, so the timeout words are read first.
-  if (/did not respond|timed out|timeout/.test(details)) return 'push timeout';
-  if (/declined|denied|rejected/.test(details)) return 'push denied';
+  // Every verdict starts "MFA denied; …": the specific words are read first.
+  if (/fraud/.test(details)) return ['fraud reported', ['mfa-push-denied', 'mfa-fraud-reported']];
+  if (/did not respond|timed out|timeout/.test(details)) return ['push timeout', ['mfa-push-timeout']];
+  if (/declined|denied|rejected/.test(details)) return ['push denied', ['mfa-push-denied']];
   return undefined;
 }
 
@@ -225,9 +274,7 @@ function readRisk(signIn: Record<string, unknown>): string | undefined {
   const level = text(signIn['riskLevelDuringSignIn'])?.toLowerCase();
   // `low` is Identity Protection's low-confidence tier; carrying it on every sign-in would be noise.
   if (level !== 'medium' && level !== 'high') return undefined;
-  const types = (Array.isArray(signIn['riskEventTypes_v2']) ? signIn['riskEventTypes_v2'] : Array.isArray(signIn['riskEventTypes']) ? signIn['riskEventTypes'] : [])
-    .map((t) => text(t))
-    .filter((t): t is string => t !== undefined);
+  const types = riskEventTypes(signIn);
   return types.length > 0 ? `risk ${level}: ${types.join(', ')}` : `risk ${level}`;
 }
 

@@ -1,4 +1,6 @@
+import type { AsnDto, Fact, GeoDto } from '@ratchet/contracts';
 import { canonicalAddress } from '@ratchet/kernel';
+import { countryCode } from './country-codes';
 
 /** Readers for JSON records of unknown shape, shared by the JSON parsers (IdPs, Kubernetes). */
 
@@ -52,4 +54,47 @@ export function isoTime(raw: string): string | undefined {
   const zone = (m[8] ?? 'Z').toUpperCase();
   const offsetMinutes = zone === 'Z' ? 0 : (zone.startsWith('-') ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(-2)));
   return new Date(local.getTime() - offsetMinutes * 60_000).toISOString();
+}
+
+/** A finite number, or a string that spells one (some exports write coordinates as text); else undefined. */
+export function numeric(value: unknown): number | undefined {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/**
+ * Where the IdP placed the client, in the contract's shape: `country` only when it is (or names)
+ * an ISO 3166-1 country, coordinates only when both are in range (Okta and Entra write 0,0 or
+ * nothing when they do not know). Nothing known: undefined.
+ */
+export function geoOf(raw: { country?: unknown; city?: unknown; lat?: unknown; lon?: unknown }): GeoDto | undefined {
+  const name = text(raw.country);
+  const lat = numeric(raw.lat);
+  const lon = numeric(raw.lon);
+  const located = lat !== undefined && lon !== undefined && Math.abs(lat) <= 90 && Math.abs(lon) <= 180 && !(lat === 0 && lon === 0);
+  return defined({
+    country: name === undefined ? undefined : countryCode(name),
+    city: clip(known(text(raw.city)), 128),
+    lat: located ? lat : undefined,
+    lon: located ? lon : undefined,
+  });
+}
+
+/** The autonomous system the IdP names, when its number is a valid ASN. */
+export function asnOf(number: unknown, org: unknown): AsnDto | undefined {
+  const n = numeric(number);
+  if (n === undefined || !Number.isInteger(n) || n < 0 || n > 4294967295) return undefined;
+  const name = clip(known(text(org)), 256);
+  return name ? { number: n, org: name } : { number: n };
+}
+
+/** Facts in the order they were established, each once; none: undefined (the field is left out). */
+export function factList(...facts: (Fact | false | undefined)[]): Fact[] | undefined {
+  const list = [...new Set(facts.filter((f): f is Fact => typeof f === 'string'))];
+  return list.length > 0 ? list : undefined;
+}
+
+/** IdPs write `unknown`, `null` or `Unknown` where they have no value. */
+function known(value: string | undefined): string | undefined {
+  return value === undefined || /^(unknown|null|n\/a)$/i.test(value) ? undefined : value;
 }

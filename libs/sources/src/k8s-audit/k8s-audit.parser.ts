@@ -1,6 +1,6 @@
 import type { AuthEventInput, Outcome, PrincipalDto } from '@ratchet/contracts';
 import { ignoredRecord, refusedRecord, type SourceParser, type SourceResult } from '../source-parser';
-import { address, asObject, clip, defined, isObject, isoTime, text } from '../json/json-record';
+import { address, asObject, clip, defined, factList, isObject, isoTime, objectAt, text } from '../json/json-record';
 
 /**
  * Kubernetes API server audit events (`audit.k8s.io/v1`, and the older v1beta1), one `Event` per
@@ -20,32 +20,70 @@ import { address, asObject, clip, defined, isObject, isoTime, text } from '../js
  *   anonymous, the control plane's own `system:` identities (`system:node:…`,
  *   `system:kube-controller-manager` …) services, everyone else a user.
  * - `target.service` is the resource and subresource (`pods/exec`, `secrets`), `method` the verb,
- *   `path` the request URI, `namespace` the object's; `client.tokenId` the credential id the API
- *   server records (`JTI=…`, `X509SHA256=…`, Kubernetes 1.30+).
+ *   `path` the request URI, `namespace` and `name` the object's (`objectRef`, else the created
+ *   object's `metadata.name`), `status` the response code; `client.tokenId` the credential id the
+ *   API server records (`JTI=…`, `X509SHA256=…`, Kubernetes 1.30+).
+ * - `client.ip` is the *last* of `sourceIPs`. The API server lists X-Forwarded-For, then
+ *   X-Real-Ip, then the address of the connection's peer, and the Kubernetes API reference warns
+ *   that all but the last can be set by the client: `sourceIPs[0]` is whatever a caller wrote in
+ *   a header. Behind proxies that append to X-Forwarded-For, `createK8sAuditParser({ trustedProxies })`
+ *   steps back over their entries.
  * - An `EventList` (the webhook backend's batch) is refused: the collector sends its `items` one
  *   per record.
+ *
+ * Facts, read from the request body (`requestObject`, logged at level Request and above) whatever
+ * the outcome — a refused privileged pod was still asked for:
+ * - `privileged-workload`: a pod spec with a privileged container (containers, init or ephemeral),
+ *   `hostPID`, `hostIPC` or `hostNetwork`; a pod spec is a Pod's (`pods`, or its
+ *   `ephemeralcontainers`), or the template of a Deployment, ReplicaSet, StatefulSet, DaemonSet,
+ *   Job, ReplicationController or PodTemplate, or a CronJob's job template. Status and binding
+ *   subresources are not specs anybody wrote, so they are not read.
+ * - `host-path-mount`: such a pod spec with a `hostPath` volume.
+ * - `cluster-admin-grant`: a RoleBinding or ClusterRoleBinding whose `roleRef.name` is `cluster-admin`.
+ * - `impersonation`: the call carries `impersonatedUser`.
+ *
+ * Required: `kind: Event`, a time (`requestReceivedTimestamp`, else `stageTimestamp`, v1beta1's
+ * `timestamp`, the AKS record's `time` or a Panther data-lake row's `p_event_time`). Exports
+ * that keep only some columns are read as they are: no `stage` reads as a completed call (the
+ * only stage most pipelines keep), no `verb` leaves `method` out, no `auditID` no id.
  */
-export const k8sAuditParser: SourceParser = {
-  id: 'k8s-audit',
-  summary: 'Kubernetes API server audit events (JSON, audit.k8s.io/v1): every API call by user, service account or anonymous',
-  framing: 'json',
-  parse: parseAuditEvent,
-};
+export interface K8sAuditOptions {
+  /**
+   * How many proxies in front of the API server append the address they saw to X-Forwarded-For
+   * and are trusted to: the client is that many entries before the last of `sourceIPs`.
+   * Default 0: the peer of the connection, the only entry a client cannot forge.
+   */
+  trustedProxies?: number;
+}
+
+/** A Kubernetes audit parser for the given proxy chain; throws when an option is invalid (at start-up, never per record). */
+export function createK8sAuditParser(options: K8sAuditOptions = {}): SourceParser {
+  const hops = options.trustedProxies ?? 0;
+  if (!Number.isInteger(hops) || hops < 0) throw new RangeError(`trustedProxies: must be a whole number of proxies, 0 or more (got ${String(hops)})`);
+  return {
+    id: 'k8s-audit',
+    summary: 'Kubernetes API server audit events (JSON, audit.k8s.io/v1): every API call by user, service account or anonymous',
+    framing: 'json',
+    parse: (record) => parseAuditEvent(record, hops),
+  };
+}
+
+export const k8sAuditParser: SourceParser = createK8sAuditParser();
 
 const COUNTED_STAGES = new Set(['ResponseComplete', 'Panic']);
 const ALL_STAGES = new Set(['RequestReceived', 'ResponseStarted', 'ResponseComplete', 'Panic']);
 const AKS_AUDIT_CATEGORIES = new Set(['kube-audit', 'kube-audit-admin']);
 const CREDENTIAL_ID = 'authentication.kubernetes.io/credential-id';
 
-function parseAuditEvent(record: unknown): SourceResult {
+function parseAuditEvent(record: unknown, hops: number): SourceResult {
   if (!isObject(record)) return refusedRecord('(record): must be a JSON object');
   const [category, properties] = [record['category'], record['properties']];
-  if (typeof category === 'string' && isObject(properties)) return parseAksRecord(category, properties);
-  return readEvent(record, (path) => path);
+  if (typeof category === 'string' && isObject(properties)) return parseAksRecord(record, category, properties, hops);
+  return readEvent(record, (path) => path, hops, record['p_event_time']);
 }
 
 /** An AKS diagnostic record: the audit event is JSON text in `properties.log`. */
-function parseAksRecord(category: string, properties: Record<string, unknown>): SourceResult {
+function parseAksRecord(record: Record<string, unknown>, category: string, properties: Record<string, unknown>, hops: number): SourceResult {
   if (!AKS_AUDIT_CATEGORIES.has(category)) return ignoredRecord(`AKS ${category} record`);
   const log = properties['log'];
   if (typeof log !== 'string') return refusedRecord('properties.log: is required (the audit event as JSON text)');
@@ -56,13 +94,13 @@ function parseAksRecord(category: string, properties: Record<string, unknown>): 
     return refusedRecord('properties.log: is not JSON');
   }
   if (!isObject(event)) return refusedRecord('properties.log: must hold a JSON object');
-  return readEvent(event, (path) => `properties.log ${path}`);
+  return readEvent(event, (path) => `properties.log ${path}`, hops, record['time'] ?? record['p_event_time']);
 }
 
 /** Names a field the way the record spells it: `stage`, or `properties.log stage` inside an AKS record. */
 type FieldName = (path: string) => string;
 
-function readEvent(event: Record<string, unknown>, at: FieldName): SourceResult {
+function readEvent(event: Record<string, unknown>, at: FieldName, hops: number, envelopeTime: unknown): SourceResult {
   const kind = event['kind'];
   if (kind === 'EventList') return refusedRecord(`${at('items')}: an EventList holds several events; send them one per record`);
   if (kind !== 'Event') return refusedRecord(`${at('kind')}: must be Event (a Kubernetes audit event)`);
@@ -71,29 +109,30 @@ function readEvent(event: Record<string, unknown>, at: FieldName): SourceResult 
     return refusedRecord(`${at('apiVersion')}: must be audit.k8s.io/v1`);
   }
   const stage = text(event['stage']);
-  if (!stage) return refusedRecord(`${at('stage')}: is required`);
-  if (!ALL_STAGES.has(stage)) return refusedRecord(`${at('stage')}: must be one of RequestReceived, ResponseStarted, ResponseComplete, Panic`);
+  if (stage !== undefined && !ALL_STAGES.has(stage)) return refusedRecord(`${at('stage')}: must be one of RequestReceived, ResponseStarted, ResponseComplete, Panic`);
   const responseStatus = asObject(event['responseStatus']);
   const code = typeof responseStatus?.['code'] === 'number' ? responseStatus['code'] : undefined;
   // A request that fails authentication is audited once, at ResponseStarted, and never completes.
   const failedAuthentication = stage === 'ResponseStarted' && code === 401;
-  if (!COUNTED_STAGES.has(stage) && !failedAuthentication) return ignoredRecord(`audit stage ${stage}`);
+  if (stage !== undefined && !COUNTED_STAGES.has(stage) && !failedAuthentication) return ignoredRecord(`audit stage ${stage}`);
 
   // When the request arrived; v1beta1 events also carry `timestamp`, the same instant.
-  const [timeField, rawTime] = (['requestReceivedTimestamp', 'stageTimestamp', 'timestamp'] as const)
-    .map((name) => [name, event[name]] as const)
-    .find(([, value]) => value !== undefined && value !== null) ?? ['requestReceivedTimestamp', undefined];
+  const [timeField, rawTime] = [
+    ...(['requestReceivedTimestamp', 'stageTimestamp', 'timestamp'] as const).map((name) => [at(name), event[name]] as const),
+    ['time', envelopeTime] as const,
+  ].find(([, value]) => value !== undefined && value !== null) ?? ['', undefined];
   if (rawTime === undefined) return refusedRecord(`${at('requestReceivedTimestamp')}: is required`);
   const time = typeof rawTime === 'string' ? isoTime(rawTime) : undefined;
-  if (!time) return refusedRecord(`${at(timeField)}: must be an RFC 3339 date-time`);
+  if (!time) return refusedRecord(`${timeField}: must be an RFC 3339 date-time`);
 
   const verb = text(event['verb']);
-  if (!verb) return refusedRecord(`${at('verb')}: is required`);
 
   const sourceIPs = event['sourceIPs'];
-  if (sourceIPs !== undefined && !Array.isArray(sourceIPs)) return refusedRecord(`${at('sourceIPs')}: must be a list of addresses`);
-  const ip = Array.isArray(sourceIPs) ? address(sourceIPs[0]) : undefined;
-  if (ip === false) return refusedRecord(`${at('sourceIPs[0]')}: must be an IPv4 or IPv6 address`);
+  if (sourceIPs !== undefined && sourceIPs !== null && !Array.isArray(sourceIPs)) return refusedRecord(`${at('sourceIPs')}: must be a list of addresses`);
+  // The last entry is the connection's peer; each trusted proxy appended one more before it.
+  const clientIndex = Array.isArray(sourceIPs) ? Math.max(0, sourceIPs.length - 1 - hops) : 0;
+  const ip = Array.isArray(sourceIPs) ? address(sourceIPs[clientIndex]) : undefined;
+  if (ip === false) return refusedRecord(`${at(`sourceIPs[${clientIndex}]`)}: must be an IPv4 or IPv6 address`);
 
   const objectRef = asObject(event['objectRef']);
   const resource = text(objectRef?.['resource']);
@@ -101,7 +140,7 @@ function readEvent(event: Record<string, unknown>, at: FieldName): SourceResult 
   const service = resource ? (subresource ? `${resource}/${subresource}` : resource) : undefined;
   const requestURI = text(event['requestURI']);
   const what = service ?? requestURI?.split('?')[0];
-  const did = what ? `${verb} ${what}` : verb;
+  const did = [verb ?? 'call', what].filter(Boolean).join(' ');
 
   const annotations = asObject(event['annotations']);
   const decision = text(annotations?.['authorization.k8s.io/decision']);
@@ -124,22 +163,73 @@ function readEvent(event: Record<string, unknown>, at: FieldName): SourceResult 
 
   const result: AuthEventInput = { time, source: { kind: 'k8s-audit' }, plane: 'control', action: 'api', outcome, reason: clip(reason, 512) };
   const auditID = text(event['auditID']);
-  if (auditID) result.id = clip(`k8s-audit:${auditID}:${stage}`, 256);
+  if (auditID) result.id = clip(`k8s-audit:${auditID}:${stage ?? 'ResponseComplete'}`, 256);
   const principal = principalOf(text(user?.['username']));
   if (principal) result.principal = principal;
   const credential = credentialId(asObject(user?.['extra']));
   const client = defined({ ip, userAgent: clip(text(event['userAgent']), 1024), tokenId: clip(credential, 256) });
   if (client) result.client = client;
+  const requestObject = asObject(event['requestObject']);
   const target = defined({
     path: clip(requestURI, 4096),
     method: clip(verb, 16),
     service: clip(service, 512),
     namespace: clip(text(objectRef?.['namespace']), 253),
+    name: clip(text(objectRef?.['name']) ?? text(objectAt(requestObject, 'metadata')?.['name']), 253),
+    status: code !== undefined && Number.isInteger(code) && code >= 100 && code <= 599 ? code : undefined,
   });
   if (target) result.target = target;
   const method = credential?.startsWith('X509SHA256=') ? 'x509' : credential?.startsWith('JTI=') ? 'token' : undefined;
   if (method) result.auth = { method };
+  const spec = podSpecOf(resource, subresource, requestObject);
+  const roleRef = objectAt(requestObject, 'roleRef');
+  const facts = factList(
+    spec !== undefined && isPrivileged(spec) && 'privileged-workload',
+    spec !== undefined && mountsHostPath(spec) && 'host-path-mount',
+    (resource === 'clusterrolebindings' || resource === 'rolebindings') && !subresource && text(roleRef?.['name']) === 'cluster-admin' && 'cluster-admin-grant',
+    impersonated !== undefined && 'impersonation',
+  );
+  if (facts) result.facts = facts;
   return { ok: true, events: [result] };
+}
+
+/** Workload resources and where their pod template sits in the object. */
+const POD_TEMPLATE_PATHS: Readonly<Record<string, readonly string[]>> = {
+  pods: ['spec'],
+  deployments: ['spec', 'template', 'spec'],
+  replicasets: ['spec', 'template', 'spec'],
+  statefulsets: ['spec', 'template', 'spec'],
+  daemonsets: ['spec', 'template', 'spec'],
+  jobs: ['spec', 'template', 'spec'],
+  replicationcontrollers: ['spec', 'template', 'spec'],
+  podtemplates: ['template', 'spec'],
+  cronjobs: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
+};
+
+/** The pod spec a request writes, when it writes one: the object itself, or ephemeral containers added to a pod. */
+function podSpecOf(resource: string | undefined, subresource: string | undefined, requestObject: Record<string, unknown> | undefined) {
+  if (!resource || !requestObject) return undefined;
+  if (subresource !== undefined && !(resource === 'pods' && subresource === 'ephemeralcontainers')) return undefined;
+  const path = POD_TEMPLATE_PATHS[resource];
+  if (!path) return undefined;
+  let node: Record<string, unknown> | undefined = requestObject;
+  for (const key of path) node = objectAt(node, key);
+  return node;
+}
+
+const CONTAINER_LISTS = ['containers', 'initContainers', 'ephemeralContainers'] as const;
+
+function isPrivileged(spec: Record<string, unknown>): boolean {
+  if (spec['hostPID'] === true || spec['hostIPC'] === true || spec['hostNetwork'] === true) return true;
+  return CONTAINER_LISTS.some((list) => {
+    const containers = spec[list];
+    return Array.isArray(containers) && containers.some((c) => objectAt(c, 'securityContext')?.['privileged'] === true);
+  });
+}
+
+function mountsHostPath(spec: Record<string, unknown>): boolean {
+  const volumes = spec['volumes'];
+  return Array.isArray(volumes) && volumes.some((v) => isObject(v) && isObject(v['hostPath']));
 }
 
 function principalOf(username: string | undefined): PrincipalDto | undefined {

@@ -23,6 +23,14 @@ import { address, asObject, clip, defined, isObject, isoTime, text } from '../js
  *   usernames in lower case), else `userId`.
  * - The id is the event's own `id` (Keycloak 22+), else time + type + session (or auth session,
  *   user) + address. `source.name` is the realm.
+ * - Error codes in Ratchet's words: `invalid_user_credentials` → `invalid credentials`,
+ *   `user_not_found` → `unknown user`, `user_temporarily_disabled` (brute-force lockout) →
+ *   `account locked`, `user_disabled`, `invalid_client_credentials`, code and token errors; other
+ *   codes pass through as Keycloak wrote them.
+ * - Fact `token-reuse`: a REFRESH_TOKEN_ERROR whose `details.reason` says the refresh token was
+ *   reused past the realm's "revoke refresh token" limit (`Maximum allowed refresh token reuse exceeded`).
+ *
+ * Required: `time` (or the log line's timestamp) and `type` / `operationType`.
  */
 export const keycloakParser: SourceParser = {
   id: 'keycloak',
@@ -51,6 +59,12 @@ const ERRORS: Readonly<Record<string, string>> = {
   user_temporarily_disabled: 'account locked',
   user_disabled: 'account disabled',
   invalid_client_credentials: 'invalid client credentials',
+  invalid_client: 'unknown client',
+  invalid_code: 'invalid authorization code',
+  expired_code: 'authorization code expired',
+  invalid_token: 'invalid token',
+  invalid_user: 'unknown user',
+  user_session_not_found: 'session invalidated',
 };
 
 const KEYCLOAK_EVENTS_LOGGER = 'org.keycloak.events';
@@ -124,7 +138,10 @@ function readUserEvent(event: Record<string, unknown>, time: string, at: FieldNa
     text(event['id']) ??
     [time, type, sessionId ?? text(details['code_id']) ?? text(event['userId']) ?? text(details['username']) ?? '-', ip ?? '-'].join('|');
   result.id = clip(`keycloak:${id}`, 256);
-  if (failed) result.reason = clip(readError(text(event['error']), details), 512);
+  // A revoked refresh token presented again: Keycloak says so in `details.reason`.
+  const reused = failed && /reuse/i.test(text(details['reason']) ?? '');
+  if (failed) result.reason = clip(reused ? 'refresh token reuse' : readError(text(event['error'])), 512);
+  if (reused) result.facts = ['token-reuse'];
   const principal: PrincipalDto | undefined =
     base === 'CLIENT_LOGIN' ? serviceOf(clientId) : userOf(text(details['username'])?.toLowerCase() ?? text(event['userId']));
   if (principal) result.principal = principal;
@@ -166,10 +183,8 @@ function readAdminEvent(event: Record<string, unknown>, time: string, at: FieldN
   return { ok: true, events: [result] };
 }
 
-function readError(error: string | undefined, details: Record<string, unknown>): string {
+function readError(error: string | undefined): string {
   if (error === undefined) return 'failed';
-  // A revoked refresh token presented again: Keycloak says so in `details.reason`.
-  if (/reuse/i.test(text(details['reason']) ?? '')) return 'refresh token reuse';
   return ERRORS[error] ?? error;
 }
 

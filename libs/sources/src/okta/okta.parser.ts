@@ -1,6 +1,6 @@
-import type { AuthAction, AuthEventInput, Outcome, PrincipalDto } from '@ratchet/contracts';
+import type { AuthAction, AuthEventInput, Fact, Outcome, PrincipalDto } from '@ratchet/contracts';
 import { ignoredRecord, refusedRecord, type SourceParser, type SourceResult } from '../source-parser';
-import { address, asObject, clip, defined, isObject, isoTime, objectAt, text } from '../json/json-record';
+import { address, asnOf, asObject, clip, defined, factList, geoOf, isObject, isoTime, objectAt, text } from '../json/json-record';
 
 /**
  * Okta System Log events, one per record: what `GET /api/v1/logs` returns, log streaming
@@ -19,6 +19,28 @@ import { address, asObject, clip, defined, isObject, isoTime, objectAt, text } f
  *   `challenge`; policy ALLOW is ignored (the session or SSO event that follows counts the login).
  * - An event hook delivery (`com.okta.event_hook`, several events under `data.events`) is
  *   refused: the collector sends its events one per record.
+ *
+ * Facts (see `FACTS`): `anonymizer` when `securityContext.isProxy` is true (Okta's own proxy / Tor
+ * / anonymising-VPN verdict); `mfa-push-denied` for `user.mfa.okta_verify.deny_push` and a failed
+ * push whose response (`pushOnlyResponseType`, `pushWithNumberChallengeResponseType`, `factorResult`)
+ * says DENY or REJECT; `mfa-push-timeout` when it, or the failure reason, says the push timed out;
+ * `mfa-fraud-reported` for `user.account.report_suspicious_activity_by_enduser` (the user answered
+ * "this wasn't me"); `token-reuse` for `app.oauth2.token.detect_reuse` and its authorization-server
+ * twin (a rotated refresh token presented again); `vendor-risk-high` when Okta's risk engine rated the request HIGH
+ * (`debugData.risk` — `{level=HIGH, reasons=…}` — or `debugData.logOnlySecurityData.risk.level`,
+ * object or JSON text). Okta's behaviours (`New Device=POSITIVE` …) make no fact: Okta weighs them
+ * into the risk level already, and Ratchet's own new-device / new-country detectors read the
+ * fields; medium and high risk travel in `reason` (`risk high: Anomalous Device`).
+ *
+ * Fields: `client.geo` from `client.geographicalContext` — `country` is a name there (`United
+ * States`), turned into ISO 3166-1 alpha-2 with a static table (CLDR and GeoIP spellings); a name
+ * the table does not know leaves `country` out and keeps city and coordinates. `client.asn` from
+ * `securityContext.asNumber` / `asOrg`; `client.deviceId` from `device.id`, `sessionId` from
+ * `authenticationContext.externalSessionId`, `tokenId` from a `…Token` target.
+ *
+ * Required: `eventType`, a time (`published`, else `p_event_time` in a Panther data-lake row) and,
+ * unless the event type fixes it, `outcome.result`; everything else is read when present, so
+ * partial exports still count.
  */
 export const oktaParser: SourceParser = {
   id: 'okta',
@@ -33,6 +55,7 @@ interface EventTypeReading {
   outcome?: Outcome;
   reason?: string;
   method?: string;
+  fact?: Fact;
 }
 
 const LOGIN: EventTypeReading = { action: 'login' };
@@ -52,14 +75,20 @@ const EVENT_TYPES: Readonly<Record<string, EventTypeReading>> = {
   'user.authentication.auth_via_LDAP_agent': LOGIN,
   'user.authentication.auth_via_radius': LOGIN,
   'user.authentication.auth_via_mfa': MFA,
-  'user.mfa.okta_verify.deny_push': { action: 'mfa', outcome: 'failure', reason: 'push denied', method: 'okta_verify_push' },
+  'user.mfa.okta_verify.deny_push': { action: 'mfa', outcome: 'failure', reason: 'push denied', method: 'okta_verify_push', fact: 'mfa-push-denied' },
+  'user.account.report_suspicious_activity_by_enduser': {
+    action: 'mfa',
+    outcome: 'failure',
+    reason: 'suspicious activity reported by user',
+    fact: 'mfa-fraud-reported',
+  },
   'user.mfa.attempt_bypass': { action: 'mfa', outcome: 'failure', reason: 'mfa bypass attempt' },
   'system.push.send_factor_verify_push': { action: 'mfa', outcome: 'challenge', reason: 'push sent', method: 'okta_verify_push' },
   'user.account.lock': { action: 'login', outcome: 'failure', reason: 'account locked' },
   'policy.evaluate_sign_on': LOGIN,
   'app.generic.unauth_app_access_attempt': { action: 'request', outcome: 'failure', reason: 'app not assigned' },
-  'app.oauth2.token.detect_reuse': { action: 'token', outcome: 'failure', reason: 'refresh token reuse' },
-  'app.oauth2.as.token.detect_reuse': { action: 'token', outcome: 'failure', reason: 'refresh token reuse' },
+  'app.oauth2.token.detect_reuse': { action: 'token', outcome: 'failure', reason: 'refresh token reuse', fact: 'token-reuse' },
+  'app.oauth2.as.token.detect_reuse': { action: 'token', outcome: 'failure', reason: 'refresh token reuse', fact: 'token-reuse' },
   'security.threat.detected': { action: 'request' },
 };
 
@@ -90,10 +119,12 @@ function parseOktaEvent(record: unknown): SourceResult {
   const reading = readingOf(eventType);
   if (!reading) return ignoredRecord(`event type ${eventType}`);
 
-  const published = field('published');
+  // A Panther data-lake row keeps the time it parsed in `p_event_time` when `published` was not kept.
+  const [timeField, published] =
+    field('published') !== undefined && field('published') !== null ? ['published', field('published')] : ['p_event_time', record['p_event_time']];
   if (published === undefined || published === null) return refusedRecord('published: is required');
   const time = typeof published === 'string' ? isoTime(published) : undefined;
-  if (!time) return refusedRecord('published: must be an ISO-8601 date-time');
+  if (!time) return refusedRecord(`${timeField}: must be an ISO-8601 date-time`);
 
   const outcomeField = field('outcome');
   const result = isObject(outcomeField) ? text(outcomeField['result'])?.toUpperCase() : undefined;
@@ -107,6 +138,7 @@ function parseOktaEvent(record: unknown): SourceResult {
 
   let outcome: Outcome;
   let reason: string | undefined;
+  let pushFact: Fact | undefined;
   if (reading.outcome) {
     outcome = reading.outcome;
     reason = reading.reason ?? readReason(vendorReason);
@@ -136,13 +168,25 @@ function parseOktaEvent(record: unknown): SourceResult {
     // The IdP asking for a second factor is an MFA prompt, whichever event type says so.
     if (eventType === 'policy.evaluate_sign_on' && outcome === 'challenge') [action, reason] = ['mfa', 'mfa required'];
     if (eventType === 'security.threat.detected') reason = `threat detected${vendorReason ? `: ${vendorReason}` : ''}`;
-    if (action === 'mfa' && outcome === 'failure') reason = pushVerdict(vendorReason, debugData) ?? reason;
+    if (action === 'mfa' && outcome === 'failure') {
+      pushFact = pushVerdict(vendorReason, debugData);
+      if (pushFact) reason = pushFact === 'mfa-push-denied' ? 'push denied' : 'push timeout';
+    }
+  }
+  const risk = readRisk(debugData);
+  if (risk && risk.level !== 'LOW') {
+    const said = `risk ${risk.level.toLowerCase()}${risk.reasons ? `: ${risk.reasons}` : ''}`;
+    reason = reason ? `${reason}; ${said}` : said;
   }
   if (text(debugData?.['threatSuspected'])?.toLowerCase() === 'true' && eventType !== 'security.threat.detected') {
     reason = reason ? `${reason}; threat suspected` : 'threat suspected';
   }
 
   const clientField = asObject(field('client'));
+  const securityContext = asObject(field('securityContext'));
+  const isProxy = securityContext?.['isProxy'];
+  const geographical = objectAt(clientField, 'geographicalContext');
+  const geolocation = objectAt(geographical, 'geolocation');
   const ip = address(clientField?.['ipAddress']);
   if (ip === false) return refusedRecord('client.ipAddress: must be an IPv4 or IPv6 address');
   const targets = Array.isArray(field('target')) ? (field('target') as unknown[]).filter(isObject) : [];
@@ -168,6 +212,8 @@ function parseOktaEvent(record: unknown): SourceResult {
     deviceId: clip(known(text(asObject(field('device'))?.['id'])), 256),
     sessionId: clip(known(text(authContext?.['externalSessionId'])), 256),
     tokenId: clip(text(token?.['id']), 256),
+    geo: geoOf({ country: geographical?.['country'], city: geographical?.['city'], lat: geolocation?.['lat'], lon: geolocation?.['lon'] }),
+    asn: asnOf(securityContext?.['asNumber'], securityContext?.['asOrg']),
   });
   if (client) event.client = client;
   const target = defined({
@@ -178,6 +224,13 @@ function parseOktaEvent(record: unknown): SourceResult {
   const method = reading.method ?? credential?.toLowerCase();
   const auth = defined({ method: clip(method, 64), mfa: action === 'mfa' ? true : undefined });
   if (auth) event.auth = auth;
+  const facts = factList(
+    (isProxy === true || text(isProxy)?.toLowerCase() === 'true') && 'anonymizer',
+    reading.fact,
+    pushFact,
+    risk?.level === 'HIGH' && 'vendor-risk-high',
+  );
+  if (facts) event.facts = facts;
   return { ok: true, events: [event] };
 }
 
@@ -204,13 +257,50 @@ function readReason(vendorReason: string | undefined): string | undefined {
 }
 
 /** Okta records a denied push as INVALID_CREDENTIALS with the push response in `debugData`. */
-function pushVerdict(vendorReason: string | undefined, debugData: Record<string, unknown> | undefined): string | undefined {
+function pushVerdict(vendorReason: string | undefined, debugData: Record<string, unknown> | undefined): Fact | undefined {
   const responses = [debugData?.['pushOnlyResponseType'], debugData?.['pushWithNumberChallengeResponseType'], debugData?.['factorResult']]
     .map((v) => text(v)?.toUpperCase() ?? '')
     .join(' ');
-  if (/DENY|REJECT/.test(responses)) return 'push denied';
-  if (/TIME_?OUT|TIMED[ _]OUT/.test(`${responses} ${vendorReason?.toUpperCase() ?? ''}`)) return 'push timeout';
+  if (/DENY|REJECT/.test(responses)) return 'mfa-push-denied';
+  if (/TIME_?OUT|TIMED[ _]OUT/.test(`${responses} ${vendorReason?.toUpperCase() ?? ''}`)) return 'mfa-push-timeout';
   return undefined;
+}
+
+interface OktaRisk {
+  level: 'LOW' | 'MEDIUM' | 'HIGH';
+  reasons?: string;
+}
+
+/**
+ * Okta's risk verdict: `debugData.risk` as Okta writes it (`{reasons=Anomalous Device, level=HIGH}`,
+ * a Java map's text) or as an object, else `debugData.logOnlySecurityData.risk` (JSON text or an
+ * object: Okta logs it when the policy only records risk).
+ */
+function readRisk(debugData: Record<string, unknown> | undefined): OktaRisk | undefined {
+  const logOnly = debugData?.['logOnlySecurityData'];
+  const candidates = [debugData?.['risk'], objectAt(typeof logOnly === 'string' ? parseJsonObject(logOnly) : logOnly, 'risk')];
+  for (const raw of candidates) {
+    let level: string | undefined;
+    let reasons: string | undefined;
+    if (isObject(raw)) [level, reasons] = [text(raw['level']), text(raw['reasons'])];
+    else if (typeof raw === 'string') {
+      const parsed = parseJsonObject(raw);
+      if (parsed) [level, reasons] = [text(parsed['level']), text(parsed['reasons'])];
+      else [level, reasons] = [/\blevel=([A-Za-z]+)/.exec(raw)?.[1], /\breasons=([^}=]*?)(?:,\s*\w+=|\s*}|$)/.exec(raw)?.[1]?.trim() || undefined];
+    }
+    const upper = level?.toUpperCase();
+    if (upper === 'LOW' || upper === 'MEDIUM' || upper === 'HIGH') return reasons ? { level: upper, reasons } : { level: upper };
+  }
+  return undefined;
+}
+
+function parseJsonObject(raw: string): Record<string, unknown> | undefined {
+  if (!raw.trimStart().startsWith('{')) return undefined;
+  try {
+    return asObject(JSON.parse(raw));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Reads top-level keys as Okta spells them, or lower-cased as data-lake exports write them. */
