@@ -1,3 +1,4 @@
+import { readCollectorOptions, type CollectorOptions } from '@ratchet/collector';
 import { envReader, readPlatformConfig, type PlatformConfig } from '@ratchet/platform';
 
 export interface CollectorConfig {
@@ -8,6 +9,8 @@ export interface CollectorConfig {
   /** COLLECTOR_BODY_LIMIT in bytes, default 1 MiB. */
   bodyLimit: number;
   logFormat: 'json' | 'text';
+  /** Enrichment (RATCHET_GEOIP_*), trusted proxies, raw topics and their consumer group: see `CollectorOptions`. */
+  collector: CollectorOptions;
   platform: PlatformConfig;
 }
 
@@ -18,6 +21,7 @@ export function readCollectorConfig(env: NodeJS.ProcessEnv = process.env): Colle
     port: read.int('COLLECTOR_PORT', 8081, { max: 65_535 }),
     bodyLimit: read.int('COLLECTOR_BODY_LIMIT', 1_048_576, { min: 1_024 }),
     logFormat: read.oneOf('LOG_FORMAT', ['json', 'text'] as const, 'json'),
+    collector: readCollectorOptions(env),
     platform: readPlatformConfig(env, 'collector'),
   };
 }

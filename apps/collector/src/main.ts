@@ -5,12 +5,12 @@ import { createHttpApp, startTelemetry } from '@ratchet/platform';
 import { servicesPlatform } from '@ratchet/platform/services';
 import { readCollectorConfig } from './config';
 
-/** The collector service: HTTP ingest → validation → `auth.events` / `auth.events.dlq` on Kafka. */
+/** The collector service: HTTP ingest and raw topics → validation, enrichment → `auth.events` / `auth.events.dlq` on Kafka. */
 async function main(): Promise<void> {
   const config = readCollectorConfig();
   startTelemetry({ serviceName: 'ratchet-collector', ...config.platform.telemetry });
 
-  @Module({ imports: [servicesPlatform(config.platform, 'collector'), CollectorModule] })
+  @Module({ imports: [servicesPlatform(config.platform, 'collector'), CollectorModule.forRoot(config.collector)] })
   class CollectorAppModule {}
 
   const app = await createHttpApp(CollectorAppModule, {

@@ -7,7 +7,7 @@ export interface EnforcerConfig {
   port: number;
   /** ENFORCER_GROUP, default ratchet-enforcer. */
   group: string;
-  /** ENFORCER_TRUSTED_PROXIES: CIDRs whose X-Forwarded-For / X-Real-IP are believed; default loopback. */
+  /** ENFORCER_TRUSTED_PROXIES: CIDRs whose X-Forwarded-For / X-Real-IP are believed; default RATCHET_TRUSTED_PROXIES (shared with the collector), else loopback. */
   trustedProxies: string[];
   /** ENFORCER_ALLOWLIST: addresses, CIDRs, entities never acted against; default none. */
   allowlist: string[];
@@ -21,7 +21,7 @@ export function readEnforcerConfig(env: NodeJS.ProcessEnv = process.env): Enforc
     host: read.string('ENFORCER_HOST', '127.0.0.1'),
     port: read.int('ENFORCER_PORT', 8083, { max: 65_535 }),
     group: read.string('ENFORCER_GROUP', 'ratchet-enforcer'),
-    trustedProxies: read.list('ENFORCER_TRUSTED_PROXIES', ['127.0.0.1/32', '::1/128']),
+    trustedProxies: read.list('ENFORCER_TRUSTED_PROXIES', read.list('RATCHET_TRUSTED_PROXIES', ['127.0.0.1/32', '::1/128'])),
     allowlist: read.list('ENFORCER_ALLOWLIST', []),
     logFormat: read.oneOf('LOG_FORMAT', ['json', 'text'] as const, 'json'),
     platform: readPlatformConfig(env, 'enforcer'),

@@ -1,3 +1,4 @@
+import { LOOPBACK, readCollectorOptions, type CollectorOptions } from '@ratchet/collector';
 import { envReader, readLogLevels, readPlatformConfig, type PlatformConfig } from '@ratchet/platform';
 
 /** The embedded shape's settings; every default is beside its variable. */
@@ -5,8 +6,11 @@ export interface EmbeddedConfig {
   host: string;
   port: number;
   bodyLimit: number;
+  /** ENFORCER_TRUSTED_PROXIES, else RATCHET_TRUSTED_PROXIES, else loopback: whose X-Forwarded-For /authz believes. */
   trustedProxies: string[];
   allowlist: string[];
+  /** Enrichment (RATCHET_GEOIP_*) and the trusted proxies of logged X-Forwarded-For; no raw topics (nothing outside the process can publish to the memory log). */
+  collector?: Partial<CollectorOptions>;
   logFormat: 'json' | 'text';
   /** LOG_LEVEL: error | warn | log (default) | debug. */
   logLevels: PlatformConfig['logLevels'];
@@ -19,8 +23,9 @@ export function readEmbeddedConfig(env: NodeJS.ProcessEnv = process.env): Embedd
     host: read.string('RATCHET_HOST', '127.0.0.1'),
     port: read.int('RATCHET_PORT', 8080, { min: 0, max: 65_535 }),
     bodyLimit: read.int('COLLECTOR_BODY_LIMIT', 1_048_576, { min: 1_024 }),
-    trustedProxies: read.list('ENFORCER_TRUSTED_PROXIES', ['127.0.0.1/32', '::1/128']),
+    trustedProxies: read.list('ENFORCER_TRUSTED_PROXIES', read.list('RATCHET_TRUSTED_PROXIES', LOOPBACK)),
     allowlist: read.list('ENFORCER_ALLOWLIST', []),
+    collector: { ...readCollectorOptions(env), rawTopics: [] },
     logFormat: read.oneOf('LOG_FORMAT', ['json', 'text'] as const, 'text'),
     logLevels: readLogLevels(env),
     telemetry: readPlatformConfig(env, 'ratchet').telemetry,

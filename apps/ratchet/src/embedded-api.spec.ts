@@ -175,13 +175,14 @@ describe('the embedded Ratchet: POST /v1/events', SUITE, () => {
     await r.close();
   });
 
-  it('accepts one canonical event and publishes it to auth.events, versioned and timed', async () => {
+  it('accepts one canonical event and publishes it to auth.events, versioned, timed and scoped', async () => {
     const event = authEventInput({ id: 'single-1', outcome: 'success' });
     const response = await post(r, event);
     assert.equal(response.status, 202);
     assert.deepEqual(await response.json(), { accepted: 1, rejected: [] });
     const published = JSON.parse((await r.events.next((m) => (JSON.parse(m.value) as { id: string }).id === 'single-1')).value) as Record<string, unknown>;
-    assert.deepEqual(published, { ...event, v: 1, ts: Date.parse(event.time), observedAt: NOW });
+    // The collector's enrichment adds the address scope (documentation addresses count as public).
+    assert.deepEqual(published, { ...event, client: { ...event.client, scope: 'public' }, v: 1, ts: Date.parse(event.time), observedAt: NOW });
   });
 
   it('accepts a JSON array of events', async () => {

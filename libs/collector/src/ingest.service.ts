@@ -7,13 +7,15 @@ import {
   HEADERS,
   TOPICS,
   type AuthEvent,
+  type AuthEventInput,
   type DeadLetterReason,
   type EventLog,
   type LogMessage,
 } from '@ratchet/contracts';
-import type { Clock } from '@ratchet/kernel';
+import { forwardedClientAddress, type Clock, type TrustedProxies } from '@ratchet/kernel';
 import { CLOCK, injectTraceHeaders, RatchetMetrics } from '@ratchet/platform';
-import type { SourceParser } from '@ratchet/sources';
+import type { SourceParser, SourceResult } from '@ratchet/sources';
+import { COLLECTOR_SETTINGS, type CollectorSettings } from './collector-settings';
 import type { BodyItem } from './ingest-body';
 
 export interface IngestResult {
@@ -24,10 +26,11 @@ export interface IngestResult {
 }
 
 /**
- * Admits canonical events: validates each with the compiled schema, publishes the accepted ones
- * to `auth.events` keyed by the entity detectors group on, and every refused one to
- * `auth.events.dlq` with the reason in its headers. Resolves only once both are durable, so a
- * 202 means nothing of the request can be lost.
+ * Admits canonical events: resolves the client behind trusted proxies where the record logged
+ * X-Forwarded-For, validates each event with the compiled schema, enriches the admitted ones
+ * (address scope, geo, ASN), publishes them to `auth.events` keyed by the entity detectors group
+ * on, and every refused record to `auth.events.dlq` with the reason in its headers. Resolves only
+ * once both are durable, so a 202 (or a committed offset) means nothing can be lost.
  */
 @Injectable()
 export class IngestService {
@@ -37,6 +40,7 @@ export class IngestService {
     @Inject(EVENT_LOG) private readonly eventLog: EventLog,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(RatchetMetrics) private readonly metrics: RatchetMetrics,
+    @Inject(COLLECTOR_SETTINGS) private readonly settings: CollectorSettings,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -76,9 +80,10 @@ export class IngestService {
       if (parsed.events.length === 0) {
         ignored++;
         this.metrics.recordsIgnored.inc({ source, what: parsed.ignored ?? 'unspecified' });
+        this.metrics.records.inc({ source, outcome: 'ignored' });
         continue;
       }
-      const admissions = parsed.events.map((event) => {
+      const admissions = behindProxies(parsed, this.settings.trustedProxies).map((event) => {
         if (event.id === undefined) return this.admit(event, { observedAt });
         const repeat = seen.get(event.id) ?? 0;
         seen.set(event.id, repeat + 1);
@@ -93,8 +98,10 @@ export class IngestService {
       }
       for (const admission of admissions) {
         if (!admission.ok) continue;
-        accepted.push({ key: partitionKey(admission.event), value: JSON.stringify(admission.event), headers: traceHeaders, timestamp: observedAt });
+        const event = this.settings.enricher.enrich(admission.event);
+        accepted.push({ key: partitionKey(event), value: JSON.stringify(event), headers: traceHeaders, timestamp: observedAt });
       }
+      this.metrics.records.inc({ source, outcome: 'accepted' });
     }
     await Promise.all([
       accepted.length > 0 ? this.eventLog.publish(TOPICS.authEvents, accepted) : undefined,
@@ -112,8 +119,27 @@ export class IngestService {
   private async deadLetter(messages: LogMessage[]): Promise<void> {
     if (messages.length === 0) return;
     await this.eventLog.publish(TOPICS.authEventsDlq, messages);
-    for (const m of messages) this.metrics.eventsRejected.inc({ reason: m.headers?.[HEADERS.reason] ?? 'unknown' });
+    for (const m of messages) {
+      const reason = m.headers?.[HEADERS.reason] ?? 'unknown';
+      this.metrics.eventsRejected.inc({ reason });
+      this.metrics.records.inc({ source: m.headers?.[HEADERS.source] ?? 'unknown', outcome: reason });
+    }
   }
+}
+
+/**
+ * The record's events with `client.ip` replaced by the client behind the proxies, when the record
+ * logged X-Forwarded-For and the peer it logged is a trusted proxy (see `forwardedClientAddress`).
+ */
+function behindProxies(parsed: Extract<SourceResult, { ok: true }>, trusted: TrustedProxies): AuthEventInput[] {
+  const forwardedFor = parsed.forwardedFor;
+  if (forwardedFor === undefined) return parsed.events;
+  return parsed.events.map((event) => {
+    const peer = event.client?.ip;
+    if (peer === undefined) return event;
+    const client = forwardedClientAddress(peer, forwardedFor, trusted);
+    return client === undefined || client === peer ? event : { ...event, client: { ...event.client, ip: client } };
+  });
 }
 
 /** Detectors keep most state per address, so events of one address share a partition and its order. */

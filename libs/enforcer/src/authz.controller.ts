@@ -1,8 +1,7 @@
 import { All, Controller, Inject, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { entityRef } from '@ratchet/kernel';
+import { entityRef, resolveClientAddress, type TrustedProxies } from '@ratchet/kernel';
 import { RatchetMetrics } from '@ratchet/platform';
-import { resolveClientAddress, type TrustedProxies } from './client-address';
 import { DecisionMirrorService } from './decision-mirror.service';
 
 export const TRUSTED_PROXIES = Symbol.for('ratchet.TrustedProxies');

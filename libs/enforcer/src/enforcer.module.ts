@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { compileAllowlist, compileChains, DEFAULT_CHAINS, type ChainSpec } from '@ratchet/chains';
+import { compileTrustedProxies } from '@ratchet/kernel';
 import { AuthzController, TRUSTED_PROXIES } from './authz.controller';
-import { compileTrustedProxies } from './client-address';
 import { DecisionMirrorService } from './decision-mirror.service';
 import { DecisionsController } from './decisions.controller';
 import { ENFORCER_SETTINGS, EnforcementService, type EnforcerSettings } from './enforcement.service';

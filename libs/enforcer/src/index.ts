@@ -1,5 +1,4 @@
 export * from './authz.controller';
-export * from './client-address';
 export * from './decision-mirror.service';
 export * from './decisions.controller';
 export * from './enforcement.service';

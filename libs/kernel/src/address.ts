@@ -5,13 +5,15 @@ import { AppError } from './app-error';
  * The one spelling of an address that entity keys use: IPv4 as is; IPv6 in lower case, zeros
  * compressed; an IPv4-mapped IPv6 address (`::ffff:203.0.113.7`) as the IPv4 address it maps.
  * Without it, `2001:DB8::1` in a log and `2001:db8::1` at /authz would be two entities, and an
- * attacker could dodge a decision by how its address is written. Not an address: undefined.
+ * attacker could dodge a decision by how its address is written. Not an address: undefined; so is
+ * an IPv6 address with a zone (`fe80::1%eth0`), which names a link, not a client (and which
+ * `isIP` accepts but `URL` refuses).
  */
 export function canonicalAddress(raw: string): string | undefined {
   const address = raw.trim();
   const family = isIP(address);
   if (family === 4) return address;
-  if (family !== 6) return undefined;
+  if (family !== 6 || address.includes('%')) return undefined;
   const compressed = new URL(`http://[${address}]`).hostname.slice(1, -1);
   const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(compressed);
   if (!mapped) return compressed;

@@ -3,3 +3,4 @@ export * from './clock';
 export * from './duration';
 export * from './entity';
 export * from './address';
+export * from './client-address';

@@ -23,8 +23,11 @@ export interface SourceParser {
  * `ok` with none: a well-formed record that is not about authentication or access (`ignored`
  * names what it was, so it is counted, not lost silently);
  * not `ok`: a malformed record; `reason` names the problem (and the field, where there is one).
+ * `forwardedFor`: the `X-Forwarded-For` the request carried, as logged, when the format records
+ * it. A parser cannot know which proxies to believe, so `client.ip` stays the peer that connected;
+ * the collector resolves the client from this header against its trusted proxies.
  */
-export type SourceResult = { ok: true; events: AuthEventInput[]; ignored?: string } | { ok: false; reason: string };
+export type SourceResult = { ok: true; events: AuthEventInput[]; ignored?: string; forwardedFor?: string } | { ok: false; reason: string };
 
 export const ignoredRecord = (what: string): SourceResult => ({ ok: true, events: [], ignored: what });
 export const refusedRecord = (reason: string): SourceResult => ({ ok: false, reason });

@@ -8,6 +8,12 @@ export class RatchetMetrics {
   readonly registry = new Registry();
   readonly eventsAccepted = new Counter({ name: 'ratchet_collector_events_accepted_total', help: 'Events accepted and published to auth.events', registers: [this.registry] });
   readonly eventsRejected = new Counter({ name: 'ratchet_collector_events_rejected_total', help: 'Events refused and sent to the dead-letter topic, by reason', labelNames: ['reason'], registers: [this.registry] });
+  readonly records = new Counter({
+    name: 'ratchet_collector_records_total',
+    help: 'Records read, by source and outcome: accepted, ignored, or the dead-letter reason',
+    labelNames: ['source', 'outcome'],
+    registers: [this.registry],
+  });
   readonly recordsIgnored = new Counter({ name: 'ratchet_collector_records_ignored_total', help: 'Well-formed records that are not about authentication or access, by source and kind', labelNames: ['source', 'what'], registers: [this.registry] });
   readonly eventsScored = new Counter({ name: 'ratchet_scorer_events_total', help: 'Events run through the detectors', registers: [this.registry] });
   readonly signals = new Counter({ name: 'ratchet_scorer_signals_total', help: 'Risk signals emitted, by type', labelNames: ['type'], registers: [this.registry] });

@@ -1,4 +1,5 @@
 import type { AuthDetailsDto, AuthEventInput, ClientDto, Outcome, PrincipalDto, TargetDto } from '@ratchet/contracts';
+import type { SourceResult } from '../source-parser';
 import { clip, decideHttpAccess, hostWithoutPort, isIpAddress, present, splitTarget, type HttpAccess } from '../http/http-access';
 
 /** One Envoy access-log entry, named after Envoy's command operators; absent when Envoy wrote `-` or null. */
@@ -19,6 +20,8 @@ export interface EnvoyEntry {
   downstreamRemoteAddress?: string;
   requestedServerName?: string;
   downstreamPeerUriSan?: string;
+  /** `%REQ(X-FORWARDED-FOR)%`: handed to the collector, which believes it only from a trusted peer. */
+  forwardedFor?: string;
 }
 
 /** `10.0.0.7:43120` or `[2001:db8::7]:43120` to the address; undefined for anything else (pipes, internal listeners). */
@@ -128,6 +131,12 @@ function principalOf(entry: EnvoyEntry): { plane: 'east-west' | 'north-south'; p
     return { plane: 'east-west', principal: { type: 'service' }, mtls: true };
   }
   return { plane: 'north-south', principal: { type: 'anonymous' }, mtls: false };
+}
+
+/** The parser's answer for one entry: its event, and the X-Forwarded-For it logged for the collector to resolve. */
+export function envoyResult(entry: EnvoyEntry, id: string): SourceResult {
+  const events = [toEnvoyEvent(entry, id)];
+  return entry.forwardedFor === undefined ? { ok: true, events } : { ok: true, events, forwardedFor: entry.forwardedFor };
 }
 
 /** The canonical event of one Envoy entry. */

@@ -1,7 +1,7 @@
 import { refusedRecord, type SourceParser, type SourceResult } from '../source-parser';
 import { isHttpMethod, recordId } from '../http/http-access';
 import { checkIsoTime } from '../http/http-time';
-import { envoyValue, toEnvoyEvent, type EnvoyEntry } from './envoy-access';
+import { envoyResult, envoyValue, type EnvoyEntry } from './envoy-access';
 
 type JsonRecord = Readonly<Record<string, unknown>>;
 type TextField = Exclude<keyof EnvoyEntry, 'responseCode' | 'startTime' | 'method'>;
@@ -23,6 +23,7 @@ const KEYS: readonly [TextField, readonly string[]][] = [
   ['downstreamRemoteAddress', ['downstream_remote_address']],
   ['requestedServerName', ['requested_server_name']],
   ['downstreamPeerUriSan', ['downstream_peer_uri_san']],
+  ['forwardedFor', ['x_forwarded_for', 'x-forwarded-for']],
 ];
 
 function first(record: JsonRecord, keys: readonly string[]): string | undefined {
@@ -62,6 +63,6 @@ export const envoyJsonParser: SourceParser = {
       const value = first(fields, keys);
       if (value !== undefined) entry[field] = value;
     }
-    return { ok: true, events: [toEnvoyEvent(entry, recordId('envoy-json', JSON.stringify(record)))] };
+    return envoyResult(entry, recordId('envoy-json', JSON.stringify(record)));
   },
 };

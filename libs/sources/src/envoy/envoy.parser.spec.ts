@@ -22,6 +22,21 @@ describe('envoy parsers', () => {
     assert.equal(new Set(ids).size, ids.length);
   });
 
+  it('hands the logged X-Forwarded-For to the collector and keeps the connecting peer as client.ip', () => {
+    const line =
+      '[2026-11-24T10:11:00.000Z] "POST /login HTTP/2" 401 - via_upstream - "-" 62 48 35 34 "198.51.100.9, 203.0.113.7" "curl/8.5.0" "2b9e6f1c-7d3a-4c8e-9a5b-1f0e2d3c4b5a" "shop.example.com" "10.244.7.20:8080" outbound|8080||auth.identity.svc.cluster.local 10.244.0.9:38000 10.244.0.9:8443 10.0.0.4:55012 shop.example.com shop-routes.shop.0';
+    const text = envoyParser.parse(line);
+    assert.ok(text.ok);
+    assert.equal(text.forwardedFor, '198.51.100.9, 203.0.113.7');
+    assert.equal(text.events[0]?.client?.ip, '10.0.0.4');
+    const json = envoyJsonParser.parse({ start_time: '2026-11-24T10:15:00.000Z', response_code: 401, downstream_remote_address: '10.0.0.4:55012', 'x-forwarded-for': '203.0.113.7' });
+    assert.ok(json.ok);
+    assert.equal(json.forwardedFor, '203.0.113.7');
+    const istio = envoyJsonParser.parse({ start_time: '2026-11-24T10:15:00.000Z', response_code: 200, x_forwarded_for: null });
+    assert.ok(istio.ok);
+    assert.equal(istio.forwardedFor, undefined);
+  });
+
   it('refuses, never throws, whatever value it is given', () => {
     const odd: unknown[] = [
       null,

@@ -1,7 +1,7 @@
 import { refusedRecord, type SourceParser, type SourceResult } from '../source-parser';
 import { isHttpMethod, recordId } from '../http/http-access';
 import { checkIsoTime } from '../http/http-time';
-import { envoyValue, toEnvoyEvent, type EnvoyEntry } from './envoy-access';
+import { envoyResult, envoyValue, type EnvoyEntry } from './envoy-access';
 
 /*
  * Envoy does not escape quotes inside header values. The user agent is matched greedily (`"(.*)"`)
@@ -19,7 +19,7 @@ import { envoyValue, toEnvoyEvent, type EnvoyEntry } from './envoy-access';
  * optionally followed by ` %DOWNSTREAM_PEER_URI_SAN%` (Istio leaves it out; add it to name the calling workload).
  */
 const ISTIO_LINE =
-  /^\[([^\]]+)\] "(\S+) (\S+) \S+" (\d{1,3}) (\S+) (\S+) (\S+) "([^"]*)" \S+ \S+ \S+ \S+ "[^"]*" "(.*)" "[^"]*" "([^"]*)" "[^"]*" (\S+) \S+ \S+ (\S+) (\S+) \S+(?: (\S+))?$/;
+  /^\[([^\]]+)\] "(\S+) (\S+) \S+" (\d{1,3}) (\S+) (\S+) (\S+) "([^"]*)" \S+ \S+ \S+ \S+ "([^"]*)" "(.*)" "[^"]*" "([^"]*)" "[^"]*" (\S+) \S+ \S+ (\S+) (\S+) \S+(?: (\S+))?$/;
 
 /**
  * Envoy's default text format:
@@ -27,9 +27,9 @@ const ISTIO_LINE =
  * %BYTES_RECEIVED% %BYTES_SENT% %DURATION% %RESP(X-ENVOY-UPSTREAM-SERVICE-TIME)% "%REQ(X-FORWARDED-FOR)%"
  * "%REQ(USER-AGENT)%" "%REQ(X-REQUEST-ID)%" "%REQ(:AUTHORITY)%" "%UPSTREAM_HOST%"`.
  * It logs no peer address: `client.ip` stays empty rather than trusting X-Forwarded-For, which the
- * client writes.
+ * client writes (the collector believes the header only from a logged peer that is a trusted proxy).
  */
-const ENVOY_LINE = /^\[([^\]]+)\] "(\S+) (\S+) \S+" (\d{1,3}) (\S+) \S+ \S+ \S+ \S+ "[^"]*" "(.*)" "[^"]*" "([^"]*)" "[^"]*"$/;
+const ENVOY_LINE = /^\[([^\]]+)\] "(\S+) (\S+) \S+" (\d{1,3}) (\S+) \S+ \S+ \S+ \S+ "([^"]*)" "(.*)" "[^"]*" "([^"]*)" "[^"]*"$/;
 
 const DIAGNOSIS: readonly [RegExp, string][] = [
   [/^\[[^\]]+\] /, '%START_TIME%: missing (expected "[…]" at the start of the line)'],
@@ -71,20 +71,22 @@ function entryOf(line: string): EnvoyEntry | string {
     setPresent(entry, 'responseCodeDetails', istio[6]);
     setPresent(entry, 'connectionTerminationDetails', istio[7]);
     setPresent(entry, 'upstreamTransportFailureReason', istio[8]);
-    setPresent(entry, 'userAgent', istio[9]);
-    setPresent(entry, 'authority', istio[10]);
-    setPresent(entry, 'upstreamCluster', istio[11]);
-    setPresent(entry, 'downstreamRemoteAddress', istio[12]);
-    setPresent(entry, 'requestedServerName', istio[13]);
-    setPresent(entry, 'downstreamPeerUriSan', istio[14]);
+    setPresent(entry, 'forwardedFor', istio[9]);
+    setPresent(entry, 'userAgent', istio[10]);
+    setPresent(entry, 'authority', istio[11]);
+    setPresent(entry, 'upstreamCluster', istio[12]);
+    setPresent(entry, 'downstreamRemoteAddress', istio[13]);
+    setPresent(entry, 'requestedServerName', istio[14]);
+    setPresent(entry, 'downstreamPeerUriSan', istio[15]);
     return entry;
   }
   const envoy = ENVOY_LINE.exec(line);
   if (envoy === null) return diagnose(line);
   const entry = commonEntry(envoy);
   if (typeof entry === 'string') return entry;
-  setPresent(entry, 'userAgent', envoy[6]);
-  setPresent(entry, 'authority', envoy[7]);
+  setPresent(entry, 'forwardedFor', envoy[6]);
+  setPresent(entry, 'userAgent', envoy[7]);
+  setPresent(entry, 'authority', envoy[8]);
   return entry;
 }
 
@@ -92,12 +94,12 @@ function entryOf(line: string): EnvoyEntry | string {
 export const envoyParser: SourceParser = {
   id: 'envoy',
   summary:
-    "Envoy text access log, Envoy's or Istio's default format (+ optional trailing %DOWNSTREAM_PEER_URI_SAN%); SPIFFE peer = east-west service; client.ip from %DOWNSTREAM_REMOTE_ADDRESS% only (never X-Forwarded-For); id = sha1 of the line",
+    "Envoy text access log, Envoy's or Istio's default format (+ optional trailing %DOWNSTREAM_PEER_URI_SAN%); SPIFFE peer = east-west service; client.ip from %DOWNSTREAM_REMOTE_ADDRESS%, X-Forwarded-For resolved by the collector only when that peer is a trusted proxy; id = sha1 of the line",
   framing: 'line',
   parse(record): SourceResult {
     if (typeof record !== 'string') return refusedRecord('(line): must be a text line');
     const entry = entryOf(record);
     if (typeof entry === 'string') return refusedRecord(entry);
-    return { ok: true, events: [toEnvoyEvent(entry, recordId('envoy', record))] };
+    return envoyResult(entry, recordId('envoy', record));
   },
 };

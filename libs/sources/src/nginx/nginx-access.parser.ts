@@ -15,6 +15,9 @@ const ACCESS_LINE =
 /** ingress-nginx `upstreaminfo` after the user agent: ` $request_length $request_time [$proxy_upstream_name] [$proxy_alternative_upstream_name] …`. */
 const UPSTREAMINFO_TAIL = /^ \d+ [\d.]+ \[([^\]]*)\] \[/;
 
+/** F5 NGINX Ingress Controller `main` after the user agent: ` "$http_x_forwarded_for"`. */
+const FORWARDED_FOR_TAIL = /^ "([^"]*)"/;
+
 /**
  * Checked in order on a line the main pattern refused, to name the first field that is wrong.
  * Bracket contents are bounded (`$time_local` has 26 characters) so a line of many `[` stays linear.
@@ -42,7 +45,7 @@ function diagnose(line: string): string {
 export const nginxAccessParser: SourceParser = {
   id: 'nginx-access',
   summary:
-    'NGINX access log, `combined` or F5 NGINX Ingress Controller `main` (+ingress-nginx `upstreaminfo`); `$time_local` keeps its offset; id = sha1 of the line (the collector numbers identical lines within a request)',
+    'NGINX access log, `combined` or F5 NGINX Ingress Controller `main` (+ingress-nginx `upstreaminfo`); `$time_local` keeps its offset; the $http_x_forwarded_for of `main` is resolved by the collector against its trusted proxies; id = sha1 of the line (the collector numbers identical lines within a request)',
   framing: 'line',
   parse(record): SourceResult {
     if (typeof record !== 'string') return refusedRecord('(line): must be a text line');
@@ -77,9 +80,12 @@ export const nginxAccessParser: SourceParser = {
     if (request.path !== undefined) target.path = request.path;
     if (request.host !== undefined) target.host = request.host;
     const tail = m[15] as string;
+    let forwardedFor: string | undefined;
     if (tail.length > 0) {
       const upstream = UPSTREAMINFO_TAIL.exec(tail);
       if (upstream !== null && present(upstream[1])) target.service = clip(upstream[1], 512);
+      const forwarded = FORWARDED_FOR_TAIL.exec(tail);
+      if (forwarded !== null && present(forwarded[1])) forwardedFor = forwarded[1];
     }
 
     const userAgent = m[14] as string;
@@ -98,6 +104,6 @@ export const nginxAccessParser: SourceParser = {
     if (client.ip !== undefined || client.userAgent !== undefined) event.client = client;
     if (request.method !== undefined || target.service !== undefined) event.target = target;
     if (withUser) event.auth = { method: 'basic' };
-    return { ok: true, events: [event] };
+    return forwardedFor === undefined ? { ok: true, events: [event] } : { ok: true, events: [event], forwardedFor };
   },
 };

@@ -40,7 +40,8 @@ function requestOf(record: JsonRecord): RequestTarget {
 /**
  * NGINX `log_format … escape=json` records with the variables' own names. Read: `remote_addr`,
  * `remote_user`, `time_iso8601` | `time_local` | `msec`, `request` | `request_method` + `request_uri`,
- * `status`, `http_user_agent`, `host` | `http_host` | `server_name`. Same decisions as `nginx-access`.
+ * `status`, `http_user_agent`, `host` | `http_host` | `server_name`, and `http_x_forwarded_for` (handed to
+ * the collector, which resolves the client against its trusted proxies). Same decisions as `nginx-access`.
  */
 export const nginxJsonParser: SourceParser = {
   id: 'nginx-json',
@@ -92,6 +93,7 @@ export const nginxJsonParser: SourceParser = {
     if (Object.keys(client).length > 0) event.client = client;
     if (Object.keys(target).length > 0) event.target = target;
     if (user !== undefined) event.auth = { method: 'basic' };
-    return { ok: true, events: [event] };
+    const forwardedFor = text(fields, 'http_x_forwarded_for');
+    return forwardedFor === undefined ? { ok: true, events: [event] } : { ok: true, events: [event], forwardedFor };
   },
 };

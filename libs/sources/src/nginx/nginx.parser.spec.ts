@@ -24,6 +24,19 @@ describe('nginx parsers', () => {
     assert.equal(new Set(ids).size, ids.length);
   });
 
+  it('hands $http_x_forwarded_for to the collector and keeps $remote_addr as client.ip', () => {
+    const main = nginxAccessParser.parse('10.0.0.4 - - [24/Nov/2026:10:02:00 +0000] "POST /api/login HTTP/1.1" 401 48 "-" "curl/8.5.0" "198.51.100.9, 203.0.113.7"');
+    assert.ok(main.ok);
+    assert.equal(main.forwardedFor, '198.51.100.9, 203.0.113.7');
+    assert.equal(main.events[0]?.client?.ip, '10.0.0.4');
+    const none = nginxAccessParser.parse('10.244.0.1 - - [24/Nov/2026:10:02:01 +0000] "GET / HTTP/1.1" 200 615 "-" "curl/8.5.0" "-"');
+    assert.ok(none.ok);
+    assert.equal(none.forwardedFor, undefined);
+    const json = nginxJsonParser.parse({ time_iso8601: '2026-11-24T11:00:00+01:00', remote_addr: '10.0.0.4', request: 'POST /api/login HTTP/1.1', status: '401', http_x_forwarded_for: '203.0.113.7' });
+    assert.ok(json.ok);
+    assert.equal(json.forwardedFor, '203.0.113.7');
+  });
+
   it('refuses, never throws, whatever value it is given', () => {
     const odd: unknown[] = [null, undefined, 0, true, '', ' ', [], {}, { status: {} }, '"'.repeat(10_000), `1.2.3.4 - ${'x'.repeat(100_000)}`];
     for (const parser of PARSERS) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { compileTrustedProxies, resolveClientAddress } from './client-address';
+import { compileTrustedProxies, forwardedClientAddress, resolveClientAddress } from './client-address';
 
 /** The ingress controller runs on loopback and in 10.0.0.0/8; nothing else is believed. */
 const trusted = compileTrustedProxies(['127.0.0.1/32', '::1/128', '10.0.0.0/8']);
@@ -88,6 +88,29 @@ describe('resolveClientAddress', () => {
 
   it('treats an empty peer address as untrusted and reports it as it is', () => {
     assert.equal(resolveClientAddress('', { 'x-real-ip': '203.0.113.7' }, trusted), '');
+  });
+});
+
+describe('forwardedClientAddress: X-Forwarded-For recorded in an access log', () => {
+  it('names the right-most untrusted hop when the logged peer is a trusted proxy', () => {
+    assert.equal(forwardedClientAddress('10.0.0.9', '192.0.2.66, 203.0.113.7, 10.1.2.3', trusted), '203.0.113.7');
+  });
+
+  it('keeps the logged peer when it is not a trusted proxy, whatever the header says', () => {
+    assert.equal(forwardedClientAddress('198.51.100.4', '203.0.113.7', trusted), '198.51.100.4');
+  });
+
+  it('answers nothing when a trusted peer logged no address in the header, so the caller keeps the peer', () => {
+    assert.equal(forwardedClientAddress('10.0.0.9', undefined, trusted), undefined);
+    assert.equal(forwardedClientAddress('10.0.0.9', '-', trusted), undefined);
+  });
+
+  it('skips a hop with an IPv6 zone instead of failing on it', () => {
+    assert.equal(forwardedClientAddress('10.0.0.9', '203.0.113.7, fe80::1%eth0', trusted), '203.0.113.7');
+  });
+
+  it('reads repeated headers as one list, in order', () => {
+    assert.equal(forwardedClientAddress('10.0.0.9', ['203.0.113.7', '10.0.0.5'], trusted), '203.0.113.7');
   });
 });
 

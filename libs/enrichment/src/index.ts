@@ -1,0 +1,3 @@
+export * from './address-scope';
+export * from './enricher';
+export * from './geo-database';
