@@ -6,7 +6,7 @@
  * events gives the same answers as the live run. Operations are idempotent for the same member,
  * so an event redelivered after a crash is not counted twice.
  */
-export type StateOp = WindowCountOp | WindowDistinctOp | RecordMergeOp;
+export type StateOp = WindowCountOp | WindowDistinctOp | RecordMergeOp | RecordReadOp;
 
 /**
  * Adds `member` (an event id) at `at`; answers how many members fall in the window that ends at
@@ -45,7 +45,17 @@ export interface RecordMergeOp {
   retainMs: number;
 }
 
-export type StateResult<O extends StateOp = StateOp> = O extends RecordMergeOp ? Readonly<Record<string, string>> : number;
+/**
+ * Answers the record at `key` (empty when there is none) and changes nothing: unlike a merge
+ * without fields, reading does not extend the record's life, so an entity looked up over the
+ * API still expires on time.
+ */
+export interface RecordReadOp {
+  kind: 'record.read';
+  key: string;
+}
+
+export type StateResult<O extends StateOp = StateOp> = O extends RecordMergeOp | RecordReadOp ? Readonly<Record<string, string>> : number;
 
 export interface StateStore {
   /** Executes the operations in order, in one round trip, and answers one result per operation. */

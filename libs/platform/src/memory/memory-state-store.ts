@@ -99,6 +99,8 @@ export class MemoryStateStore implements StateStore {
         entry.expiresAt = now + op.retainMs;
         return { ...entry.value };
       }
+      case 'record.read':
+        return { ...live(this.records, op.key, now)?.value };
     }
   }
 

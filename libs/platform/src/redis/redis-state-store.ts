@@ -76,6 +76,12 @@ export class RedisStateStore implements StateStore {
           queued += 2;
           break;
         }
+        case 'record.read': {
+          pipeline.hgetall(key);
+          answers.push(queued);
+          queued += 1;
+          break;
+        }
       }
     }
     let replies: Array<[Error | null, unknown]> | null;
@@ -93,7 +99,7 @@ export class RedisStateStore implements StateStore {
     }
     return ops.map((op, i) => {
       const reply = replies[answers[i] as number]?.[1];
-      return op.kind === 'record.merge' ? (reply as Record<string, string>) : Number(reply);
+      return op.kind === 'record.merge' || op.kind === 'record.read' ? (reply as Record<string, string>) : Number(reply);
     });
   }
 
