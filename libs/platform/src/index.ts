@@ -5,6 +5,7 @@ export * from './http/problem.filter';
 export * from './http/readiness';
 export * from './memory/memory-decision-store';
 export * from './memory/memory-event-log';
+export * from './memory/memory-signal-store';
 export * from './memory/memory-state-store';
 export * from './memory/partitioner';
 export * from './platform.module';
