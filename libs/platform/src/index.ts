@@ -1,3 +1,4 @@
+export * from './config/detector-settings';
 export * from './config/env';
 export * from './http/health.controller';
 export * from './http/metrics';
