@@ -1,7 +1,7 @@
 import { envReader, readDetectorConfig, readPlatformConfig, type DetectorConfig, type PlatformConfig } from '@ratchet/platform';
 
 export interface ScorerConfig {
-  /** SCORER_HOST, default 127.0.0.1 (health and metrics only). */
+  /** SCORER_HOST, default 127.0.0.1 (health, metrics, GET /v1/entities and /v1/signals). */
   host: string;
   /** SCORER_PORT, default 8082. */
   port: number;
