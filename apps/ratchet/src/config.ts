@@ -1,5 +1,5 @@
 import { LOOPBACK, readCollectorOptions, type CollectorOptions } from '@ratchet/collector';
-import { envReader, readLogLevels, readPlatformConfig, type PlatformConfig } from '@ratchet/platform';
+import { envReader, readDetectorConfig, readLogLevels, readPlatformConfig, type DetectorConfig, type PlatformConfig } from '@ratchet/platform';
 
 /** The embedded shape's settings; every default is beside its variable. */
 export interface EmbeddedConfig {
@@ -15,9 +15,15 @@ export interface EmbeddedConfig {
   /** LOG_LEVEL: error | warn | log (default) | debug. */
   logLevels: PlatformConfig['logLevels'];
   telemetry: PlatformConfig['telemetry'];
+  /**
+   * RATCHET_DETECTORS (settings file), RATCHET_INTEL_BLOCKLISTS, RATCHET_INTEL_ANONYMIZERS (feed
+   * files). Default: every detector with its defaults, no feeds.
+   */
+  detectors?: DetectorConfig;
 }
 
-export function readEmbeddedConfig(env: NodeJS.ProcessEnv = process.env): EmbeddedConfig {
+/** `now` judges STIX indicators' validity; the wall clock unless a test fixes it. */
+export function readEmbeddedConfig(env: NodeJS.ProcessEnv = process.env, now = Date.now()): EmbeddedConfig {
   const read = envReader(env);
   return {
     host: read.string('RATCHET_HOST', '127.0.0.1'),
@@ -29,5 +35,6 @@ export function readEmbeddedConfig(env: NodeJS.ProcessEnv = process.env): Embedd
     logFormat: read.oneOf('LOG_FORMAT', ['json', 'text'] as const, 'text'),
     logLevels: readLogLevels(env),
     telemetry: readPlatformConfig(env, 'ratchet').telemetry,
+    detectors: readDetectorConfig(env, now),
   };
 }

@@ -1,11 +1,12 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { TOPICS, type ActionReason, type AuthEventInput, type ConsumedMessage, type EnforcementAction, type EventLog, type Subscription } from '@ratchet/contracts';
 import { ManualClock } from '@ratchet/kernel';
-import { MemoryEventLog, partitionOf } from '@ratchet/platform';
+import { MemoryEventLog, partitionOf, readDetectorConfig } from '@ratchet/platform';
 import { authEventInput } from '@ratchet/testing';
 import type { EmbeddedConfig } from './config';
 import { startEmbedded } from './embedded-app';
@@ -510,6 +511,235 @@ describe('the embedded Ratchet: decisions expire on time', SUITE, () => {
     assert.equal(allowed.headers.get('x-ratchet-decision'), 'allow');
     const expired = (await (await fetch(`${r.url}/v1/decisions`)).json()) as { decisions: Array<Record<string, unknown>> };
     assert.equal(expired.decisions.find((d) => d['entity'] === 'ip:203.0.113.60'), undefined);
+  });
+});
+
+interface EntityBody {
+  entity: string;
+  risk: { score: number; level: string; at: string; contributions: Array<Record<string, unknown> & { type: string; weight: number; current: number; at: string }> };
+  explanation: string;
+  signals: Array<Record<string, unknown> & { id: string; type: string; entity: string; at: string; eventIds: string[]; evidence: Record<string, unknown> }>;
+  next?: string;
+}
+
+interface SignalsBody {
+  signals: EntityBody['signals'];
+  next?: string;
+}
+
+async function getJson<T>(r: Ratchet, path: string): Promise<T> {
+  const response = await fetch(`${r.url}${path}`);
+  assert.equal(response.status, 200, await response.clone().text());
+  return (await response.json()) as T;
+}
+
+/** A contribution's value after `elapsedMs` of its half-life, as the API rounds it. */
+function decayed(weight: number, elapsedMs: number, halfLifeMs = 30 * 60_000): number {
+  return Math.round(weight * Math.pow(2, -elapsedMs / halfLifeMs) * 100) / 100;
+}
+
+describe('the embedded Ratchet: GET /v1/entities/{entity}', SUITE, () => {
+  let r: Ratchet;
+  before(async () => {
+    r = await startRatchet();
+    await postAccepted(r, failures('203.0.113.80', 20));
+    await decisionAgainst(r, '203.0.113.80');
+  });
+  after(async () => {
+    await r.close();
+  });
+
+  it('answers the risk decayed to now, the brute force behind it, its evidence and the event that crossed the threshold', async () => {
+    const body = await getJson<EntityBody>(r, '/v1/entities/ip:203.0.113.80');
+    assert.equal(body.entity, 'ip:203.0.113.80');
+    assert.equal(body.risk.at, new Date(r.clock.now()).toISOString());
+    assert.equal(body.risk.contributions.length, 1);
+    const [contribution] = body.risk.contributions;
+    assert.ok(contribution);
+    assert.equal(contribution.type, 'brute_force');
+    assert.equal(contribution['detector'], 'auth.brute-force');
+    // The twentieth failure (19 s into the attack) crossed the threshold; it is ten minutes old now.
+    assert.equal(contribution.at, new Date(ATTACK_START + 19_000).toISOString());
+    assert.deepEqual(contribution['eventIds'], ['203.0.113.80-19']);
+    assert.deepEqual(contribution['evidence'], { failures: 20, threshold: 20, windowMs: 300_000 });
+    assert.equal(contribution.current, decayed(contribution.weight, r.clock.now() - (ATTACK_START + 19_000)));
+    assert.ok(contribution.current < contribution.weight);
+    assert.equal(body.risk.score, contribution.current);
+    // 90 × severity 0.8 × confidence 0.75 = 54 when it fired; about 43 ten minutes on: medium (25–50).
+    assert.equal(contribution.weight, 54);
+    assert.equal(body.risk.level, 'medium');
+
+    assert.equal(body.signals.length, 1);
+    assert.equal(body.signals[0]?.id, contribution['signalId']);
+    assert.equal(body.signals[0]?.at, contribution.at);
+    assert.deepEqual(body.signals[0]?.eventIds, ['203.0.113.80-19']);
+    assert.equal(body.next, undefined);
+    for (const named of ['ip:203.0.113.80', 'brute_force', 'auth.brute-force', '203.0.113.80-19', 'failures 20', 'window 5m']) {
+      assert.ok(body.explanation.includes(named), `the explanation does not name ${named}: ${body.explanation}`);
+    }
+  });
+
+  it('decays the score with the clock, halving it over a half-life, while the signals stay', async () => {
+    const before = await getJson<EntityBody>(r, '/v1/entities/ip:203.0.113.80');
+    r.clock.advance(30 * 60_000);
+    try {
+      const later = await getJson<EntityBody>(r, '/v1/entities/ip:203.0.113.80');
+      const weight = later.risk.contributions[0]?.weight as number;
+      assert.equal(later.risk.score, decayed(weight, r.clock.now() - (ATTACK_START + 19_000)));
+      assert.ok(Math.abs(later.risk.score - before.risk.score / 2) <= 0.01, `${later.risk.score} is not half of ${before.risk.score}`);
+      assert.equal(later.risk.level, 'low');
+      assert.deepEqual(later.signals, before.signals);
+    } finally {
+      r.clock.advance(-30 * 60_000);
+    }
+  });
+
+  it('answers the same entity however the reference is URL-encoded or the address spelled', async () => {
+    await postAccepted(r, failures('2001:db8::80', 20));
+    await decisionAgainst(r, '2001:db8::80');
+    const plain = await getJson<EntityBody>(r, '/v1/entities/ip:2001:db8::80');
+    assert.equal(plain.entity, 'ip:2001:db8::80');
+    assert.deepEqual(await getJson<EntityBody>(r, `/v1/entities/${encodeURIComponent('ip:2001:DB8:0::80')}`), plain);
+    assert.deepEqual(await getJson<EntityBody>(r, '/v1/entities/ip%3A203.0.113.80'), await getJson<EntityBody>(r, '/v1/entities/ip:203.0.113.80'));
+  });
+
+  it('answers 404 problem+json for an entity Ratchet holds nothing on, slashes in its id or not', async () => {
+    const unknown = await fetch(`${r.url}/v1/entities/ip:203.0.113.250`);
+    assert.equal(unknown.status, 404);
+    const problem = await problemOf(unknown);
+    assert.equal(problem['detail'], 'Ratchet holds no risk and no signal for ip:203.0.113.250');
+
+    const service = 'svc:spiffe://cluster.local/ns/shop/sa/cart';
+    for (const path of [encodeURIComponent(service), service]) {
+      const response = await fetch(`${r.url}/v1/entities/${path}`);
+      assert.equal(response.status, 404);
+      assert.equal((await problemOf(response))['detail'], `Ratchet holds no risk and no signal for ${service}`);
+    }
+  });
+
+  it('answers 400 problem+json naming the problem for a malformed entity reference', async () => {
+    const cases: Array<[string, RegExp]> = [
+      ['203.0.113.80', /^entity: "203\.0\.113\.80" is not an entity: use <kind>:<id> with kind one of ip, user, svc, token, device/],
+      ['printer:lp0', /^entity: "printer:lp0" is not an entity/],
+      ['user:', /^entity: "user:" is not an entity/],
+      ['ip:203.0.113.256', /^entity: "203\.0\.113\.256" is not an IPv4 or IPv6 address$/],
+      ['token%3A', /^entity: "token:" is not an entity/],
+    ];
+    for (const [path, detail] of cases) {
+      const response = await fetch(`${r.url}/v1/entities/${path}`);
+      assert.equal(response.status, 400, path);
+      const problem = await problemOf(response);
+      assert.equal(problem['status'], 400);
+      assert.match(String(problem['detail']), detail);
+    }
+  });
+});
+
+describe('the embedded Ratchet: GET /v1/signals', SUITE, () => {
+  let r: Ratchet;
+  const ATTACKERS = ['203.0.113.90', '203.0.113.91', '203.0.113.92'];
+  before(async () => {
+    r = await startRatchet();
+    // Three brute forces a minute apart, then a password spray.
+    for (const [i, ip] of ATTACKERS.entries()) {
+      await postAccepted(r, failures(ip, 20, { start: ATTACK_START + i * 60_000 }));
+      await decisionAgainst(r, ip);
+    }
+    await postAccepted(r, failures('203.0.113.93', 10, { distinctPrincipals: true, start: ATTACK_START + 5 * 60_000 }));
+    await decisionAgainst(r, '203.0.113.93');
+  });
+  after(async () => {
+    await r.close();
+  });
+
+  const entitiesOf = (body: SignalsBody): string[] => body.signals.map((s) => s.entity);
+
+  it('lists recent signals newest first, with their evidence and events', async () => {
+    const body = await getJson<SignalsBody>(r, '/v1/signals');
+    assert.deepEqual(entitiesOf(body), ['ip:203.0.113.93', 'ip:203.0.113.92', 'ip:203.0.113.91', 'ip:203.0.113.90']);
+    assert.deepEqual(body.signals.map((s) => s.type), ['password_spray', 'brute_force', 'brute_force', 'brute_force']);
+    assert.deepEqual(body.signals[1]?.eventIds, ['203.0.113.92-19']);
+    assert.equal(body.signals[1]?.at, new Date(ATTACK_START + 2 * 60_000 + 19_000).toISOString());
+    assert.equal(body.signals[1]?.evidence['failures'], 20);
+    assert.equal(body.next, undefined);
+  });
+
+  it('filters by type, detector and entity', async () => {
+    assert.deepEqual(entitiesOf(await getJson(r, '/v1/signals?type=password_spray')), ['ip:203.0.113.93']);
+    assert.deepEqual(entitiesOf(await getJson(r, '/v1/signals?detector=auth.brute-force')), ['ip:203.0.113.92', 'ip:203.0.113.91', 'ip:203.0.113.90']);
+    assert.deepEqual(entitiesOf(await getJson(r, `/v1/signals?entity=${encodeURIComponent('ip:203.0.113.91')}`)), ['ip:203.0.113.91']);
+    assert.deepEqual(entitiesOf(await getJson(r, '/v1/signals?entity=ip:203.0.113.91&type=password_spray')), []);
+  });
+
+  it('filters by event time, since inclusive and until exclusive, in ISO-8601 or epoch milliseconds', async () => {
+    const second = ATTACK_START + 60_000 + 19_000;
+    const third = ATTACK_START + 2 * 60_000 + 19_000;
+    const iso = await getJson<SignalsBody>(r, `/v1/signals?since=${new Date(second).toISOString()}&until=${new Date(third).toISOString()}`);
+    assert.deepEqual(entitiesOf(iso), ['ip:203.0.113.91']);
+    assert.deepEqual(await getJson(r, `/v1/signals?since=${second}&until=${third}`), iso);
+    assert.deepEqual(entitiesOf(await getJson(r, `/v1/signals?since=${third}&detector=auth.brute-force`)), ['ip:203.0.113.92']);
+  });
+
+  it('pages with limit and the cursor of the previous page until no page follows', async () => {
+    const first = await getJson<SignalsBody>(r, '/v1/signals?limit=3');
+    assert.deepEqual(entitiesOf(first), ['ip:203.0.113.93', 'ip:203.0.113.92', 'ip:203.0.113.91']);
+    assert.ok(first.next);
+    const second = await getJson<SignalsBody>(r, `/v1/signals?limit=3&cursor=${first.next}`);
+    assert.deepEqual(entitiesOf(second), ['ip:203.0.113.90']);
+    assert.equal(second.next, undefined);
+    // `until` pages too: everything before the oldest signal seen.
+    const older = await getJson<SignalsBody>(r, `/v1/signals?limit=3&until=${encodeURIComponent(first.signals[2]?.at as string)}`);
+    assert.deepEqual(older.signals, second.signals);
+  });
+
+  it('answers 400 problem+json naming the parameter for an invalid filter', async () => {
+    const cases: Array<[string, string]> = [
+      ['limit=0', 'limit: "0" must be a whole number from 1 to 1000'],
+      ['limit=1001', 'limit: "1001" must be a whole number from 1 to 1000'],
+      ['since=yesterday', 'since: "yesterday" is not a time: use ISO-8601 with a zone (2026-11-24T10:00:00Z) or epoch milliseconds'],
+      ['until=2026-11-24T10:00:00', 'until: "2026-11-24T10:00:00" is not a time: use ISO-8601 with a zone (2026-11-24T10:00:00Z) or epoch milliseconds'],
+      [`since=${ATTACK_START}&until=${ATTACK_START}`, 'until: must be later than since'],
+      ['entity=alice', 'entity: "alice" is not an entity: use <kind>:<id> with kind one of ip, user, svc, token, device (ip:203.0.113.9, user:alice@example.com)'],
+      ['cursor=not-a-cursor', 'cursor: is not a cursor this API answered (pass the "next" of the previous page as it is)'],
+      ['type=brute_force&type=password_spray', 'type: is given more than once'],
+      ['entitiy=ip:203.0.113.90', 'entitiy: is not a parameter (use type, entity, detector, since, until, limit, cursor)'],
+    ];
+    for (const [query, detail] of cases) {
+      const response = await fetch(`${r.url}/v1/signals?${query}`);
+      assert.equal(response.status, 400, query);
+      assert.equal((await problemOf(response))['detail'], detail);
+    }
+  });
+});
+
+describe('the embedded Ratchet: detector settings and threat-intel feeds from configuration', SUITE, () => {
+  let r: Ratchet;
+  const fixture = (name: string): string => join(__dirname, 'fixtures', name);
+  before(async () => {
+    const detectors = readDetectorConfig({ RATCHET_DETECTORS: fixture('detectors.json'), RATCHET_INTEL_BLOCKLISTS: `ipsum:${fixture('ipsum.txt')}` }, NOW);
+    r = await startRatchet({ detectors });
+  });
+  after(async () => {
+    await r.close();
+  });
+
+  it('flags an event from an address an ipsum feed names, with the feed as evidence', async () => {
+    await postAccepted(r, [authEventInput({ id: 'from-ipsum', client: { ip: '198.51.100.166' }, outcome: 'success' })]);
+    await r.signals.next((m) => m.key === 'ip:198.51.100.166');
+    const body = await getJson<EntityBody>(r, '/v1/entities/ip:198.51.100.166');
+    assert.equal(body.risk.contributions[0]?.type, 'blocklisted_address');
+    assert.deepEqual(body.signals[0]?.evidence, { feed: 'ipsum.txt', indicator: '198.51.100.166', confidence: 1, labels: '' });
+    assert.deepEqual(body.signals[0]?.eventIds, ['from-ipsum']);
+    assert.ok(body.explanation.includes('feed ipsum.txt'), body.explanation);
+  });
+
+  it('fires the brute force at the threshold and window of the settings file', async () => {
+    await postAccepted(r, failures('203.0.113.95', 30));
+    await decisionAgainst(r, '203.0.113.95');
+    const { signals } = await getJson<SignalsBody>(r, '/v1/signals?entity=ip:203.0.113.95');
+    assert.equal(signals.length, 1);
+    assert.deepEqual(signals[0]?.evidence, { failures: 30, threshold: 30, windowMs: 600_000 });
+    assert.deepEqual(signals[0]?.eventIds, ['203.0.113.95-29']);
   });
 });
 

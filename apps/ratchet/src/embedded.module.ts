@@ -14,7 +14,7 @@ export class EmbeddedModule {
       imports: [
         PlatformModule.memory(platform),
         CollectorModule.forRoot(config.collector),
-        ScorerModule.forRoot(),
+        ScorerModule.forRoot({ detectors: config.detectors?.settings ?? {} }),
         EnforcerModule.forRoot({ trustedProxies: config.trustedProxies, allowlist: config.allowlist }),
       ],
     };

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { startTelemetry } from '@ratchet/platform';
+import { describeLoadedFeed, startTelemetry } from '@ratchet/platform';
 import { readEmbeddedConfig } from './config';
 import { parseIngestArgs, runIngest } from './cli/ingest.command';
 import { startDemoTraffic } from './demo/demo-traffic';
@@ -18,7 +18,8 @@ async function main(): Promise<void> {
   const bound = app.getHttpServer().address();
   const address = `http://${config.host}:${typeof bound === 'object' && bound ? bound.port : config.port}`;
   const log = new Logger('ratchet');
-  log.log(`listening on ${address}: POST /v1/events, GET /authz, GET /v1/decisions, /healthz, /readyz, /metrics`);
+  for (const feed of config.detectors?.feeds ?? []) log.log(describeLoadedFeed(feed));
+  log.log(`listening on ${address}: POST /v1/events, GET /authz, GET /v1/decisions, GET /v1/entities/{entity}, GET /v1/signals, /healthz, /readyz, /metrics`);
   if (process.argv.includes('--demo')) {
     const demo = startDemoTraffic(address);
     app.getHttpServer().on('close', () => demo.stop());

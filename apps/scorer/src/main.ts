@@ -1,8 +1,8 @@
 import 'reflect-metadata';
-import { Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import { EVENT_LOG, TOPICS, type EventLog } from '@ratchet/contracts';
 import { STATE_STORE, type StateStore } from '@ratchet/detection';
-import { createHttpApp, Readiness, startEventLogConsumer, startTelemetry } from '@ratchet/platform';
+import { createHttpApp, describeLoadedFeed, Readiness, startEventLogConsumer, startTelemetry } from '@ratchet/platform';
 import { servicesPlatform } from '@ratchet/platform/services';
 import { ScorerModule } from '@ratchet/scorer';
 import { readScorerConfig } from './config';
@@ -12,10 +12,12 @@ async function main(): Promise<void> {
   const config = readScorerConfig();
   startTelemetry({ serviceName: 'ratchet-scorer', ...config.platform.telemetry });
 
-  @Module({ imports: [servicesPlatform(config.platform, 'scorer'), ScorerModule.forRoot()] })
+  @Module({ imports: [servicesPlatform(config.platform, 'scorer'), ScorerModule.forRoot({ detectors: config.detectors.settings })] })
   class ScorerAppModule {}
 
   const app = await createHttpApp(ScorerAppModule, { bodyLimit: 1_024, logFormat: config.logFormat, logLevels: config.platform.logLevels });
+  const log = new Logger('scorer');
+  for (const feed of config.detectors.feeds) log.log(describeLoadedFeed(feed));
   const state = app.get<StateStore>(STATE_STORE);
   // A real round trip (an empty batch never reaches Redis): touch a tiny health record.
   const probe = { kind: 'record.merge', key: 'health:scorer', fields: {}, retainMs: 60_000 } as const;

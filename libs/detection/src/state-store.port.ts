@@ -6,7 +6,7 @@
  * events gives the same answers as the live run. Operations are idempotent for the same member,
  * so an event redelivered after a crash is not counted twice.
  */
-export type StateOp = WindowCountOp | WindowDistinctOp | RecordMergeOp | SetAddOp;
+export type StateOp = WindowCountOp | WindowDistinctOp | RecordMergeOp | RecordReadOp | SetAddOp;
 
 /**
  * Adds `member` (an event id) at `at`; answers how many members fall in the window that ends at
@@ -74,7 +74,17 @@ export interface SetAddResult {
   size: number;
 }
 
-export type StateResult<O extends StateOp = StateOp> = O extends RecordMergeOp
+/**
+ * Answers the record at `key` (empty when there is none) and changes nothing: unlike a merge
+ * without fields, reading does not extend the record's life, so an entity looked up over the
+ * API still expires on time.
+ */
+export interface RecordReadOp {
+  kind: 'record.read';
+  key: string;
+}
+
+export type StateResult<O extends StateOp = StateOp> = O extends RecordMergeOp | RecordReadOp
   ? Readonly<Record<string, string>>
   : O extends SetAddOp
     ? SetAddResult

@@ -1,3 +1,4 @@
+export * from './config/detector-settings';
 export * from './config/env';
 export * from './http/health.controller';
 export * from './http/metrics';
@@ -5,6 +6,7 @@ export * from './http/problem.filter';
 export * from './http/readiness';
 export * from './memory/memory-decision-store';
 export * from './memory/memory-event-log';
+export * from './memory/memory-signal-store';
 export * from './memory/memory-state-store';
 export * from './memory/partitioner';
 export * from './platform.module';

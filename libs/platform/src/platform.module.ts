@@ -3,11 +3,13 @@ import { DECISION_STORE, type DecisionStore } from '@ratchet/chains';
 import { EVENT_LOG, type EventLog } from '@ratchet/contracts';
 import { STATE_STORE, type StateStore } from '@ratchet/detection';
 import { systemClock, type Clock } from '@ratchet/kernel';
+import { SIGNAL_STORE, type SignalStore } from '@ratchet/risk';
 import { HealthController } from './http/health.controller';
 import { RatchetMetrics } from './http/metrics';
 import { Readiness } from './http/readiness';
 import { MemoryDecisionStore } from './memory/memory-decision-store';
 import { MemoryEventLog } from './memory/memory-event-log';
+import { MemorySignalStore } from './memory/memory-signal-store';
 import { MemoryStateStore } from './memory/memory-state-store';
 
 export const CLOCK = Symbol.for('ratchet.Clock');
@@ -19,10 +21,11 @@ class AdapterLifecycle implements OnApplicationShutdown {
     @Inject(EVENT_LOG) private readonly eventLog: EventLog,
     @Inject(STATE_STORE) private readonly state: StateStore,
     @Inject(DECISION_STORE) private readonly decisions: DecisionStore,
+    @Inject(SIGNAL_STORE) private readonly signals: SignalStore,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([this.eventLog.close(), this.state.close(), this.decisions.close()]);
+    await Promise.allSettled([this.eventLog.close(), this.state.close(), this.decisions.close(), this.signals.close()]);
   }
 }
 
@@ -45,17 +48,18 @@ export class PlatformModule {
       { provide: EVENT_LOG, useValue: options.eventLog ?? new MemoryEventLog() },
       { provide: STATE_STORE, useValue: new MemoryStateStore(clock) },
       { provide: DECISION_STORE, useValue: new MemoryDecisionStore() },
+      { provide: SIGNAL_STORE, useValue: new MemorySignalStore() },
     ]);
   }
 
-  /** Binds the given adapters (CLOCK, EVENT_LOG, STATE_STORE, DECISION_STORE) plus metrics and health. */
+  /** Binds the given adapters (CLOCK, EVENT_LOG, STATE_STORE, DECISION_STORE, SIGNAL_STORE) plus metrics and health. */
   static with(adapters: Provider[]): DynamicModule {
     return {
       module: PlatformModule,
       global: true,
       controllers: [HealthController],
       providers: [...adapters, RatchetMetrics, Readiness, AdapterLifecycle],
-      exports: [CLOCK, EVENT_LOG, STATE_STORE, DECISION_STORE, RatchetMetrics, Readiness],
+      exports: [CLOCK, EVENT_LOG, STATE_STORE, DECISION_STORE, SIGNAL_STORE, RatchetMetrics, Readiness],
     };
   }
 }

@@ -38,7 +38,7 @@ export function planRiskUpdate(signal: RiskSignal, model: RiskModel): RecordMerg
   const { weight } = weightOf(signal.type, model);
   const contribution = Math.round(weight * signal.severity * signal.confidence * 100) / 100;
   const stored: StoredContribution = { w: contribution, at: signal.at, id: signal.id, d: signal.detector };
-  return { kind: 'record.merge', key: `risk:${signal.entity}`, fields: { [signal.type]: JSON.stringify(stored) }, retainMs: model.retainMs };
+  return { kind: 'record.merge', key: riskRecordKey(signal.entity), fields: { [signal.type]: JSON.stringify(stored) }, retainMs: model.retainMs };
 }
 
 /** Scores the entity from its record at time `at` (event time of the triggering signal). */
@@ -48,18 +48,34 @@ export function scoreEntity(
   trigger: RiskSignal,
   model: RiskModel,
 ): RiskScore {
+  return { v: 1, ...assessRisk(entity, record, trigger.at, model), trigger };
+}
+
+/** An entity's risk at a moment, with the contributions behind it, strongest first. */
+export type EntityRisk = Omit<RiskScore, 'v' | 'trigger'>;
+
+/**
+ * The entity's risk from its record, decayed to `at`: the scorer passes the triggering signal's
+ * event time, the entities API the present.
+ */
+export function assessRisk(entity: EntityRef, record: Readonly<Record<string, string>>, at: number, model: RiskModel): EntityRisk {
   const contributions: RiskContribution[] = [];
   let total = 0;
   for (const [type, raw] of Object.entries(record)) {
     const stored = parseStored(raw);
     if (!stored) continue;
-    const current = decay(stored.w, Math.max(0, trigger.at - stored.at), weightOf(type, model).halfLifeMs);
+    const current = decay(stored.w, Math.max(0, at - stored.at), weightOf(type, model).halfLifeMs);
     total += current;
     contributions.push({ type, detector: stored.d, signalId: stored.id, weight: stored.w, current: round2(current), at: stored.at });
   }
   contributions.sort((a, b) => b.current - a.current);
   const score = Math.min(100, round2(total));
-  return { v: 1, entity, score, level: levelOf(score, model), at: trigger.at, contributions, trigger };
+  return { entity, score, level: levelOf(score, model), at, contributions };
+}
+
+/** The key of an entity's risk record in the StateStore. */
+export function riskRecordKey(entity: EntityRef): string {
+  return `risk:${entity}`;
 }
 
 export function levelOf(score: number, model: RiskModel): RiskLevel {

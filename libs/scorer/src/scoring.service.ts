@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EVENT_LOG, TOPICS, type AuthEvent, type EventLog, type LogMessage, type RiskSignal } from '@ratchet/contracts';
 import { detectBatch, STATE_STORE, type CompiledDetector, type StateStore } from '@ratchet/detection';
-import { scoreSignals, type RiskModel } from '@ratchet/risk';
+import { scoreSignals, SIGNAL_STORE, type RiskModel, type SignalStore } from '@ratchet/risk';
 import { continueTrace, RatchetMetrics, type DecodedMessage } from '@ratchet/platform';
 
 export const SCORER_SETTINGS = Symbol.for('ratchet.ScorerSettings');
@@ -13,7 +13,8 @@ export interface ScorerSettings {
 
 /**
  * Runs a batch of events through every detector and the risk model: one state round trip for
- * detection, one for the scores, then the signals and scores are published, keyed by entity.
+ * detection, one for the scores, then the signals and scores are published, keyed by entity, and
+ * the signals kept in the SignalStore.
  * Safe to run twice on the same batch (state operations are idempotent per event), which is what
  * at-least-once delivery after a crash does.
  */
@@ -23,6 +24,7 @@ export class ScoringService {
     @Inject(SCORER_SETTINGS) private readonly settings: ScorerSettings,
     @Inject(STATE_STORE) private readonly state: StateStore,
     @Inject(EVENT_LOG) private readonly eventLog: EventLog,
+    @Inject(SIGNAL_STORE) private readonly signalStore: SignalStore,
     @Inject(RatchetMetrics) private readonly metrics: RatchetMetrics,
   ) {}
 
@@ -47,7 +49,12 @@ export class ScoringService {
       this.metrics.signals.inc({ type: signal.type });
     });
     if (signalMessages.length > 0) {
-      await Promise.all([this.eventLog.publish(TOPICS.riskSignals, signalMessages), this.eventLog.publish(TOPICS.riskScores, scoreMessages)]);
+      await Promise.all([
+        this.eventLog.publish(TOPICS.riskSignals, signalMessages),
+        this.eventLog.publish(TOPICS.riskScores, scoreMessages),
+        // Kept for explanations (GET /v1/entities/{entity}); appending the same signal again is a no-op.
+        this.signalStore.append(signals),
+      ]);
     }
     this.metrics.eventsScored.inc(events.length);
     timer();

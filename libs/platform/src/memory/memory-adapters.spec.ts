@@ -1,6 +1,7 @@
-import { describeDecisionStoreContract, describeEventLogContract, describeStateStoreContract } from '@ratchet/testing';
+import { describeDecisionStoreContract, describeEventLogContract, describeSignalStoreContract, describeStateStoreContract } from '@ratchet/testing';
 import { MemoryDecisionStore } from './memory-decision-store';
 import { MemoryEventLog } from './memory-event-log';
+import { MemorySignalStore } from './memory-signal-store';
 import { MemoryStateStore } from './memory-state-store';
 
 const sharedLog = new MemoryEventLog();
@@ -10,3 +11,4 @@ describeDecisionStoreContract('memory', async () => {
   const store = new MemoryDecisionStore();
   return { a: store, b: store };
 });
+describeSignalStoreContract('memory', async (retention) => new MemorySignalStore(retention));

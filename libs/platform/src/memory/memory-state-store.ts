@@ -123,6 +123,8 @@ export class MemoryStateStore implements StateStore {
         entry.expiresAt = now + op.retainMs;
         return result;
       }
+      case 'record.read':
+        return { ...live(this.records, op.key, now)?.value };
     }
   }
 

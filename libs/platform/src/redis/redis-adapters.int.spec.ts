@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { AppError } from '@ratchet/kernel';
-import { denyAction, describeDecisionStoreContract, describeStateStoreContract, testInfra, uniqueName } from '@ratchet/testing';
+import { denyAction, describeDecisionStoreContract, describeSignalStoreContract, describeStateStoreContract, testInfra, uniqueName } from '@ratchet/testing';
 import { createRedisClient, redisClientOptions } from './redis-client';
 import { RedisDecisionStore } from './redis-decision-store';
+import { RedisSignalStore } from './redis-signal-store';
 import { RedisStateStore } from './redis-state-store';
 
 const { redisUrl } = testInfra();
@@ -18,6 +19,8 @@ describeDecisionStoreContract('redis', async () => {
   const [a, b] = await Promise.all([createRedisClient(redisUrl, 'replica-a'), createRedisClient(redisUrl, 'replica-b')]);
   return { a: new RedisDecisionStore(a, prefix), b: new RedisDecisionStore(b, prefix) };
 });
+
+describeSignalStoreContract('redis', async (retention) => new RedisSignalStore(await createRedisClient(redisUrl, 'signal-contract'), `${uniqueName('ratchet')}:`, retention));
 
 describe('RedisStateStore', () => {
   const inspector = new Redis(redisUrl);

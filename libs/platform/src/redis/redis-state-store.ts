@@ -112,6 +112,12 @@ export class RedisStateStore implements StateStore {
           queued++;
           break;
         }
+        case 'record.read': {
+          pipeline.hgetall(key);
+          answers.push(queued);
+          queued += 1;
+          break;
+        }
       }
     }
     let replies: Array<[Error | null, unknown]> | null;
@@ -131,6 +137,7 @@ export class RedisStateStore implements StateStore {
       const reply = replies[answers[i] as number]?.[1];
       switch (op.kind) {
         case 'record.merge':
+        case 'record.read':
           return reply as Record<string, string>;
         case 'set.add': {
           const [known, size] = reply as [number, number];

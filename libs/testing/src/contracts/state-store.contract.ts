@@ -118,6 +118,13 @@ export function describeStateStoreContract(adapter: string, open: StateStoreFact
       assert.deepEqual(await s.execute([add('b', T0 + 5 * MIN)]), [{ known: false, size: 2 }]);
     });
 
+    it('reads a record as the last merge left it, and an absent one as empty', async () => {
+      const s = await store();
+      const key = uniqueName('r');
+      await s.execute([{ kind: 'record.merge', key, fields: { brute_force: '1' }, retainMs: 60 * MIN }]);
+      assert.deepEqual(await s.execute([{ kind: 'record.read', key }, { kind: 'record.read', key: uniqueName('absent') }]), [{ brute_force: '1' }, {}]);
+    });
+
     it('answers one result per operation, in order, for a mixed batch', async () => {
       const s = await store();
       const key = uniqueName('m');
