@@ -53,8 +53,9 @@ async function sideBySide(context: BenchContext): Promise<PartReport> {
   const log = join(dir, 'input', 'access');
   progress(`crowdsec: generating ${formatNumber(lines)} lines with planted attackers`);
   execFileSync('sh', ['-c', `mkdir -p "${dir}/input" && python3 "${peers}/gen_input.py" "${baseLog}" "${log}" ${lines}`], { stdio: 'ignore' });
-  const logFile = `${log}${lines}`;
-  const file = existsSync(logFile) ? logFile : log;
+  // gen_input.py names the file after its length: access20000.log.
+  const file = `${log}${lines}.log`;
+  if (!existsSync(file)) throw new Error(`gen_input.py wrote no ${file}`);
   const planted = plantedAttackers(readFileSync(file, 'utf8'));
 
   const ratchet = await runRatchet(context, file);
@@ -111,18 +112,18 @@ async function runRatchet(context: BenchContext, file: string): Promise<Side> {
   }
 }
 
-/** Every address Ratchet raised a signal on, paging through `GET /v1/signals`. */
+/** Every address Ratchet raised a signal on, paging through `GET /v1/signals` with its cursor. */
 async function flaggedByRatchet(client: HttpClient): Promise<Set<string>> {
   const flagged = new Set<string>();
-  let until: number | undefined;
-  for (;;) {
-    const response = await client.get(`/v1/signals?limit=1000${until === undefined ? '' : `&until=${until}`}`);
+  let cursor: string | undefined;
+  do {
+    const response = await client.get(`/v1/signals?limit=1000${cursor === undefined ? '' : `&cursor=${encodeURIComponent(cursor)}`}`);
     if (response.status !== 200) throw new Error(`GET /v1/signals answered ${response.status}: ${response.body}`);
-    const page = JSON.parse(response.body) as { signals: Array<{ entity: string; at: number }> };
+    const page = JSON.parse(response.body) as { signals: Array<{ entity: string }>; next?: string };
     for (const s of page.signals) if (s.entity.startsWith('ip:')) flagged.add(s.entity.slice(3));
-    if (page.signals.length < 1000) return flagged;
-    until = (page.signals.at(-1)?.at ?? 0) - 1;
-  }
+    cursor = page.next;
+  } while (cursor !== undefined);
+  return flagged;
 }
 
 async function runCrowdsec(peers: string, dir: string, file: string): Promise<Side> {
