@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { describeLoadedFeed, startTelemetry } from '@ratchet/platform';
 import { readEmbeddedConfig } from './config';
+import { formatEval, parseEvalArgs, runEval } from './cli/eval.command';
 import { parseIngestArgs, runIngest } from './cli/ingest.command';
 import { startDemoTraffic } from './demo/demo-traffic';
 import { startEmbedded } from './embedded-app';
@@ -12,6 +13,7 @@ import { startEmbedded } from './embedded-app';
  */
 async function main(): Promise<void> {
   if (process.argv[2] === 'ingest') return ingest(process.argv.slice(3));
+  if (process.argv[2] === 'eval') return evaluate(process.argv.slice(3));
   const config = readEmbeddedConfig();
   const telemetry = startTelemetry({ serviceName: 'ratchet', ...config.telemetry });
   const app = await startEmbedded(config);
@@ -41,6 +43,11 @@ async function ingest(args: readonly string[]): Promise<void> {
     },
   });
   console.error(`${totals.records} records: ${totals.accepted} events accepted, ${totals.ignored} ignored, ${totals.rejected} rejected (see the dead-letter topic)`);
+}
+
+async function evaluate(args: readonly string[]): Promise<void> {
+  const options = parseEvalArgs(args);
+  process.stdout.write(formatEval(await runEval(options), options.json));
 }
 
 main().catch((err: unknown) => {

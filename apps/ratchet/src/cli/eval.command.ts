@@ -1,0 +1,143 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import {
+  buildReport,
+  defaultReplayEnvironment,
+  evaluateCrowdsec,
+  evaluateFail2ban,
+  evaluateFalco,
+  evaluatePanther,
+  renderReport,
+  UnreadableDataset,
+  type DatasetFiles,
+  type EvaluationReport,
+  type ReplayEnvironment,
+  type SuiteResult,
+} from '@ratchet/evaluation';
+import { MemoryStateStore } from '@ratchet/platform';
+
+export const EVAL_SUITES = ['crowdsec-hub', 'panther', 'fail2ban', 'falco'] as const;
+export type EvalSuite = (typeof EVAL_SUITES)[number];
+
+/** Where each dataset sits beside the repository (`../shared/datasets`), as INDEX.md lays them out. */
+const DEFAULT_PATHS: Readonly<Record<EvalSuite, string>> = {
+  'crowdsec-hub': 'crowdsec-hub',
+  panther: 'panther-analysis/panther-tests.jsonl',
+  fail2ban: 'fail2ban-logs',
+  falco: 'falco-k8s-audit',
+};
+
+export const EVAL_USAGE = `usage: ratchet eval <suite> [path] [--json]
+       ratchet eval all [--crowdsec-hub DIR] [--panther FILE] [--fail2ban DIR] [--falco DIR] [--json]
+  suites: crowdsec-hub <dir>, panther <panther-tests.jsonl>, fail2ban <dir>, falco <dir>
+  paths default to ../shared/datasets/… beside the repository; the exit code is 0 whatever the scores`;
+
+export interface EvalOptions {
+  suites: Partial<Record<EvalSuite, string>>;
+  json: boolean;
+}
+
+/** Parses `ratchet eval` arguments; throws a usage error naming the problem. */
+export function parseEvalArgs(args: readonly string[], datasetsRoot = defaultDatasetsRoot()): EvalOptions {
+  const [which, ...rest] = args;
+  if (which === undefined) throw new Error(`name a suite, or all\n${EVAL_USAGE}`);
+  const json = rest.includes('--json');
+  const others = rest.filter((a) => a !== '--json');
+  const defaultPath = (suite: EvalSuite): string => join(datasetsRoot, DEFAULT_PATHS[suite]);
+  if (which === 'all') {
+    const suites: Partial<Record<EvalSuite, string>> = Object.fromEntries(EVAL_SUITES.map((s) => [s, defaultPath(s)]));
+    for (let i = 0; i < others.length; i++) {
+      const flag = others[i] as string;
+      const suite = EVAL_SUITES.find((s) => flag === `--${s}`);
+      if (suite === undefined) throw new Error(`unknown option ${flag}\n${EVAL_USAGE}`);
+      const path = others[++i];
+      if (path === undefined) throw new Error(`${flag} needs a path\n${EVAL_USAGE}`);
+      suites[suite] = resolve(path);
+    }
+    return { suites, json };
+  }
+  const suite = EVAL_SUITES.find((s) => s === which);
+  if (suite === undefined) throw new Error(`"${which}" is not a suite\n${EVAL_USAGE}`);
+  const unknown = others.find((a) => a.startsWith('--'));
+  if (unknown !== undefined) throw new Error(`unknown option ${unknown}\n${EVAL_USAGE}`);
+  if (others.length > 1) throw new Error(`one path at a time\n${EVAL_USAGE}`);
+  return { suites: { [suite]: others[0] === undefined ? defaultPath(suite) : resolve(others[0]) }, json };
+}
+
+/** Runs the chosen suites over the embedded shape's in-memory state and returns the report. */
+export async function runEval(options: EvalOptions, env: ReplayEnvironment = embeddedReplayEnvironment()): Promise<EvaluationReport> {
+  const results: SuiteResult[] = [];
+  for (const suite of EVAL_SUITES) {
+    const path = options.suites[suite];
+    if (path !== undefined) results.push(await runSuite(suite, path, env));
+  }
+  return buildReport(results);
+}
+
+export function formatEval(report: EvaluationReport, json: boolean): string {
+  return json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report);
+}
+
+async function runSuite(suite: EvalSuite, path: string, env: ReplayEnvironment): Promise<SuiteResult> {
+  switch (suite) {
+    case 'crowdsec-hub':
+      return evaluateCrowdsec(folder(path), env);
+    case 'panther':
+      return evaluatePanther(readText(path), env, path);
+    case 'fail2ban':
+      return evaluateFail2ban(folder(path), env);
+    case 'falco':
+      return evaluateFalco(folder(path), env);
+  }
+}
+
+/** The pipeline `ratchet` runs embedded: every source and detector, state in `MemoryStateStore`. */
+export function embeddedReplayEnvironment(): ReplayEnvironment {
+  return defaultReplayEnvironment((clock) => new MemoryStateStore(clock));
+}
+
+/** `../shared/datasets` beside the repository this file is in (apps/ratchet/src/cli → four up). */
+function defaultDatasetsRoot(): string {
+  return resolve(__dirname, '..', '..', '..', '..', '..', 'shared', 'datasets');
+}
+
+/** A dataset folder on disk; fails naming the path when it is not a readable folder. */
+export function folder(root: string): DatasetFiles {
+  let isDir = false;
+  try {
+    isDir = statSync(root).isDirectory();
+  } catch (err) {
+    throw new UnreadableDataset(root, `cannot be read (${errorCode(err)})`);
+  }
+  if (!isDir) throw new UnreadableDataset(root, 'is not a folder');
+  return {
+    read(path) {
+      try {
+        return readFileSync(join(root, path), 'utf8');
+      } catch (err) {
+        if (errorCode(err) === 'ENOENT' || errorCode(err) === 'ENOTDIR') return undefined;
+        throw new UnreadableDataset(join(root, path), `cannot be read (${errorCode(err)})`);
+      }
+    },
+    list(dir) {
+      try {
+        return readdirSync(join(root, dir)).sort();
+      } catch (err) {
+        if (errorCode(err) === 'ENOENT' || errorCode(err) === 'ENOTDIR') return [];
+        throw new UnreadableDataset(join(root, dir), `cannot be read (${errorCode(err)})`);
+      }
+    },
+  };
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UnreadableDataset(path, `cannot be read (${errorCode(err)})`);
+  }
+}
+
+function errorCode(err: unknown): string {
+  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : String(err);
+}
