@@ -22,14 +22,18 @@ import { address, asObject, clip, defined, isObject, isoTime, text } from '../js
  * - `target.service` is the resource and subresource (`pods/exec`, `secrets`), `method` the verb,
  *   `path` the request URI, `namespace` the object's; `client.tokenId` the credential id the API
  *   server records (`JTI=…`, `X509SHA256=…`, Kubernetes 1.30+).
- * - An `EventList` (the webhook backend's batch) is refused: the collector sends its `items` one
- *   per record.
+ * - An `EventList` (the webhook backend's batch) and an AKS diagnostic batch (`records`) are
+ *   envelopes: the collector opens them and parses each item; handed to `parse`, an EventList is refused.
  */
 export const k8sAuditParser: SourceParser = {
   id: 'k8s-audit',
   summary: 'Kubernetes API server audit events (JSON, audit.k8s.io/v1): every API call by user, service account or anonymous',
   framing: 'json',
   parse: parseAuditEvent,
+  envelopes: [
+    { name: 'Kubernetes audit EventList', records: 'items', when: { field: 'kind', equals: 'EventList' } },
+    { name: 'Azure diagnostic settings batch', records: 'records' },
+  ],
 };
 
 const COUNTED_STAGES = new Set(['ResponseComplete', 'Panic']);

@@ -17,14 +17,15 @@ import { address, asObject, clip, defined, isObject, isoTime, objectAt, text } f
  *   no principal.
  * - The IdP asking for a second factor (push sent, sign-on policy CHALLENGE) is `mfa` /
  *   `challenge`; policy ALLOW is ignored (the session or SSO event that follows counts the login).
- * - An event hook delivery (`com.okta.event_hook`, several events under `data.events`) is
- *   refused: the collector sends its events one per record.
+ * - An event hook delivery (`com.okta.event_hook`, several events under `data.events`) is an
+ *   envelope: the collector opens it and parses each event; handed to `parse` itself, it is refused.
  */
 export const oktaParser: SourceParser = {
   id: 'okta',
   summary: 'Okta System Log events (JSON): sign-ins, MFA, OAuth token grants, lockouts, ThreatInsight',
   framing: 'json',
   parse: parseOktaEvent,
+  envelopes: [{ name: 'Okta event hook', records: 'data.events', when: { field: 'eventType', equals: 'com.okta.event_hook' } }],
 };
 
 /** How one Okta event type reads; a fixed `outcome` or `reason` overrides `outcome.result` / `outcome.reason`. */
