@@ -6,6 +6,7 @@ import { k8sAuditParser } from './k8s-audit';
 import { keycloakParser } from './keycloak';
 import { nginxAccessParser, nginxErrorParser, nginxJsonParser } from './nginx';
 import { oktaParser } from './okta';
+import { ocsfParser } from './ocsf';
 import type { SourceParser } from './source-parser';
 
 /** Every format Ratchet reads. A plain array: no registration by import side effect. */
@@ -21,6 +22,7 @@ export const SOURCES: readonly SourceParser[] = [
   auth0Parser,
   keycloakParser,
   k8sAuditParser,
+  ocsfParser,
 ];
 
 export function findSource(id: string): SourceParser | undefined {

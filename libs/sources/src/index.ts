@@ -7,5 +7,6 @@ export * from './envoy';
 export * from './k8s-audit';
 export * from './keycloak';
 export * from './nginx';
+export * from './ocsf';
 export * from './okta';
 export * from './source-parser';

@@ -53,3 +53,22 @@ export function isoTime(raw: string): string | undefined {
   const offsetMinutes = zone === 'Z' ? 0 : (zone.startsWith('-') ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(-2)));
   return new Date(local.getTime() - offsetMinutes * 60_000).toISOString();
 }
+
+// ---- where a client is: read leniently, since a bad place should not dead-letter an event ----
+
+/** An ISO 3166-1 alpha-2 country code, upper-cased (`de` → `DE`); a country name or anything else: undefined. */
+export function countryCode(value: unknown): string | undefined {
+  return typeof value === 'string' && /^[a-z]{2}$/i.test(value.trim()) ? value.trim().toUpperCase() : undefined;
+}
+
+/** A finite number (or a numeric string) within `[-limit, limit]`: a latitude (90) or a longitude (180). */
+export function coordinate(value: unknown, limit: 90 | 180): number | undefined {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
+  return Number.isFinite(n) && Math.abs(n) <= limit ? n : undefined;
+}
+
+/** An autonomous system number: a whole number within 32 bits, or `AS64496` as text. */
+export function asNumber(value: unknown): number | undefined {
+  const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value.trim().replace(/^AS/i, '') || Number.NaN) : Number.NaN;
+  return Number.isInteger(n) && n >= 0 && n <= 4_294_967_295 ? n : undefined;
+}
