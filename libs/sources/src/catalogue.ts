@@ -1,5 +1,6 @@
 import { auth0Parser } from './auth0';
 import { canonicalParser } from './canonical';
+import { cloudtrailParser } from './cloudtrail';
 import { entraParser } from './entra';
 import { envoyJsonParser, envoyParser } from './envoy';
 import { k8sAuditParser } from './k8s-audit';
@@ -23,6 +24,7 @@ export const SOURCES: readonly SourceParser[] = [
   keycloakParser,
   k8sAuditParser,
   ocsfParser,
+  cloudtrailParser,
 ];
 
 export function findSource(id: string): SourceParser | undefined {

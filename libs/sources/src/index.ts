@@ -1,6 +1,7 @@
 export * from './auth0';
 export * from './canonical';
 export * from './catalogue';
+export * from './cloudtrail';
 export * from './entra';
 export * from './envelope';
 export * from './envoy';
