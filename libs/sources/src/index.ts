@@ -7,6 +7,7 @@ export * from './envelope';
 export * from './envoy';
 export * from './k8s-audit';
 export * from './keycloak';
+export * from './mapping';
 export * from './nginx';
 export * from './ocsf';
 export * from './okta';
