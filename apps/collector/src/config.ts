@@ -1,4 +1,5 @@
-import { envReader, readPlatformConfig, type PlatformConfig } from '@ratchet/platform';
+import { envReader, readPlatformConfig, readSourceCatalogue, type PlatformConfig } from '@ratchet/platform';
+import type { SourceCatalogue } from '@ratchet/sources';
 
 export interface CollectorConfig {
   /** COLLECTOR_HOST, default 127.0.0.1. */
@@ -9,6 +10,8 @@ export interface CollectorConfig {
   bodyLimit: number;
   logFormat: 'json' | 'text';
   platform: PlatformConfig;
+  /** The built-in sources and those defined in the JSON file RATCHET_SOURCES names (default: none). */
+  sources: SourceCatalogue;
 }
 
 export function readCollectorConfig(env: NodeJS.ProcessEnv = process.env): CollectorConfig {
@@ -19,5 +22,6 @@ export function readCollectorConfig(env: NodeJS.ProcessEnv = process.env): Colle
     bodyLimit: read.int('COLLECTOR_BODY_LIMIT', 1_048_576, { min: 1_024 }),
     logFormat: read.oneOf('LOG_FORMAT', ['json', 'text'] as const, 'json'),
     platform: readPlatformConfig(env, 'collector'),
+    sources: readSourceCatalogue(env),
   };
 }

@@ -1,4 +1,5 @@
-import { envReader, readLogLevels, readPlatformConfig, type PlatformConfig } from '@ratchet/platform';
+import { envReader, readLogLevels, readPlatformConfig, readSourceCatalogue, type PlatformConfig } from '@ratchet/platform';
+import type { SourceCatalogue } from '@ratchet/sources';
 
 /** The embedded shape's settings; every default is beside its variable. */
 export interface EmbeddedConfig {
@@ -11,6 +12,8 @@ export interface EmbeddedConfig {
   /** LOG_LEVEL: error | warn | log (default) | debug. */
   logLevels: PlatformConfig['logLevels'];
   telemetry: PlatformConfig['telemetry'];
+  /** The built-in sources and those defined in the JSON file RATCHET_SOURCES names. Default: the built-in ones. */
+  sources?: SourceCatalogue;
 }
 
 export function readEmbeddedConfig(env: NodeJS.ProcessEnv = process.env): EmbeddedConfig {
@@ -24,5 +27,11 @@ export function readEmbeddedConfig(env: NodeJS.ProcessEnv = process.env): Embedd
     logFormat: read.oneOf('LOG_FORMAT', ['json', 'text'] as const, 'text'),
     logLevels: readLogLevels(env),
     telemetry: readPlatformConfig(env, 'ratchet').telemetry,
+    sources: readSourceCatalogue(env),
   };
+}
+
+/** What `ratchet ingest` needs from the environment: the sources it may name (RATCHET_SOURCES, as the server reads it). */
+export function readIngestSources(env: NodeJS.ProcessEnv = process.env): SourceCatalogue {
+  return readSourceCatalogue(env);
 }

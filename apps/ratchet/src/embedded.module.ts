@@ -13,7 +13,7 @@ export class EmbeddedModule {
       module: EmbeddedModule,
       imports: [
         PlatformModule.memory(platform),
-        CollectorModule,
+        CollectorModule.forRoot(config.sources ? { sources: config.sources } : {}),
         ScorerModule.forRoot(),
         EnforcerModule.forRoot({ trustedProxies: config.trustedProxies, allowlist: config.allowlist }),
       ],

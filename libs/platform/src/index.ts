@@ -1,4 +1,5 @@
 export * from './config/env';
+export * from './config/sources';
 export * from './http/health.controller';
 export * from './http/metrics';
 export * from './http/problem.filter';
