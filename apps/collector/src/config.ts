@@ -1,5 +1,6 @@
 import { readCollectorOptions, type CollectorOptions } from '@ratchet/collector';
-import { envReader, readPlatformConfig, type PlatformConfig } from '@ratchet/platform';
+import { envReader, readPlatformConfig, readSourceCatalogue, type PlatformConfig } from '@ratchet/platform';
+import type { SourceCatalogue } from '@ratchet/sources';
 
 export interface CollectorConfig {
   /** COLLECTOR_HOST, default 127.0.0.1. */
@@ -12,6 +13,8 @@ export interface CollectorConfig {
   /** Enrichment (RATCHET_GEOIP_*), trusted proxies, raw topics and their consumer group: see `CollectorOptions`. */
   collector: CollectorOptions;
   platform: PlatformConfig;
+  /** The built-in sources and those defined in the JSON file RATCHET_SOURCES names (default: none). */
+  sources: SourceCatalogue;
 }
 
 export function readCollectorConfig(env: NodeJS.ProcessEnv = process.env): CollectorConfig {
@@ -23,5 +26,6 @@ export function readCollectorConfig(env: NodeJS.ProcessEnv = process.env): Colle
     logFormat: read.oneOf('LOG_FORMAT', ['json', 'text'] as const, 'json'),
     collector: readCollectorOptions(env),
     platform: readPlatformConfig(env, 'collector'),
+    sources: readSourceCatalogue(env),
   };
 }

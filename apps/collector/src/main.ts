@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   const config = readCollectorConfig();
   startTelemetry({ serviceName: 'ratchet-collector', ...config.platform.telemetry });
 
-  @Module({ imports: [servicesPlatform(config.platform, 'collector'), CollectorModule.forRoot(config.collector)] })
+  @Module({ imports: [servicesPlatform(config.platform, 'collector'), CollectorModule.forRoot({ ...config.collector, sources: config.sources })] })
   class CollectorAppModule {}
 
   const app = await createHttpApp(CollectorAppModule, {

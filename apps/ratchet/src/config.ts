@@ -1,5 +1,6 @@
 import { LOOPBACK, readCollectorOptions, type CollectorOptions } from '@ratchet/collector';
-import { envReader, readDetectorConfig, readLogLevels, readPlatformConfig, type DetectorConfig, type PlatformConfig } from '@ratchet/platform';
+import { envReader, readDetectorConfig, readLogLevels, readPlatformConfig, readSourceCatalogue, type DetectorConfig, type PlatformConfig } from '@ratchet/platform';
+import type { SourceCatalogue } from '@ratchet/sources';
 
 /** The embedded shape's settings; every default is beside its variable. */
 export interface EmbeddedConfig {
@@ -20,6 +21,8 @@ export interface EmbeddedConfig {
    * files). Default: every detector with its defaults, no feeds.
    */
   detectors?: DetectorConfig;
+  /** The built-in sources and those defined in the JSON file RATCHET_SOURCES names. Default: the built-in ones. */
+  sources?: SourceCatalogue;
 }
 
 /** `now` judges STIX indicators' validity; the wall clock unless a test fixes it. */
@@ -36,5 +39,11 @@ export function readEmbeddedConfig(env: NodeJS.ProcessEnv = process.env, now = D
     logLevels: readLogLevels(env),
     telemetry: readPlatformConfig(env, 'ratchet').telemetry,
     detectors: readDetectorConfig(env, now),
+    sources: readSourceCatalogue(env),
   };
+}
+
+/** What `ratchet ingest` needs from the environment: the sources it may name (RATCHET_SOURCES, as the server reads it). */
+export function readIngestSources(env: NodeJS.ProcessEnv = process.env): SourceCatalogue {
+  return readSourceCatalogue(env);
 }

@@ -13,7 +13,7 @@ export class EmbeddedModule {
       module: EmbeddedModule,
       imports: [
         PlatformModule.memory(platform),
-        CollectorModule.forRoot(config.collector),
+        CollectorModule.forRoot({ ...config.collector, ...(config.sources ? { sources: config.sources } : {}) }),
         ScorerModule.forRoot({ detectors: config.detectors?.settings ?? {} }),
         EnforcerModule.forRoot({ trustedProxies: config.trustedProxies, allowlist: config.allowlist }),
       ],

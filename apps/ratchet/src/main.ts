@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { describeLoadedFeed, startTelemetry } from '@ratchet/platform';
-import { readEmbeddedConfig } from './config';
+import { readEmbeddedConfig, readIngestSources } from './config';
 import { formatEval, parseEvalArgs, runEval } from './cli/eval.command';
 import { parseIngestArgs, runIngest } from './cli/ingest.command';
 import { startDemoTraffic } from './demo/demo-traffic';
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
 }
 
 async function ingest(args: readonly string[]): Promise<void> {
-  const options = parseIngestArgs(args);
+  const options = parseIngestArgs(args, undefined, readIngestSources());
   const stop = new AbortController();
   process.once('SIGINT', () => stop.abort());
   process.once('SIGTERM', () => stop.abort());

@@ -14,7 +14,7 @@ import {
 } from '@ratchet/contracts';
 import { forwardedClientAddress, type Clock, type TrustedProxies } from '@ratchet/kernel';
 import { CLOCK, injectTraceHeaders, RatchetMetrics } from '@ratchet/platform';
-import type { SourceParser, SourceResult } from '@ratchet/sources';
+import { openEnvelope, type SourceParser, type SourceResult } from '@ratchet/sources';
 import { COLLECTOR_SETTINGS, type CollectorSettings } from './collector-settings';
 import type { BodyItem } from './ingest-body';
 
@@ -49,7 +49,8 @@ export class IngestService {
 
   /**
    * Reads each record with the source's parser and admits what it yields. A record the parser
-   * refuses, or whose events fail validation, is dead-lettered whole with the reason.
+   * refuses, or whose events fail validation, is dead-lettered whole with the reason. An item that
+   * is one of the source's batch envelopes is opened first; its records keep the item's index.
    */
   async ingest(items: readonly BodyItem[], parser: SourceParser, trace: Context): Promise<IngestResult> {
     const source = parser.id;
@@ -64,24 +65,21 @@ export class IngestService {
     // once. Within a request, repeats are numbered: a burst counts, and re-sending the same file
     // in the same batches stays idempotent.
     const seen = new Map<string, number>();
-    for (const item of items) {
-      if ('error' in item) {
-        rejected.push({ index: item.index, errors: [item.error] });
-        deadLetters.push(deadLetter(item.raw, DEAD_LETTER_REASONS.unparsable, [item.error], source, observedAt));
-        continue;
-      }
-      const raw = (): string => (typeof item.value === 'string' ? item.value : (JSON.stringify(item.value) ?? 'undefined'));
-      const parsed = parser.parse(item.value);
+    /** Parses one record and admits its events; `at` names a record inside a batch (`Records[3]`). */
+    const read = (index: number, value: unknown, at?: string): void => {
+      const reasons = (errors: readonly string[]): string[] => (at === undefined ? [...errors] : errors.map((e) => `${at}: ${e}`));
+      const raw = (): string => (typeof value === 'string' ? value : (JSON.stringify(value) ?? 'undefined'));
+      const parsed = parser.parse(value);
       if (!parsed.ok) {
-        rejected.push({ index: item.index, errors: [parsed.reason] });
-        deadLetters.push(deadLetter(raw(), DEAD_LETTER_REASONS.refusedRecord, [parsed.reason], source, observedAt));
-        continue;
+        rejected.push({ index, errors: reasons([parsed.reason]) });
+        deadLetters.push(deadLetter(raw(), DEAD_LETTER_REASONS.refusedRecord, reasons([parsed.reason]), source, observedAt));
+        return;
       }
       if (parsed.events.length === 0) {
         ignored++;
         this.metrics.recordsIgnored.inc({ source, what: parsed.ignored ?? 'unspecified' });
         this.metrics.records.inc({ source, outcome: 'ignored' });
-        continue;
+        return;
       }
       const admissions = behindProxies(parsed, this.settings.trustedProxies).map((event) => {
         if (event.id === undefined) return this.admit(event, { observedAt });
@@ -89,12 +87,12 @@ export class IngestService {
         seen.set(event.id, repeat + 1);
         return this.admit(repeat === 0 ? event : { ...event, id: `${event.id}#${repeat}` }, { observedAt });
       });
-      const errors = admissions.flatMap((a) => (a.ok ? [] : a.errors));
+      const errors = reasons(admissions.flatMap((a) => (a.ok ? [] : a.errors)));
       if (errors.length > 0) {
         // A record is kept or refused whole, so a dead letter can be replayed as it came.
-        rejected.push({ index: item.index, errors });
+        rejected.push({ index, errors });
         deadLetters.push(deadLetter(raw(), DEAD_LETTER_REASONS.invalidEvent, errors, source, observedAt));
-        continue;
+        return;
       }
       for (const admission of admissions) {
         if (!admission.ok) continue;
@@ -102,6 +100,24 @@ export class IngestService {
         accepted.push({ key: partitionKey(event), value: JSON.stringify(event), headers: traceHeaders, timestamp: observedAt });
       }
       this.metrics.records.inc({ source, outcome: 'accepted' });
+    };
+    for (const item of items) {
+      if ('error' in item) {
+        rejected.push({ index: item.index, errors: [item.error] });
+        deadLetters.push(deadLetter(item.raw, DEAD_LETTER_REASONS.unparsable, [item.error], source, observedAt));
+        continue;
+      }
+      // A vendor batch (Okta event hook, Graph page, EventList, CloudTrail file …): each record
+      // inside is read, refused or dead-lettered on its own, named by its position in the batch.
+      const batch = openEnvelope(parser, item.value);
+      if (batch === undefined) read(item.index, item.value);
+      else if (!batch.ok) {
+        rejected.push({ index: item.index, errors: [batch.reason] });
+        deadLetters.push(deadLetter(JSON.stringify(item.value), DEAD_LETTER_REASONS.refusedRecord, [batch.reason], source, observedAt));
+      } else if (batch.records.length === 0) {
+        ignored++;
+        this.metrics.recordsIgnored.inc({ source, what: `empty ${batch.name}` });
+      } else batch.records.forEach((record, position) => read(item.index, record, `${batch.path}[${position}]`));
     }
     await Promise.all([
       accepted.length > 0 ? this.eventLog.publish(TOPICS.authEvents, accepted) : undefined,

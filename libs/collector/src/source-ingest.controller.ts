@@ -3,7 +3,7 @@ import { context } from '@opentelemetry/api';
 import type { FastifyRequest } from 'fastify';
 import { DEAD_LETTER_REASONS } from '@ratchet/contracts';
 import { extractTraceHeaders, inSpan, ProblemException } from '@ratchet/platform';
-import { findSource, SOURCES, type SourceParser } from '@ratchet/sources';
+import type { SourceCatalogue, SourceParser } from '@ratchet/sources';
 import { mediaTypeOf, parseIngestBody, parseLineBody, type ParsedBody } from './ingest-body';
 import { IngestService, type IngestResult } from './ingest.service';
 
@@ -13,25 +13,33 @@ const MEDIA_TYPES: Readonly<Record<SourceParser['framing'], readonly string[]>> 
   json: ['application/json', 'application/x-ndjson'],
 };
 
+/** The sources this collector reads: the built-in ones and those configured (`RATCHET_SOURCES`). */
+export const SOURCE_CATALOGUE = Symbol.for('ratchet.SourceCatalogue');
+
 /**
  * POST /v1/ingest/{source}: records in a source's own format — NGINX access lines as text/plain,
  * identity-provider events as JSON — read by that source's parser and admitted like canonical
- * events. `202 {accepted, ignored, rejected}`; refused records go to the dead-letter topic.
+ * events. A vendor batch the source declares (Okta event hook, Graph page, CloudTrail file …) is
+ * opened and each record in it read. `202 {accepted, ignored, rejected}`; refused records go to the
+ * dead-letter topic.
  */
 @Controller('v1/ingest')
 export class SourceIngestController {
-  constructor(@Inject(IngestService) private readonly ingest: IngestService) {}
+  constructor(
+    @Inject(IngestService) private readonly ingest: IngestService,
+    @Inject(SOURCE_CATALOGUE) private readonly sources: SourceCatalogue,
+  ) {}
 
   @Post(':source')
   @HttpCode(HttpStatus.ACCEPTED)
   async post(@Param('source') sourceId: string, @Req() request: FastifyRequest): Promise<IngestResult> {
-    const parser = findSource(sourceId);
+    const parser = this.sources.find(sourceId);
     if (!parser) {
       throw new ProblemException({
         type: 'https://ratchet.dev/problems/unknown-source',
         title: 'Not Found',
         status: HttpStatus.NOT_FOUND,
-        detail: `"${sourceId}" is not a source; known: ${SOURCES.map((s) => s.id).join(', ')}`,
+        detail: `"${sourceId}" is not a source; known: ${this.sources.sources.map((s) => s.id).join(', ')}`,
       });
     }
     const mediaType = mediaTypeOf(request.headers['content-type']);

@@ -1,11 +1,14 @@
 import { auth0Parser } from './auth0';
 import { canonicalParser } from './canonical';
+import { cloudtrailParser } from './cloudtrail';
 import { entraParser } from './entra';
 import { envoyJsonParser, envoyParser } from './envoy';
 import { k8sAuditParser } from './k8s-audit';
 import { keycloakParser } from './keycloak';
 import { nginxAccessParser, nginxErrorParser, nginxJsonParser } from './nginx';
+import { InvalidSourceConfig } from './mapping';
 import { oktaParser } from './okta';
+import { ocsfParser } from './ocsf';
 import type { SourceParser } from './source-parser';
 
 /** Every format Ratchet reads. A plain array: no registration by import side effect. */
@@ -21,8 +24,34 @@ export const SOURCES: readonly SourceParser[] = [
   auth0Parser,
   keycloakParser,
   k8sAuditParser,
+  ocsfParser,
+  cloudtrailParser,
 ];
 
 export function findSource(id: string): SourceParser | undefined {
   return SOURCES.find((s) => s.id === id);
+}
+
+/** The sources one process reads: the built-in ones and those the operator configured. */
+export interface SourceCatalogue {
+  readonly sources: readonly SourceParser[];
+  find(id: string): SourceParser | undefined;
+}
+
+/**
+ * The built-in SOURCES and the configured ones after them (see `compileSourceMappings`). A
+ * configured source may not take a built-in id, nor two the same one: throws
+ * `InvalidSourceConfig` naming it.
+ */
+export function sourceCatalogue(configured: readonly SourceParser[] = []): SourceCatalogue {
+  const byId = new Map(SOURCES.map((s) => [s.id, s]));
+  for (const source of configured) {
+    if (byId.has(source.id)) {
+      const builtIn = SOURCES.includes(byId.get(source.id) as SourceParser);
+      throw new InvalidSourceConfig(`sources.${source.id}`, builtIn ? 'is a built-in source; give the configured one another id' : 'is configured twice');
+    }
+    byId.set(source.id, source);
+  }
+  const sources = [...byId.values()];
+  return { sources, find: (id) => byId.get(id) };
 }

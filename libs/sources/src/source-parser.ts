@@ -16,6 +16,29 @@ export interface SourceParser {
   readonly framing: 'line' | 'json';
   /** A `line` parser gets the line (a string, without its newline); a `json` parser the parsed value. */
   parse(record: unknown): SourceResult;
+  /**
+   * The batches this source's producers post (`json` framing only): a record that is one of these
+   * envelopes is opened and each record inside it parsed on its own (see `openEnvelope`).
+   * Declared per source, never guessed. Default: none.
+   */
+  readonly envelopes?: readonly BatchEnvelope[];
+}
+
+/**
+ * A vendor's way of posting several records at once: Okta event hooks (`data.events`), Microsoft
+ * Graph pages (`value`), Azure diagnostic settings (`records`), a Kubernetes `EventList`
+ * (`items`), a CloudTrail file (`Records`).
+ */
+export interface BatchEnvelope {
+  /** What the envelope is, for documentation and reasons: `Okta event hook`. */
+  readonly name: string;
+  /** Dotted path to the array of records: `data.events`. */
+  readonly records: string;
+  /**
+   * A top-level field that must hold this value for a record to be this envelope, where the
+   * records key alone could be a field of a single record: `{ field: 'kind', equals: 'EventList' }`.
+   */
+  readonly when?: { readonly field: string; readonly equals: string };
 }
 
 /**

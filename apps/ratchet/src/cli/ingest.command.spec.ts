@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { authEventInput, awaitUntil, deferred } from '@ratchet/testing';
+import type { SourceCatalogue } from '@ratchet/sources';
+import { readEmbeddedConfig, readIngestSources } from '../config';
 import { startEmbedded } from '../embedded-app';
 import { parseIngestArgs, runIngest, type BatchResult } from './ingest.command';
 
@@ -15,8 +17,12 @@ describe('ratchet ingest', { timeout: 60_000 }, () => {
   let app: NestFastifyApplication;
   let url: string;
   let dir: string;
+  let sources: SourceCatalogue;
 
   before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ratchet-ingest-'));
+    await writeFile(join(dir, 'sources.json'), JSON.stringify(VPN_SOURCES));
+    sources = readIngestSources({ RATCHET_SOURCES: join(dir, 'sources.json') });
     app = await startEmbedded({
       host: '127.0.0.1',
       port: 0,
@@ -26,10 +32,10 @@ describe('ratchet ingest', { timeout: 60_000 }, () => {
       logFormat: 'json',
       logLevels: ['fatal', 'error'],
       telemetry: { exporter: 'none', sampleRatio: 0 },
+      sources,
     });
     const address = app.getHttpServer().address();
     url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    dir = await mkdtemp(join(tmpdir(), 'ratchet-ingest-'));
   });
 
   after(async () => {
@@ -114,6 +120,32 @@ describe('ratchet ingest', { timeout: 60_000 }, () => {
     await awaitUntil('the hammering address to be denied', async () => ((await authz(attacker)) === 403 ? true : undefined));
   });
 
+  it('sends a source the operator configured in RATCHET_SOURCES, and Ratchet acts on it', async () => {
+    const file = join(dir, 'vpn.ndjson');
+    const attacker = '203.0.113.97';
+    const start = Date.now() - 60_000;
+    const attempts = Array.from({ length: 20 }, (_, i) => JSON.stringify({ ts: Math.floor(start / 1000) + i, session: `vpn-${i}`, peer: attacker, login: 'frank', status: 401 }));
+    await writeFile(file, `${attempts.join('\n')}\n`);
+    const options = parseIngestArgs(['--source', 'vpn', '--url', url, file], {}, sources);
+    assert.equal(options.source.framing, 'json');
+    assert.deepEqual(await runIngest(options), { records: 20, accepted: 20, ignored: 0, rejected: 0 });
+    await awaitUntil('the address to be denied', async () => ((await authz(attacker)) === 403 ? true : undefined));
+  });
+
+  it('lists configured sources in its usage, and knows none without RATCHET_SOURCES', () => {
+    assert.throws(() => parseIngestArgs(['--source', 'nope', 'x'], {}, sources), /sources: canonical, .*, vpn$/);
+    assert.throws(() => parseIngestArgs(['--source', 'vpn', 'x']), /--source: "vpn" is not a source/);
+  });
+
+  it('stops start-up on a sources file that breaks a rule, naming the variable, the file and the setting', async () => {
+    const bad = join(dir, 'bad-sources.json');
+    await writeFile(bad, JSON.stringify({ sources: { vpn: { ...VPN_SOURCES.sources.vpn, constants: { plane: 'north-south', action: 'signin' } } } }));
+    assert.throws(() => readEmbeddedConfig({ RATCHET_SOURCES: bad }), { message: `RATCHET_SOURCES: ${bad}: sources.vpn.constants.action: "signin" must be one of login, mfa, token, request, api (map it)` });
+    assert.throws(() => readIngestSources({ RATCHET_SOURCES: join(dir, 'missing.json') }), { message: `RATCHET_SOURCES: ${join(dir, 'missing.json')}: cannot be read (ENOENT)` });
+    await writeFile(bad, '{"sources": {');
+    assert.throws(() => readIngestSources({ RATCHET_SOURCES: bad }), { message: /^RATCHET_SOURCES: .*bad-sources\.json: is not JSON \(/ });
+  });
+
   it('refuses to start without a known source, naming the ones it knows', () => {
     assert.throws(() => parseIngestArgs(['--source', 'syslog', 'x.log']), /--source: "syslog" is not a source[\s\S]*sources: .*canonical/);
     assert.throws(() => parseIngestArgs(['x.log']), /--source is required/);
@@ -122,6 +154,22 @@ describe('ratchet ingest', { timeout: 60_000 }, () => {
     assert.throws(() => parseIngestArgs(['--source', 'canonical', '--batch', '0', 'x']), /--batch must be a whole number/);
   });
 });
+
+/** A VPN concentrator's JSON log, defined without code (epoch-second times). */
+const VPN_SOURCES = {
+  sources: {
+    vpn: {
+      fields: {
+        time: { path: 'ts', format: 'epoch-s' },
+        id: 'session',
+        'client.ip': 'peer',
+        'principal.id': 'login',
+        outcome: { path: 'status', map: { '200': 'success' }, otherwise: 'failure' },
+      },
+      constants: { plane: 'north-south', action: 'login' },
+    },
+  },
+};
 
 /** NGINX's $time_local: `24/Nov/2026:10:00:00 +0000`. */
 function timeLocal(at: Date): string {

@@ -1,4 +1,4 @@
-import { findSource, SOURCES, type SourceParser } from '@ratchet/sources';
+import { sourceCatalogue, type SourceCatalogue, type SourceParser } from '@ratchet/sources';
 import { readLines, readStreamLines } from './line-reader';
 
 export interface IngestCommandOptions {
@@ -30,11 +30,20 @@ export interface IngestTotals {
   rejected: number;
 }
 
-export const INGEST_USAGE = `usage: ratchet ingest --source <id> [--url http://127.0.0.1:8080] [--follow] [--batch 1000] <file | ->
-  sources: ${SOURCES.map((s) => s.id).join(', ')}`;
+export const ingestUsage = (sources: SourceCatalogue): string => `usage: ratchet ingest --source <id> [--url http://127.0.0.1:8080] [--follow] [--batch 1000] <file | ->
+  sources: ${sources.sources.map((s) => s.id).join(', ')}`;
 
-/** Parses `ratchet ingest` arguments; throws a usage error naming the problem. */
-export function parseIngestArgs(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Omit<IngestCommandOptions, 'signal' | 'onBatch'> {
+/**
+ * Parses `ratchet ingest` arguments; throws a usage error naming the problem. `sources` are the
+ * ones `--source` may name: the built-in ones, plus those RATCHET_SOURCES defines (the same file
+ * the server reads).
+ */
+export function parseIngestArgs(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  sources: SourceCatalogue = sourceCatalogue(),
+): Omit<IngestCommandOptions, 'signal' | 'onBatch'> {
+  const usage = ingestUsage(sources);
   const options = { url: env['RATCHET_URL'] ?? 'http://127.0.0.1:8080', follow: false, batch: 1_000, flushMs: 250 } as Omit<IngestCommandOptions, 'signal' | 'onBatch' | 'source' | 'file'> & {
     source?: SourceParser;
     file?: string;
@@ -43,24 +52,24 @@ export function parseIngestArgs(args: readonly string[], env: NodeJS.ProcessEnv 
     const arg = args[i] as string;
     const value = (): string => {
       const next = args[++i];
-      if (next === undefined) throw new Error(`${arg} needs a value\n${INGEST_USAGE}`);
+      if (next === undefined) throw new Error(`${arg} needs a value\n${usage}`);
       return next;
     };
     if (arg === '--source') {
       const id = value();
-      options.source = findSource(id);
-      if (!options.source) throw new Error(`--source: "${id}" is not a source\n${INGEST_USAGE}`);
+      options.source = sources.find(id);
+      if (!options.source) throw new Error(`--source: "${id}" is not a source\n${usage}`);
     } else if (arg === '--url') options.url = value();
     else if (arg === '--follow' || arg === '-f') options.follow = true;
     else if (arg === '--batch') {
       options.batch = Number(value());
-      if (!Number.isInteger(options.batch) || options.batch < 1) throw new Error(`--batch must be a whole number of at least 1\n${INGEST_USAGE}`);
-    } else if (arg.startsWith('--')) throw new Error(`unknown option ${arg}\n${INGEST_USAGE}`);
+      if (!Number.isInteger(options.batch) || options.batch < 1) throw new Error(`--batch must be a whole number of at least 1\n${usage}`);
+    } else if (arg.startsWith('--')) throw new Error(`unknown option ${arg}\n${usage}`);
     else if (options.file === undefined) options.file = arg;
-    else throw new Error(`one file at a time\n${INGEST_USAGE}`);
+    else throw new Error(`one file at a time\n${usage}`);
   }
-  if (!options.source) throw new Error(`--source is required\n${INGEST_USAGE}`);
-  if (!options.file) throw new Error(`name a file, or - for standard input\n${INGEST_USAGE}`);
+  if (!options.source) throw new Error(`--source is required\n${usage}`);
+  if (!options.file) throw new Error(`name a file, or - for standard input\n${usage}`);
   if (options.follow && options.file === '-') throw new Error('--follow needs a file, not standard input');
   return options as Omit<IngestCommandOptions, 'signal' | 'onBatch'>;
 }

@@ -36,14 +36,18 @@ import { address, asnOf, asObject, clip, defined, factList, geoOf, isObject, iso
  *   Monitor records; Graph has no such field).
  * - The id is the sign-in's own `id`; without one, `correlationId` + time + error code (one
  *   correlation id spans every step of a sign-in flow, so alone it would merge them).
- * - A Graph page (`value: [...]`) or an Event Hub batch (`records: [...]`) is refused: the
- *   collector sends their entries one per record.
+ * - A Graph page (`value: [...]`) or an Event Hub batch (`records: [...]`) is an envelope: the
+ *   collector opens it and parses each entry; handed to `parse` itself, it is refused.
  */
 export const entraParser: SourceParser = {
   id: 'entra',
   summary: 'Microsoft Entra ID sign-in logs (JSON): Graph signIn resources and Azure Monitor SignInLogs records',
   framing: 'json',
   parse: parseEntraSignIn,
+  envelopes: [
+    { name: 'Microsoft Graph page', records: 'value' },
+    { name: 'Azure diagnostic settings batch', records: 'records' },
+  ],
 };
 
 type SignInKind = 'interactive' | 'non-interactive' | 'service';

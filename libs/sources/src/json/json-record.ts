@@ -98,3 +98,22 @@ export function factList(...facts: (Fact | false | undefined)[]): Fact[] | undef
 function known(value: string | undefined): string | undefined {
   return value === undefined || /^(unknown|null|n\/a)$/i.test(value) ? undefined : value;
 }
+
+// ---- where a client is: read leniently, since a bad place should not dead-letter an event ----
+
+/** An ISO 3166-1 alpha-2 country code (`de` → `DE`) or a country name the table knows (`Germany` → `DE`); anything else: undefined. */
+export function isoCountry(value: unknown): string | undefined {
+  return typeof value === 'string' ? countryCode(value) : undefined;
+}
+
+/** A finite number (or a numeric string) within `[-limit, limit]`: a latitude (90) or a longitude (180). */
+export function coordinate(value: unknown, limit: 90 | 180): number | undefined {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
+  return Number.isFinite(n) && Math.abs(n) <= limit ? n : undefined;
+}
+
+/** An autonomous system number: a whole number within 32 bits, or `AS64496` as text. */
+export function asNumber(value: unknown): number | undefined {
+  const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value.trim().replace(/^AS/i, '') || Number.NaN) : Number.NaN;
+  return Number.isInteger(n) && n >= 0 && n <= 4_294_967_295 ? n : undefined;
+}

@@ -28,8 +28,8 @@ import { address, asObject, clip, defined, factList, isObject, isoTime, objectAt
  *   that all but the last can be set by the client: `sourceIPs[0]` is whatever a caller wrote in
  *   a header. Behind proxies that append to X-Forwarded-For, `createK8sAuditParser({ trustedProxies })`
  *   steps back over their entries.
- * - An `EventList` (the webhook backend's batch) is refused: the collector sends its `items` one
- *   per record.
+ * - An `EventList` (the webhook backend's batch) and an AKS diagnostic batch (`records`) are
+ *   envelopes: the collector opens them and parses each item; handed to `parse`, an EventList is refused.
  *
  * Facts, read from the request body (`requestObject`, logged at level Request and above) whatever
  * the outcome — a refused privileged pod was still asked for:
@@ -65,6 +65,10 @@ export function createK8sAuditParser(options: K8sAuditOptions = {}): SourceParse
     summary: 'Kubernetes API server audit events (JSON, audit.k8s.io/v1): every API call by user, service account or anonymous',
     framing: 'json',
     parse: (record) => parseAuditEvent(record, hops),
+    envelopes: [
+      { name: 'Kubernetes audit EventList', records: 'items', when: { field: 'kind', equals: 'EventList' } },
+      { name: 'Azure diagnostic settings batch', records: 'records' },
+    ],
   };
 }
 

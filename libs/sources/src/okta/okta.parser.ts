@@ -17,8 +17,8 @@ import { address, asnOf, asObject, clip, defined, factList, geoOf, isObject, iso
  *   no principal.
  * - The IdP asking for a second factor (push sent, sign-on policy CHALLENGE) is `mfa` /
  *   `challenge`; policy ALLOW is ignored (the session or SSO event that follows counts the login).
- * - An event hook delivery (`com.okta.event_hook`, several events under `data.events`) is
- *   refused: the collector sends its events one per record.
+ * - An event hook delivery (`com.okta.event_hook`, several events under `data.events`) is an
+ *   envelope: the collector opens it and parses each event; handed to `parse` itself, it is refused.
  *
  * Facts (see `FACTS`): `anonymizer` when `securityContext.isProxy` is true (Okta's own proxy / Tor
  * / anonymising-VPN verdict); `mfa-push-denied` for `user.mfa.okta_verify.deny_push` and a failed
@@ -47,6 +47,7 @@ export const oktaParser: SourceParser = {
   summary: 'Okta System Log events (JSON): sign-ins, MFA, OAuth token grants, lockouts, ThreatInsight',
   framing: 'json',
   parse: parseOktaEvent,
+  envelopes: [{ name: 'Okta event hook', records: 'data.events', when: { field: 'eventType', equals: 'com.okta.event_hook' } }],
 };
 
 /** How one Okta event type reads; a fixed `outcome` or `reason` overrides `outcome.result` / `outcome.reason`. */

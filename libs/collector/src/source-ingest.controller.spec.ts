@@ -1,0 +1,156 @@
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { Module } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { HEADERS, TOPICS, type AuthEvent, type LogMessage } from '@ratchet/contracts';
+import { ManualClock } from '@ratchet/kernel';
+import { createHttpApp, MemoryEventLog, PlatformModule } from '@ratchet/platform';
+import { jsonMappingParser, sourceCatalogue } from '@ratchet/sources';
+import { registerIngestBodyParsers } from './body-parsers';
+import { CollectorModule } from './collector.module';
+
+/** A memory log that also keeps what was published, per topic, in order. */
+class RecordingEventLog extends MemoryEventLog {
+  readonly published = new Map<string, LogMessage[]>();
+  override async publish(topic: string, messages: readonly LogMessage[]): Promise<void> {
+    this.published.set(topic, [...(this.published.get(topic) ?? []), ...messages]);
+    await super.publish(topic, messages);
+  }
+  events(): AuthEvent[] {
+    return (this.published.get(TOPICS.authEvents) ?? []).map((m) => JSON.parse(m.value) as AuthEvent);
+  }
+  deadLetters(): LogMessage[] {
+    return this.published.get(TOPICS.authEventsDlq) ?? [];
+  }
+}
+
+/** An application's own JSON log, defined by mapping as an operator would in RATCHET_SOURCES. */
+const loginAudit = jsonMappingParser('login-audit', {
+  envelope: { records: 'entries' },
+  fields: {
+    time: 'at',
+    id: 'uuid',
+    'client.ip': 'ip',
+    'principal.id': 'user',
+    outcome: { path: 'ok', map: { true: 'success', false: 'failure' } },
+  },
+  constants: { plane: 'north-south', action: 'login' },
+});
+
+const consoleLogin = (eventID: string, result: 'Success' | 'Failure', ip = '203.0.113.50'): Record<string, unknown> => ({
+  eventVersion: '1.09',
+  userIdentity: { type: 'IAMUser', principalId: 'AIDAQ3EGV2EXAMPLEID1', arn: 'arn:aws:iam::111122223333:user/alice', accountId: '111122223333', userName: 'alice' },
+  eventTime: '2026-03-02T08:15:41Z',
+  eventSource: 'signin.amazonaws.com',
+  eventName: 'ConsoleLogin',
+  sourceIPAddress: ip,
+  userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:124.0) Gecko/20100101 Firefox/124.0',
+  ...(result === 'Failure' ? { errorMessage: 'Failed authentication' } : {}),
+  responseElements: { ConsoleLogin: result },
+  additionalEventData: { MFAUsed: 'No' },
+  eventID,
+  recipientAccountId: '111122223333',
+});
+
+const oktaSignIn = (uuid: string, result: 'SUCCESS' | 'FAILURE'): Record<string, unknown> => ({
+  uuid,
+  published: '2026-03-02T08:14:07.412Z',
+  eventType: 'user.session.start',
+  actor: { id: '00u1a2b3c4d5E6f7G8h9', type: 'User', alternateId: 'alice@example.com' },
+  client: { ipAddress: '198.51.100.24' },
+  outcome: { result, reason: result === 'FAILURE' ? 'INVALID_CREDENTIALS' : null },
+});
+
+describe('POST /v1/ingest/{source}: vendor batches and configured sources', { timeout: 60_000 }, () => {
+  let app: NestFastifyApplication;
+  let url: string;
+  let log: RecordingEventLog;
+
+  before(async () => {
+    log = new RecordingEventLog();
+    @Module({ imports: [PlatformModule.memory({ eventLog: log, clock: new ManualClock(Date.parse('2026-03-02T09:00:00Z')) }), CollectorModule.forRoot({ sources: sourceCatalogue([loginAudit]) })] })
+    class SpecModule {}
+    app = await createHttpApp(SpecModule, {
+      bodyLimit: 65_536,
+      logFormat: 'json',
+      logLevels: ['fatal'],
+      configure: (a) => registerIngestBodyParsers(a.getHttpAdapter().getInstance(), 65_536),
+    });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    url = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+  });
+
+  after(async () => {
+    await app.close();
+  });
+
+  const post = (source: string, body: unknown, contentType = 'application/json'): Promise<Response> =>
+    fetch(`${url}/v1/ingest/${source}`, { method: 'POST', headers: { 'content-type': contentType }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+
+  it('opens a CloudTrail file and reads, ignores or dead-letters each record, named by its position', async () => {
+    const broken = { eventTime: '2026-03-02T08:16:00Z', responseElements: { ConsoleLogin: 'Failure' } };
+    const listBuckets = { eventName: 'ListBuckets', eventTime: '2026-03-02T08:16:01Z', eventID: 'b1' };
+    const response = await post('cloudtrail', { Records: [consoleLogin('ct-1', 'Failure'), listBuckets, broken] });
+    assert.equal(response.status, 202);
+    assert.deepEqual(await response.json(), { accepted: 1, ignored: 1, rejected: [{ index: 0, errors: ['Records[2]: eventName: is required'] }] });
+    const event = log.events().find((e) => e.id === 'cloudtrail:ct-1');
+    assert.equal(event?.outcome, 'failure');
+    assert.equal(event?.client?.ip, '203.0.113.50');
+    const dead = log.deadLetters().at(-1);
+    assert.deepEqual(JSON.parse(dead?.value ?? 'null'), broken, 'the dead letter is the record itself, replayable alone');
+    assert.equal(dead?.headers?.[HEADERS.errors], 'Records[2]: eventName: is required');
+  });
+
+  it('reads every event of an Okta event hook delivery', async () => {
+    const hook = { eventType: 'com.okta.event_hook', eventTypeVersion: '1.0', eventId: 'hook-1', data: { events: [oktaSignIn('ok-1', 'FAILURE'), oktaSignIn('ok-2', 'SUCCESS')] } };
+    const response = await post('okta', hook);
+    assert.deepEqual(await response.json(), { accepted: 2, ignored: 0, rejected: [] });
+    assert.deepEqual(log.events().filter((e) => e.id.startsWith('okta:ok-')).map((e) => [e.id, e.outcome]), [['okta:ok-1', 'failure'], ['okta:ok-2', 'success']]);
+  });
+
+  it('reads a Kubernetes audit webhook EventList, batches sent as NDJSON lines keeping their line index', async () => {
+    const audit = (auditID: string, code: number) => ({
+      kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID, stage: 'ResponseComplete', requestURI: '/api/v1/namespaces/shop/secrets', verb: 'list',
+      user: { username: 'system:serviceaccount:shop:cart' }, sourceIPs: ['10.244.1.7'], objectRef: { resource: 'secrets', namespace: 'shop', apiVersion: 'v1' },
+      responseStatus: { code }, requestReceivedTimestamp: '2026-03-02T08:20:00.000000Z', stageTimestamp: '2026-03-02T08:20:00.004000Z',
+    });
+    const lines = [JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items: [audit('a-1', 403), audit('a-2', 200)] }), JSON.stringify({ kind: 'EventList', items: 'none' })];
+    const response = await post('k8s-audit', lines.join('\n'), 'application/x-ndjson');
+    assert.deepEqual(await response.json(), { accepted: 2, ignored: 0, rejected: [{ index: 1, errors: ['items: must be an array of records (Kubernetes audit EventList)'] }] });
+  });
+
+  it('counts an empty Microsoft Graph page as ignored rather than refusing the request', async () => {
+    const response = await post('entra', { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns', value: [] });
+    assert.equal(response.status, 202);
+    assert.deepEqual(await response.json(), { accepted: 0, ignored: 1, rejected: [] });
+  });
+
+  it('answers 422 naming the path when the only batch is not an array', async () => {
+    const response = await post('cloudtrail', { Records: { eventName: 'ConsoleLogin' } });
+    assert.equal(response.status, 422);
+    assert.match(((await response.json()) as { detail: string }).detail, /Records: must be an array of records \(CloudTrail log file\)/);
+  });
+
+  it('reads a configured source by its mapping, its own envelope included', async () => {
+    const entries = [
+      { uuid: 'la-1', at: '2026-03-02T08:30:00Z', ip: '192.0.2.10', user: 'erin', ok: false },
+      { uuid: 'la-2', at: '2026-03-02T08:30:05Z', ip: 'nowhere', user: 'erin', ok: true },
+    ];
+    const response = await post('login-audit', { entries });
+    assert.deepEqual(await response.json(), { accepted: 1, ignored: 0, rejected: [{ index: 0, errors: ['entries[1]: ip: "nowhere" is not an IPv4 or IPv6 address'] }] });
+    const event = log.events().find((e) => e.id === 'login-audit:la-1');
+    assert.deepEqual(
+      { source: event?.source, action: event?.action, outcome: event?.outcome, principal: event?.principal, client: event?.client },
+      { source: { kind: 'login-audit' }, action: 'login', outcome: 'failure', principal: { type: 'user', id: 'erin' }, client: { ip: '192.0.2.10', scope: 'public' } },
+    );
+  });
+
+  it('answers 404 to an unknown source, listing the configured ones with the built-in ones', async () => {
+    const response = await post('myapp', {});
+    assert.equal(response.status, 404);
+    const detail = ((await response.json()) as { detail: string }).detail;
+    assert.match(detail, /^"myapp" is not a source; known: canonical, .*cloudtrail.*, login-audit$/);
+  });
+});
