@@ -2,7 +2,25 @@ import { bruteForceDetector } from './brute-force.detector';
 import type { CompiledDetector, Detector } from './detector';
 import { bindDetector } from './detector';
 import { InvalidDetectorConfig } from './detector-config';
+import {
+  httpAuthBruteForceDetector,
+  httpCrawlDetector,
+  httpProbingDetector,
+  httpRateLimitedDetector,
+  httpSensitivePathsDetector,
+} from './http';
 import { anonymizerDetector, blocklistedAddressDetector } from './intel';
+import {
+  k8sAnonymousAccessDetector,
+  k8sClusterAdminGrantDetector,
+  k8sExecDetector,
+  k8sPrivilegedWorkloadDetector,
+  k8sRbacBindingChangeDetector,
+  k8sRbacDenialsDetector,
+  k8sSecretReadDetector,
+  k8sTokenOutsideClusterDetector,
+} from './k8s';
+import { meshMtlsFailuresDetector, meshNewPeerDetector, meshUnknownIdentityDetector } from './mesh';
 import { passwordSprayDetector } from './password-spray.detector';
 
 /** Every detector Ratchet ships. A plain array: no registration by import side effect. */
@@ -12,6 +30,25 @@ export const DETECTORS: ReadonlyArray<Detector<unknown>> = [
   passwordSprayDetector,
   blocklistedAddressDetector,
   anonymizerDetector,
+  // ingress (north-south)
+  httpProbingDetector,
+  httpSensitivePathsDetector,
+  httpAuthBruteForceDetector,
+  httpCrawlDetector,
+  httpRateLimitedDetector,
+  // mesh (east-west)
+  meshNewPeerDetector,
+  meshUnknownIdentityDetector,
+  meshMtlsFailuresDetector,
+  // control plane (Kubernetes audit)
+  k8sAnonymousAccessDetector,
+  k8sRbacDenialsDetector,
+  k8sExecDetector,
+  k8sSecretReadDetector,
+  k8sPrivilegedWorkloadDetector,
+  k8sClusterAdminGrantDetector,
+  k8sRbacBindingChangeDetector,
+  k8sTokenOutsideClusterDetector,
 ] as ReadonlyArray<Detector<unknown>>;
 
 /** Per-detector settings as operators write them: `{ 'auth.brute-force': { threshold: 30 } }`; `false` disables one. */

@@ -50,6 +50,29 @@ export function isFailedLogin(event: AuthEvent): boolean {
   return event.action === 'login' && event.outcome === 'failure';
 }
 
+/** A signal about one event. `evidence` holds what an operator needs to see why it fired. */
+export function eventSignal(
+  detector: Pick<Detector<unknown>, 'id' | 'signalType'>,
+  event: AuthEvent,
+  entity: EntityRef,
+  severity: number,
+  confidence: number,
+  evidence: Record<string, string | number>,
+): RiskSignal {
+  return {
+    v: 1,
+    id: signalId(detector.id, entity, event.id),
+    type: detector.signalType,
+    detector: detector.id,
+    entity,
+    severity,
+    confidence,
+    at: event.ts,
+    evidence,
+    eventIds: [event.id],
+  };
+}
+
 /**
  * The signal of a threshold detector once `count` reached `threshold`: confidence grows from
  * 0.5 at the threshold to 1 at twice the threshold.
@@ -61,16 +84,5 @@ export function thresholdSignal(
   evidence: { count: number; countName: string; threshold: number; windowMs: number },
 ): RiskSignal {
   const { count, countName, threshold, windowMs } = evidence;
-  return {
-    v: 1,
-    id: signalId(detector.id, entity, event.id),
-    type: detector.signalType,
-    detector: detector.id,
-    entity,
-    severity: 0.8,
-    confidence: 0.5 + 0.5 * Math.min(1, count / (threshold * 2)),
-    at: event.ts,
-    evidence: { [countName]: count, threshold, windowMs },
-    eventIds: [event.id],
-  };
+  return eventSignal(detector, event, entity, 0.8, 0.5 + 0.5 * Math.min(1, count / (threshold * 2)), { [countName]: count, threshold, windowMs });
 }

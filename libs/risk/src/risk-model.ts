@@ -23,6 +23,26 @@ export const DEFAULT_RISK_MODEL: RiskModel = {
   weights: {
     brute_force: { weight: 90, halfLifeMs: 30 * 60_000 },
     password_spray: { weight: 90, halfLifeMs: 30 * 60_000 },
+    // Ingress. Scans are cheap and constant on the internet: alone they stay below `high`, and fade
+    // within the hour a scanner's campaign lasts; secrets asked for weigh more.
+    http_probing: { weight: 50, halfLifeMs: 30 * 60_000 },
+    sensitive_path: { weight: 70, halfLifeMs: 60 * 60_000 },
+    http_crawl: { weight: 30, halfLifeMs: 15 * 60_000 },
+    rate_limited: { weight: 40, halfLifeMs: 15 * 60_000 },
+    // Mesh. Lateral movement is slow, so what it leaves fades over hours, not minutes.
+    mesh_new_peer: { weight: 40, halfLifeMs: 2 * 3_600_000 },
+    mesh_unknown_identity: { weight: 80, halfLifeMs: 2 * 3_600_000 },
+    mesh_mtls_failure: { weight: 40, halfLifeMs: 30 * 60_000 },
+    // Control plane. A stolen token or a cluster-admin grant is a compromise in itself (critical
+    // alone) and is remembered for a working day; noisier indicators weigh less and fade sooner.
+    k8s_anonymous_access: { weight: 60, halfLifeMs: 60 * 60_000 },
+    k8s_rbac_denials: { weight: 60, halfLifeMs: 60 * 60_000 },
+    k8s_exec: { weight: 50, halfLifeMs: 2 * 3_600_000 },
+    k8s_secret_read: { weight: 60, halfLifeMs: 2 * 3_600_000 },
+    k8s_privileged_workload: { weight: 80, halfLifeMs: 6 * 3_600_000 },
+    k8s_cluster_admin_grant: { weight: 95, halfLifeMs: 8 * 3_600_000 },
+    k8s_rbac_binding_change: { weight: 30, halfLifeMs: 2 * 3_600_000 },
+    k8s_token_outside_cluster: { weight: 95, halfLifeMs: 8 * 3_600_000 },
   },
   fallback: { weight: 40, halfLifeMs: 30 * 60_000 },
   levels: { low: 1, medium: 25, high: 50, critical: 75 },

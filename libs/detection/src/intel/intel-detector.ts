@@ -1,7 +1,7 @@
 import type { AuthEvent, RiskSignal } from '@ratchet/contracts';
 import { canonicalAddress, entityRef } from '@ratchet/kernel';
 import type { Detector } from '../detector';
-import { signalId } from '../detector';
+import { eventSignal } from '../detector';
 import { InvalidDetectorConfig } from '../detector-config';
 import type { AddressIntel, Feed, FeedEntry, IntelMatch } from './address-intel';
 import { compileAddressIntel, InvalidIntelFeed } from './address-intel';
@@ -98,18 +98,8 @@ export function intelSignal(
   severity: number,
 ): RiskSignal {
   const entity = entityRef('ip', canonicalAddress(ip) ?? ip);
-  return {
-    v: 1,
-    id: signalId(detector.id, entity, event.id),
-    type: detector.signalType,
-    detector: detector.id,
-    entity,
-    severity,
-    confidence: match.confidence,
-    at: event.ts,
-    evidence: { feed: match.feed, indicator: match.indicator, confidence: match.confidence, labels: match.labels.join(',') },
-    eventIds: [event.id],
-  };
+  const evidence = { feed: match.feed, indicator: match.indicator, confidence: match.confidence, labels: match.labels.join(',') };
+  return eventSignal(detector, event, entity, severity, match.confidence, evidence);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

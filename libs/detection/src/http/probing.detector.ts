@@ -1,0 +1,53 @@
+import type { RiskSignal } from '@ratchet/contracts';
+import { eventSignal, type Detector } from '../detector';
+import type { ThresholdWindow } from '../detector-config';
+import { readSettings, readStatusList, readStringList, readThresholdWindow } from '../detector-settings';
+import { addressEntityOf, httpStatusOf, isStaticPath, NO_OPS, NO_SIGNALS, STATIC_EXTENSIONS, thresholdConfidence } from '../event-reading';
+
+export interface ProbingParams extends ThresholdWindow {
+  /** Statuses that answer a probe: the path does not exist, is refused, or is malformed. */
+  statuses: ReadonlySet<number>;
+  staticExtensions: ReadonlySet<string>;
+}
+
+/** A scanner is noisy but not yet harmful: below a brute force (0.8). */
+const SEVERITY = 0.6;
+
+/**
+ * An address asking for many different paths that do not exist (or are refused): a scanner
+ * looking for something to attack. Specified by CrowdSec's `http-probing` (404/403/400 on
+ * non-static paths, distinct paths per address and host, capacity 10, leak 10s): a leaky bucket
+ * overflows on its (capacity + 1)-th event, and capacity × leak is the span it drains, so the
+ * defaults are 11 distinct paths in 100s. Paths are counted per address across hosts (`host` +
+ * path), so a scan spread over virtual hosts still adds up. Static assets (a page's missing
+ * images) are left out.
+ */
+export const httpProbingDetector: Detector<ProbingParams> = {
+  id: 'http.probing',
+  signalType: 'http_probing',
+  summary: 'An address answered 400/403/404 (`statuses`) for `threshold` distinct non-static paths within `window` (defaults: 11 in 100s)',
+  defaults: { threshold: 11, windowMs: 100_000, statuses: new Set([400, 403, 404]), staticExtensions: new Set(STATIC_EXTENSIONS) },
+  compile(raw) {
+    const s = readSettings(this.id, raw, ['threshold', 'window', 'statuses', 'staticExtensions']);
+    return {
+      ...readThresholdWindow(this.id, s, this.defaults),
+      statuses: readStatusList(this.id, 'statuses', s['statuses'], [...this.defaults.statuses]),
+      staticExtensions: new Set(readStringList(this.id, 'staticExtensions', s['staticExtensions'], STATIC_EXTENSIONS).map((e) => e.toLowerCase())),
+    };
+  },
+  plan(event, p) {
+    if (event.plane !== 'north-south') return NO_OPS;
+    const ip = event.client?.ip;
+    const path = event.target?.path;
+    if (ip === undefined || path === undefined) return NO_OPS;
+    const status = httpStatusOf(event);
+    if (status === undefined || !p.statuses.has(status) || isStaticPath(path, p.staticExtensions)) return NO_OPS;
+    return [{ kind: 'window.distinct', key: `http-probing:ip:${ip}`, member: `${event.target?.host ?? ''}${path}`, at: event.ts, windowMs: p.windowMs }];
+  },
+  detect(event, [paths], p): RiskSignal[] {
+    if (typeof paths !== 'number' || paths < p.threshold) return NO_SIGNALS;
+    const entity = addressEntityOf(event);
+    if (entity === undefined) return NO_SIGNALS;
+    return [eventSignal(this, event, entity, SEVERITY, thresholdConfidence(paths, p.threshold), { distinctPaths: paths, threshold: p.threshold, windowMs: p.windowMs })];
+  },
+};

@@ -1,0 +1,55 @@
+import type { RiskSignal } from '@ratchet/contracts';
+import { eventSignal, type Detector } from '../detector';
+import { readSettings, readStringList } from '../detector-settings';
+import { addressEntityOf, NO_OPS, NO_SIGNALS } from '../event-reading';
+import { isControlPlaneCall, requestPathOf } from './control-plane';
+
+export interface AnonymousAccessParams {
+  /** Paths anonymous callers are meant to reach; a path also covers what lies below it (`/readyz/etcd`). */
+  allowedPaths: readonly string[];
+}
+
+/**
+ * Paths the API server serves to anyone by design: health and version probes
+ * (`system:public-info-viewer`) and service-account issuer discovery
+ * (`system:service-account-issuer-discovery`), which OIDC federation fetches anonymously.
+ */
+export const ANONYMOUS_PATHS: readonly string[] = ['/healthz', '/livez', '/readyz', '/version', '/.well-known/openid-configuration', '/openid/v1/jwks'];
+
+/** The API server answered an anonymous caller: anonymous auth is on and RBAC lets it through. */
+const SERVED = 0.9;
+/** Refused (401 or 403): someone is trying, the cluster held. */
+const REFUSED = 0.4;
+
+/**
+ * Anonymous (`system:anonymous`) or unauthenticated (401) calls to the Kubernetes API, except to
+ * `allowedPaths` (default `ANONYMOUS_PATHS`). Specified by CrowdSec's `k8s-audit-anonymous-access`
+ * and Panther's `Kubernetes.API.AnonymousAccess`. One signal per call on the caller's address:
+ * severity 0.9 when the call succeeded, 0.4 when it was refused. Calls without an address are
+ * left out (there is nothing to act on).
+ */
+export const k8sAnonymousAccessDetector: Detector<AnonymousAccessParams> & { readonly stateless: true } = {
+  id: 'k8s.anonymous-access',
+  signalType: 'k8s_anonymous_access',
+  summary: 'An anonymous or unauthenticated Kubernetes API call outside `allowedPaths` (default: health, version, OIDC discovery); high when it succeeded',
+  stateless: true,
+  defaults: { allowedPaths: ANONYMOUS_PATHS },
+  compile(raw) {
+    const s = readSettings(this.id, raw, ['allowedPaths']);
+    return { allowedPaths: readStringList(this.id, 'allowedPaths', s['allowedPaths'], ANONYMOUS_PATHS) };
+  },
+  plan() {
+    return NO_OPS;
+  },
+  detect(event, _results, p): RiskSignal[] {
+    if (!isControlPlaneCall(event)) return NO_SIGNALS;
+    const anonymous = event.principal?.type === 'anonymous' || (event.outcome === 'failure' && event.reason === 'unauthenticated');
+    if (!anonymous) return NO_SIGNALS;
+    const path = requestPathOf(event) ?? '';
+    if (p.allowedPaths.some((allowed) => path === allowed || path.startsWith(`${allowed}/`))) return NO_SIGNALS;
+    const entity = addressEntityOf(event);
+    if (entity === undefined) return NO_SIGNALS;
+    const served = event.outcome === 'success';
+    return [eventSignal(this, event, entity, served ? SERVED : REFUSED, 0.9, { outcome: event.outcome, verb: event.target?.method ?? '', path })];
+  },
+};

@@ -1,0 +1,3 @@
+export * from './mtls-failures.detector';
+export * from './new-peer.detector';
+export * from './unknown-identity.detector';

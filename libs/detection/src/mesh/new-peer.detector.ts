@@ -1,0 +1,46 @@
+import type { RiskSignal } from '@ratchet/contracts';
+import { entityRef } from '@ratchet/kernel';
+import { eventSignal, type Detector } from '../detector';
+import { readDuration, readSettings, readWholeNumber } from '../detector-settings';
+import { NO_OPS, NO_SIGNALS, workloadOf } from '../event-reading';
+import { noveltyOf, planNovelty, type NoveltySettings } from '../novelty';
+
+export type NewPeerParams = NoveltySettings;
+
+const DAY = 86_400_000;
+
+/**
+ * A workload calling a service it has never called: lateral movement from a compromised pod
+ * looks like this, and so does a new release — hence a modest severity, and a learning period per
+ * caller (see novelty.ts: seen in two earlier periods of `learning`, default 1d) so a workload's
+ * first day of calls is its baseline. The caller is the SPIFFE id (else the service principal's
+ * id), the callee `target.service`; every outcome counts (a call refused by policy is still an
+ * attempt). Entity: `svc:<caller>`.
+ */
+export const meshNewPeerDetector: Detector<NewPeerParams> = {
+  id: 'mesh.new-peer',
+  signalType: 'mesh_new_peer',
+  summary: 'A workload called a service it never called before, once past its learning period (`learning`, default 1d; `maxPeers` 256, `retain` 30d)',
+  defaults: { learningMs: DAY, maxMembers: 256, retainMs: 30 * DAY },
+  compile(raw) {
+    const s = readSettings(this.id, raw, ['learning', 'maxPeers', 'retain']);
+    return {
+      learningMs: readDuration(this.id, 'learning', s['learning'], this.defaults.learningMs),
+      maxMembers: readWholeNumber(this.id, 'maxPeers', s['maxPeers'], this.defaults.maxMembers, 1),
+      retainMs: readDuration(this.id, 'retain', s['retain'], this.defaults.retainMs),
+    };
+  },
+  plan(event, p) {
+    if (event.plane !== 'east-west') return NO_OPS;
+    const caller = workloadOf(event);
+    const callee = event.target?.service;
+    if (caller === undefined || callee === undefined) return NO_OPS;
+    return planNovelty(`mesh-peers:svc:${caller}`, callee, event.ts, p);
+  },
+  detect(event, [peer, periods]): RiskSignal[] {
+    if (noveltyOf(peer, periods) !== 'new') return NO_SIGNALS;
+    const caller = workloadOf(event) as string;
+    const known = typeof peer === 'object' && 'size' in peer ? Number(peer.size) : 0;
+    return [eventSignal(this, event, entityRef('svc', caller), 0.5, 0.7, { callee: event.target?.service ?? '', outcome: event.outcome, knownPeers: known })];
+  },
+};
