@@ -14,11 +14,15 @@ export type StateOp = WindowCountOp | WindowDistinctOp | RecordMergeOp | SetAddO
  * the newest rather than up to `at` means events arriving out of order (several ingress
  * replicas, log shippers) still add up: twenty failures within five minutes are twenty whatever
  * order they arrive in.
+ *
+ * Without `member` it adds nothing and only counts (nor trims, nor refreshes the key's expiry):
+ * "were there three push denials in the ten minutes before this approval", asked by the approval
+ * without becoming one of them. An absent key counts 0.
  */
 export interface WindowCountOp {
   kind: 'window.count';
   key: string;
-  member: string;
+  member?: string;
   at: number;
   windowMs: number;
 }

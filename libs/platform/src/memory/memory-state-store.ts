@@ -110,6 +110,12 @@ export class MemoryStateStore implements StateStore {
     switch (op.kind) {
       case 'window.count':
       case 'window.distinct': {
+        if (op.member === undefined) {
+          const index = live(this.windows, op.key, now)?.value;
+          if (!index) return 0;
+          const end = Math.max(op.at, index.newest());
+          return index.count(end - op.windowMs, end);
+        }
         const entry = live(this.windows, op.key, now) ?? { value: new TimeIndex(), expiresAt: 0 };
         this.windows.set(op.key, entry);
         entry.value.add(op.member, op.at, op.kind === 'window.distinct');

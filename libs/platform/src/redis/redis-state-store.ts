@@ -18,7 +18,7 @@ import { redisError } from './redis-errors';
 /**
  * One window operation, atomically: add the member (NX: first time stays; GT: latest time wins),
  * find the newest member, trim what is older than the retention behind it, refresh the key's
- * expiry and count the window that ends at the newest member.
+ * expiry and count the window that ends at the newest member. An empty member only counts.
  * KEYS[1] key; ARGV at, member, windowMs, retentionMs, mode.
  */
 const WINDOW_SCRIPT = script(`
@@ -26,12 +26,15 @@ local key = KEYS[1]
 local at = tonumber(ARGV[1])
 local window = tonumber(ARGV[3])
 local retention = tonumber(ARGV[4])
-redis.call('ZADD', key, ARGV[5], at, ARGV[2])
+local peek = ARGV[2] == ''
+if not peek then redis.call('ZADD', key, ARGV[5], at, ARGV[2]) end
 local newest = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
 local last = at
 if newest[2] and tonumber(newest[2]) > last then last = tonumber(newest[2]) end
-redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. string.format('%.0f', last - retention))
-redis.call('PEXPIRE', key, retention)
+if not peek then
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. string.format('%.0f', last - retention))
+  redis.call('PEXPIRE', key, retention)
+end
 return redis.call('ZCOUNT', key, string.format('%.0f', last - window), string.format('%.0f', last))
 `);
 
@@ -108,7 +111,7 @@ export class RedisStateStore implements StateStore {
         case 'window.count':
         case 'window.distinct': {
           const mode = op.kind === 'window.count' ? 'NX' : 'GT';
-          pipeline.evalsha(WINDOW_SCRIPT.sha, 1, key, op.at, op.member, op.windowMs, windowRetentionMs(op.windowMs), mode);
+          pipeline.evalsha(WINDOW_SCRIPT.sha, 1, key, op.at, op.member ?? '', op.windowMs, windowRetentionMs(op.windowMs), mode);
           answers.push(queued);
           queued += 1;
           break;

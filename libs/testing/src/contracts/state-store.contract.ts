@@ -58,6 +58,15 @@ export function describeStateStoreContract(adapter: string, open: StateStoreFact
       assert.equal(results.at(-1), 20);
     });
 
+    it('counts without adding when given no member, and counts 0 for an absent key', async () => {
+      const s = await store();
+      const key = uniqueName('w');
+      const peek = (k: string, at: number) => ({ kind: 'window.count', key: k, at, windowMs: 5 * MIN }) as const;
+      assert.deepEqual(await s.execute([peek(key, T0), count(key, 'e1', T0), count(key, 'e2', T0 + MIN), peek(key, T0 + 2 * MIN)]), [0, 1, 2, 2]);
+      // Seven minutes in the window ends at the peek's time and e1, e2 have left it; the next event still finds both kept.
+      assert.deepEqual(await s.execute([peek(key, T0 + 7 * MIN), count(key, 'e3', T0 + 3 * MIN)]), [0, 3]);
+    });
+
     it('counts distinct members, each once, at the latest time it was seen', async () => {
       const s = await store();
       const key = uniqueName('d');
