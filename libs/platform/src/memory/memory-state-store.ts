@@ -142,7 +142,7 @@ export class MemoryStateStore implements StateStore {
         return result;
       }
       case 'counter.add': {
-        const entry = live(this.counters, op.key, now) ?? { value: { values: new Map(), recency: new TimeIndex() }, expiresAt: 0 };
+        const entry: Entry<Counters> = live(this.counters, op.key, now) ?? { value: { values: new Map<string, number>(), recency: new TimeIndex() }, expiresAt: 0 };
         this.counters.set(op.key, entry);
         const { values, recency } = entry.value;
         const answer = op.fields.map((field) => {
