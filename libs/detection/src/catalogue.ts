@@ -2,6 +2,19 @@ import { bruteForceDetector } from './brute-force.detector';
 import type { CompiledDetector, Detector } from './detector';
 import { bindDetector } from './detector';
 import { InvalidDetectorConfig } from './detector-config';
+import {
+  bruteForcePrincipalDetector,
+  credentialStuffingDetector,
+  impossibleTravelDetector,
+  loginRiskDetector,
+  mfaFatigueDetector,
+  newAsnDetector,
+  newCountryDetector,
+  newDeviceDetector,
+  slowBruteForceDetector,
+  tokenReuseDetector,
+  vendorRiskDetector,
+} from './identity';
 import { anonymizerDetector, blocklistedAddressDetector } from './intel';
 import { passwordSprayDetector } from './password-spray.detector';
 
@@ -12,6 +25,17 @@ export const DETECTORS: ReadonlyArray<Detector<unknown>> = [
   passwordSprayDetector,
   blocklistedAddressDetector,
   anonymizerDetector,
+  bruteForcePrincipalDetector,
+  slowBruteForceDetector,
+  credentialStuffingDetector,
+  impossibleTravelDetector,
+  newCountryDetector,
+  newAsnDetector,
+  newDeviceDetector,
+  mfaFatigueDetector,
+  tokenReuseDetector,
+  vendorRiskDetector,
+  loginRiskDetector,
 ] as ReadonlyArray<Detector<unknown>>;
 
 /** Per-detector settings as operators write them: `{ 'auth.brute-force': { threshold: 30 } }`; `false` disables one. */

@@ -59,18 +59,43 @@ export function thresholdSignal(
   event: AuthEvent,
   entity: EntityRef,
   evidence: { count: number; countName: string; threshold: number; windowMs: number },
+  severity = 0.8,
 ): RiskSignal {
   const { count, countName, threshold, windowMs } = evidence;
+  return eventSignal(detector, event, entity, {
+    severity,
+    confidence: 0.5 + 0.5 * Math.min(1, count / (threshold * 2)),
+    evidence: { [countName]: count, threshold, windowMs },
+  });
+}
+
+/** A signal of `detector` on `entity` for `event`, in event time, with an id a redelivery repeats. */
+export function eventSignal(
+  detector: Pick<Detector<unknown>, 'id' | 'signalType'>,
+  event: AuthEvent,
+  entity: EntityRef,
+  rating: { severity: number; confidence: number; evidence: RiskSignal['evidence'] },
+): RiskSignal {
   return {
     v: 1,
     id: signalId(detector.id, entity, event.id),
     type: detector.signalType,
     detector: detector.id,
     entity,
-    severity: 0.8,
-    confidence: 0.5 + 0.5 * Math.min(1, count / (threshold * 2)),
+    severity: rating.severity,
+    confidence: rating.confidence,
     at: event.ts,
-    evidence: { [countName]: count, threshold, windowMs },
+    evidence: rating.evidence,
     eventIds: [event.id],
   };
+}
+
+export function isSuccessfulLogin(event: AuthEvent): boolean {
+  return event.action === 'login' && event.outcome === 'success';
+}
+
+/** The id of the event's principal when it is a user (not a service, not anonymous). */
+export function userIdOf(event: AuthEvent): string | undefined {
+  const principal = event.principal;
+  return principal?.type === 'user' && principal.id ? principal.id : undefined;
 }

@@ -3,6 +3,8 @@ export * from './brute-force.detector';
 export * from './catalogue';
 export * from './detector';
 export * from './detector-config';
+export * from './identity';
 export * from './intel';
 export * from './password-spray.detector';
 export * from './state-store.port';
+export * from './threshold-detector';
