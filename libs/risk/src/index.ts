@@ -1,2 +1,3 @@
 export * from './batch-scoring';
 export * from './risk-model';
+export * from './risk-propagation';
