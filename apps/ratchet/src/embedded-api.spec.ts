@@ -7,7 +7,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { TOPICS, type ActionReason, type AuthEventInput, type ConsumedMessage, type EnforcementAction, type EventLog, type Subscription } from '@ratchet/contracts';
 import { ManualClock } from '@ratchet/kernel';
 import { MemoryEventLog, partitionOf, readDetectorConfig } from '@ratchet/platform';
-import { authEventInput } from '@ratchet/testing';
+import { authEventInput, onlyDetectors } from '@ratchet/testing';
 import type { EmbeddedConfig } from './config';
 import { startEmbedded } from './embedded-app';
 
@@ -538,10 +538,13 @@ function decayed(weight: number, elapsedMs: number, halfLifeMs = 30 * 60_000): n
   return Math.round(weight * Math.pow(2, -elapsedMs / halfLifeMs) * 100) / 100;
 }
 
+/** The address detectors the API suites are written around, every other detector off. */
+const ADDRESS_ATTACKS_ONLY: EmbeddedConfig['detectors'] = { settings: onlyDetectors('auth.brute-force', 'auth.password-spray'), feeds: [] };
+
 describe('the embedded Ratchet: GET /v1/entities/{entity}', SUITE, () => {
   let r: Ratchet;
   before(async () => {
-    r = await startRatchet();
+    r = await startRatchet({ detectors: ADDRESS_ATTACKS_ONLY });
     await postAccepted(r, failures('203.0.113.80', 20));
     await decisionAgainst(r, '203.0.113.80');
   });
@@ -639,7 +642,7 @@ describe('the embedded Ratchet: GET /v1/signals', SUITE, () => {
   let r: Ratchet;
   const ATTACKERS = ['203.0.113.90', '203.0.113.91', '203.0.113.92'];
   before(async () => {
-    r = await startRatchet();
+    r = await startRatchet({ detectors: ADDRESS_ATTACKS_ONLY });
     // Three brute forces a minute apart, then a password spray.
     for (const [i, ip] of ATTACKERS.entries()) {
       await postAccepted(r, failures(ip, 20, { start: ATTACK_START + i * 60_000 }));
@@ -736,7 +739,7 @@ describe('the embedded Ratchet: detector settings and threat-intel feeds from co
   it('fires the brute force at the threshold and window of the settings file', async () => {
     await postAccepted(r, failures('203.0.113.95', 30));
     await decisionAgainst(r, '203.0.113.95');
-    const { signals } = await getJson<SignalsBody>(r, '/v1/signals?entity=ip:203.0.113.95');
+    const { signals } = await getJson<SignalsBody>(r, '/v1/signals?entity=ip:203.0.113.95&detector=auth.brute-force');
     assert.equal(signals.length, 1);
     assert.deepEqual(signals[0]?.evidence, { failures: 30, threshold: 30, windowMs: 600_000 });
     assert.deepEqual(signals[0]?.eventIds, ['203.0.113.95-29']);

@@ -8,7 +8,7 @@ import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@o
 import { TOPICS, type AuthEventInput, type ConsumedMessage, type EnforcementAction, type Subscription } from '@ratchet/contracts';
 import { ManualClock } from '@ratchet/kernel';
 import { MemoryEventLog, startTelemetry } from '@ratchet/platform';
-import { authEventInput } from '@ratchet/testing';
+import { authEventInput, onlyDetectors } from '@ratchet/testing';
 import { startEmbedded } from './embedded-app';
 
 // The global tracer provider is registered once per process: this file owns it.
@@ -94,6 +94,8 @@ describe('the embedded Ratchet traces an event from the collector to the enforce
         logFormat: 'json',
         logLevels: ['fatal', 'error', 'warn'],
         telemetry: { exporter: 'none', sampleRatio: 1 },
+        // The scorer opens a span per signal it publishes: one detector, one signal, one span.
+        detectors: { settings: onlyDetectors('auth.brute-force'), feeds: [] },
       },
       { clock: new ManualClock(NOW), eventLog },
     );

@@ -14,6 +14,11 @@ export interface RiskContribution {
   /** Contribution now, after decay. */
   current: number;
   at: number;
+  /**
+   * For a share of another entity's risk (type `linked:ip`): that entity, e.g. the address a user
+   * logged in from; `detector` and `signalId` then name its strongest contribution.
+   */
+  linked?: EntityRef;
 }
 
 export interface RiskScore {

@@ -9,6 +9,19 @@ import {
   httpRateLimitedDetector,
   httpSensitivePathsDetector,
 } from './http';
+import {
+  bruteForcePrincipalDetector,
+  credentialStuffingDetector,
+  impossibleTravelDetector,
+  loginRiskDetector,
+  mfaFatigueDetector,
+  newAsnDetector,
+  newCountryDetector,
+  newDeviceDetector,
+  slowBruteForceDetector,
+  tokenReuseDetector,
+  vendorRiskDetector,
+} from './identity';
 import { anonymizerDetector, blocklistedAddressDetector } from './intel';
 import {
   k8sAnonymousAccessDetector,
@@ -30,6 +43,18 @@ export const DETECTORS: ReadonlyArray<Detector<unknown>> = [
   passwordSprayDetector,
   blocklistedAddressDetector,
   anonymizerDetector,
+  // identity (IdP, SSH, any login)
+  bruteForcePrincipalDetector,
+  slowBruteForceDetector,
+  credentialStuffingDetector,
+  impossibleTravelDetector,
+  newCountryDetector,
+  newAsnDetector,
+  newDeviceDetector,
+  mfaFatigueDetector,
+  tokenReuseDetector,
+  vendorRiskDetector,
+  loginRiskDetector,
   // ingress (north-south)
   httpProbingDetector,
   httpSensitivePathsDetector,

@@ -6,9 +6,14 @@ import { authEvent, failedLogins, MemoryStateStore } from '@ratchet/testing';
 import { detectBatch } from './batch-detection';
 import { compileDetectors, DETECTORS } from './catalogue';
 import { InvalidDetectorConfig } from './detector-config';
-import { DETECTOR_CASES, INVALID_DETECTOR_SETTINGS, type CompactEvent, type DetectorCase } from './fixtures/detector-cases';
+import { DETECTOR_CASES, INVALID_DETECTOR_SETTINGS, PLACES, type CompactEvent, type DetectorCase } from './fixtures/detector-cases';
 
 const T0 = Date.parse('2026-11-24T10:00:00.000Z');
+
+/** The catalogue compiled with `settings`, narrowed to the detectors a test is about. */
+function detectorsNamed(ids: readonly string[], settings?: Parameters<typeof compileDetectors>[0]) {
+  return compileDetectors(settings).filter((d) => ids.includes(d.id));
+}
 
 function expand(compact: CompactEvent): AuthEvent[] {
   if ('failures' in compact) {
@@ -20,14 +25,26 @@ function expand(compact: CompactEvent): AuthEvent[] {
       ...(idPrefix === undefined ? {} : { idPrefix }),
     });
   }
-  const { at, ip, outcome = 'failure', principal = 'alice@example.com', id } = compact;
+  const { at, ip, outcome = 'failure', principal = 'alice@example.com', id, action = 'login', place, asn, userAgent, deviceId, tokenId, sessionId, facts, host, mfa } = compact;
   return [
     authEvent({
       ...(id === undefined ? {} : { id }),
       ts: T0 + parseDuration(at),
+      action,
       outcome,
-      client: { ip },
+      client: {
+        ip,
+        ...(place === undefined ? {} : { scope: 'public' as const, geo: PLACES[place] }),
+        ...(asn === undefined ? {} : { asn: { number: asn } }),
+        ...(userAgent === undefined ? {} : { userAgent }),
+        ...(deviceId === undefined ? {} : { deviceId }),
+        ...(tokenId === undefined ? {} : { tokenId }),
+        ...(sessionId === undefined ? {} : { sessionId }),
+      },
       principal: { type: 'user', id: principal },
+      target: { host: host ?? 'login.example.com', path: '/login' },
+      ...(facts === undefined ? {} : { facts }),
+      ...(mfa === undefined ? {} : { auth: { mfa } }),
     }),
   ];
 }
@@ -39,7 +56,7 @@ function observed(signals: readonly RiskSignal[]) {
 
 async function run(testCase: DetectorCase, batchSize = Number.POSITIVE_INFINITY): Promise<RiskSignal[]> {
   const events = testCase.events.flatMap(expand);
-  const detectors = compileDetectors(testCase.settings);
+  const detectors = compileDetectors(testCase.settings).filter((d) => !testCase.only || testCase.only.includes(d.id));
   const state = new MemoryStateStore(new ManualClock(T0));
   const signals: RiskSignal[] = [];
   for (let delivery = 0; delivery < (testCase.deliveries ?? 1); delivery++) {
@@ -74,7 +91,7 @@ describe('brute-force signal', () => {
   it('points at the event that crossed the threshold, in event time, with an id a redelivery repeats', async () => {
     const events = failedLogins('203.0.113.7', 20, { start: T0, stepMs: 10_000 });
     const state = new MemoryStateStore(new ManualClock(T0));
-    const detectors = compileDetectors();
+    const detectors = detectorsNamed(['auth.brute-force']);
     const first = await detectBatch(events, detectors, state);
     const again = await detectBatch(events, detectors, state);
     assert.deepEqual(first, [
@@ -99,7 +116,7 @@ describe('brute-force signal', () => {
 
   it('grows more confident up to twice the threshold, and no further', async () => {
     const events = failedLogins('203.0.113.7', 45, { start: T0, stepMs: 1_000 });
-    const signals = await detectBatch(events, compileDetectors(), new MemoryStateStore(new ManualClock(T0)));
+    const signals = await detectBatch(events, detectorsNamed(['auth.brute-force']), new MemoryStateStore(new ManualClock(T0)));
     const confidence = new Map(signals.map((s) => [s.evidence['failures'], s.confidence]));
     assert.equal(confidence.get(20), 0.75);
     assert.equal(confidence.get(30), 0.875);
@@ -113,7 +130,10 @@ describe('stateless detectors in a batch', () => {
   const tor = { name: 'tor-exits', labels: ['tor'], entries: [{ indicator: '192.0.2.10', confidence: 1 }] };
 
   it('run on every event although they plan no state, beside detectors that do', async () => {
-    const detectors = compileDetectors({ 'intel.blocklisted-address': { feeds: [ipsum] }, 'intel.anonymizer': { feeds: [tor] } });
+    const detectors = detectorsNamed(['intel.blocklisted-address', 'intel.anonymizer', 'auth.brute-force'], {
+      'intel.blocklisted-address': { feeds: [ipsum] },
+      'intel.anonymizer': { feeds: [tor] },
+    });
     const events = [
       authEvent({ id: 'listed', client: { ip: '198.51.100.9' }, action: 'request', outcome: 'success' }),
       authEvent({ id: 'tor-login', client: { ip: '192.0.2.10' }, action: 'login', outcome: 'success' }),

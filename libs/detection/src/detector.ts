@@ -82,7 +82,28 @@ export function thresholdSignal(
   event: AuthEvent,
   entity: EntityRef,
   evidence: { count: number; countName: string; threshold: number; windowMs: number },
+  severity = 0.8,
 ): RiskSignal {
   const { count, countName, threshold, windowMs } = evidence;
-  return eventSignal(detector, event, entity, 0.8, 0.5 + 0.5 * Math.min(1, count / (threshold * 2)), { [countName]: count, threshold, windowMs });
+  return eventSignal(detector, event, entity, severity, 0.5 + 0.5 * Math.min(1, count / (threshold * 2)), { [countName]: count, threshold, windowMs });
+}
+
+/** `eventSignal` with its rating named: for detectors that compute severity, confidence and evidence together. */
+export function ratedSignal(
+  detector: Pick<Detector<unknown>, 'id' | 'signalType'>,
+  event: AuthEvent,
+  entity: EntityRef,
+  rating: { severity: number; confidence: number; evidence: RiskSignal['evidence'] },
+): RiskSignal {
+  return eventSignal(detector, event, entity, rating.severity, rating.confidence, rating.evidence);
+}
+
+export function isSuccessfulLogin(event: AuthEvent): boolean {
+  return event.action === 'login' && event.outcome === 'success';
+}
+
+/** The id of the event's principal when it is a user (not a service, not anonymous). */
+export function userIdOf(event: AuthEvent): string | undefined {
+  const principal = event.principal;
+  return principal?.type === 'user' && principal.id ? principal.id : undefined;
 }

@@ -1,26 +1,19 @@
-import type { RiskSignal } from '@ratchet/contracts';
 import { entityRef } from '@ratchet/kernel';
-import { isFailedLogin, thresholdSignal, type Detector } from './detector';
-import { compileThresholdWindow, type ThresholdWindow } from './detector-config';
+import { isFailedLogin } from './detector';
+import { thresholdDetector } from './threshold-detector';
 
 /** One address failing logins for many different principals: a few passwords tried across many accounts. */
-export const passwordSprayDetector: Detector<ThresholdWindow> = {
+export const passwordSprayDetector = thresholdDetector({
   id: 'auth.password-spray',
   signalType: 'password_spray',
   summary: 'An address with failed logins for `threshold` distinct principals within `window` (defaults: 10 in 5m)',
   defaults: { threshold: 10, windowMs: 5 * 60_000 },
-  compile(raw) {
-    return compileThresholdWindow(this.id, raw, this.defaults);
-  },
-  plan(event, p) {
+  counting: 'window.distinct',
+  countName: 'distinctPrincipals',
+  subjectOf(event) {
     const ip = event.client?.ip;
     const principal = event.principal?.id;
-    if (!ip || !principal || !isFailedLogin(event)) return [];
-    return [{ kind: 'window.distinct', key: `spray:ip:${ip}`, member: principal, at: event.ts, windowMs: p.windowMs }];
+    if (!ip || !principal || !isFailedLogin(event)) return undefined;
+    return { key: `spray:ip:${ip}`, member: principal, entity: entityRef('ip', ip) };
   },
-  detect(event, [principals], p): RiskSignal[] {
-    if (typeof principals !== 'number' || principals < p.threshold) return [];
-    const entity = entityRef('ip', event.client?.ip as string);
-    return [thresholdSignal(this, event, entity, { count: principals, countName: 'distinctPrincipals', threshold: p.threshold, windowMs: p.windowMs })];
-  },
-};
+});

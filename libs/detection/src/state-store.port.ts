@@ -6,7 +6,7 @@
  * events gives the same answers as the live run. Operations are idempotent for the same member,
  * so an event redelivered after a crash is not counted twice.
  */
-export type StateOp = WindowCountOp | WindowDistinctOp | RecordMergeOp | RecordReadOp | SetAddOp;
+export type StateOp = WindowCountOp | WindowDistinctOp | RecordMergeOp | RecordReadOp | SetAddOp | CounterAddOp;
 
 /**
  * Adds `member` (an event id) at `at`; answers how many members fall in the window that ends at
@@ -14,11 +14,15 @@ export type StateOp = WindowCountOp | WindowDistinctOp | RecordMergeOp | RecordR
  * the newest rather than up to `at` means events arriving out of order (several ingress
  * replicas, log shippers) still add up: twenty failures within five minutes are twenty whatever
  * order they arrive in.
+ *
+ * Without `member` it adds nothing and only counts (nor trims, nor refreshes the key's expiry):
+ * "were there three push denials in the ten minutes before this approval", asked by the approval
+ * without becoming one of them. An absent key counts 0.
  */
 export interface WindowCountOp {
   kind: 'window.count';
   key: string;
-  member: string;
+  member?: string;
   at: number;
   windowMs: number;
 }
@@ -84,11 +88,33 @@ export interface RecordReadOp {
   key: string;
 }
 
+/**
+ * Adds one to each of `fields` in the counters at `key` (a field listed twice gains two) and answers
+ * their new values, in order: the frequency tables of the login-risk score ("how often has this
+ * principal, and everyone, logged in from this ASN"). Each field remembers the latest event time it
+ * was counted at; beyond `maxFields` the least recently counted fields are forgotten, so a table
+ * stays bounded (a field counted by every operation, such as a total, is never the one forgotten).
+ * The key expires `retainMs` after its last write (wall time).
+ *
+ * Unlike the other operations this one is NOT idempotent: a redelivered event counts again. Use it
+ * for statistics where one batch counted twice is noise, never for a threshold.
+ */
+export interface CounterAddOp {
+  kind: 'counter.add';
+  key: string;
+  fields: readonly string[];
+  at: number;
+  maxFields: number;
+  retainMs: number;
+}
+
 export type StateResult<O extends StateOp = StateOp> = O extends RecordMergeOp | RecordReadOp
   ? Readonly<Record<string, string>>
   : O extends SetAddOp
     ? SetAddResult
-    : number;
+    : O extends CounterAddOp
+      ? readonly number[]
+      : number;
 
 export interface StateStore {
   /** Executes the operations in order, in one round trip, and answers one result per operation. */

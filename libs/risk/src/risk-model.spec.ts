@@ -89,15 +89,15 @@ describe('scoreSignals', () => {
     assert.deepEqual(again, first);
   });
 
-  it('adds up the contributions of different signal types', async () => {
-    const [, both] = await score([signal(), signal({ type: 'impossible_travel', detector: 'auth.impossible-travel', severity: 0.5, confidence: 1 })]);
-    // 54 for the brute force, 40 (fallback weight) × 0.5 × 1 for the travel.
+  it('adds up the contributions of different signal types, with the fallback weight for a type the model does not list', async () => {
+    const [, both] = await score([signal(), signal({ type: 'honeytoken_touched', detector: 'custom.honeytoken', severity: 0.5, confidence: 1 })]);
+    // 54 for the brute force, 40 (fallback weight) × 0.5 × 1 for the unlisted type.
     assert.equal(both?.score, 74);
     assert.deepEqual(
       both?.contributions.map((c) => [c.type, c.current]),
       [
         ['brute_force', 54],
-        ['impossible_travel', 20],
+        ['honeytoken_touched', 20],
       ],
     );
   });

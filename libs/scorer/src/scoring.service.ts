@@ -36,7 +36,7 @@ export class ScoringService {
     const timer = this.metrics.batchSeconds.startTimer({ stage: 'scorer' });
     const events = items.map((item) => item.value);
     const signals = latestPerDetectorAndEntity(await detectBatch(events, this.settings.detectors, this.state));
-    const scores = await scoreSignals(signals, this.state, this.settings.riskModel);
+    const scores = await scoreSignals(signals, this.state, this.settings.riskModel, events);
 
     const headersOf = traceHeadersByEvent(items);
     const signalMessages: LogMessage[] = [];

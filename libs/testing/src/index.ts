@@ -9,3 +9,4 @@ export * from './infra';
 // suite as Redis, for domain specs that need state (re-exported so they do not reach into platform).
 export { MemoryStateStore } from '@ratchet/platform';
 export * from './contracts/clock.contract';
+export * from './only-detectors';

@@ -1,4 +1,6 @@
 import type { RiskSignal } from '@ratchet/contracts';
+import { canonicalAddress, entityRef } from '@ratchet/kernel';
+import { ratedSignal } from '../detector';
 import { InvalidDetectorConfig } from '../detector-config';
 import { compileIntelParams, entriesLabelled, intelSignal, NO_INTEL, type IntelParams, type StatelessDetector } from './intel-detector';
 
@@ -17,15 +19,16 @@ export const ANONYMIZER_LABELS: readonly string[] = ['tor', 'anonymizer', 'anony
 const SEVERITY = 0.5;
 
 /**
- * A login from a Tor exit, VPN or hosting address. Settings: `{ feeds: Feed[], labels?: string[] }`;
+ * A login from a Tor exit, VPN or hosting address — in a loaded feed, or marked by the source
+ * itself with the fact `anonymizer` (feeds or not; a feed match wins and names the feed). Settings: `{ feeds: Feed[], labels?: string[] }`;
  * only entries labelled with one of `labels` (default ANONYMIZER_LABELS), on the feed or the entry,
  * count, and a feed with none is refused as a likely mistake (load a Tor exit list with
- * `labels: ['tor']`). Default: no feeds, never fires.
+ * `labels: ['tor']`). Default: no feeds, fires on the source's fact only.
  */
 export const anonymizerDetector: StatelessDetector<AnonymizerParams> = {
   id: 'intel.anonymizer',
   signalType: 'anonymizer_login',
-  summary: 'A login from an address a feed labels tor, anonymizer, anonymization, vpn or hosting (`labels`), from `feeds` (default: none)',
+  summary: 'A login from an address a feed labels tor, anonymizer, anonymization, vpn or hosting (`labels`), from `feeds` (default: none), or the source marked anonymizer',
   stateless: true,
   defaults: NO_INTEL,
   compile(raw) {
@@ -45,7 +48,11 @@ export const anonymizerDetector: StatelessDetector<AnonymizerParams> = {
     const ip = event.client?.ip;
     if (event.action !== 'login' || ip === undefined) return [];
     const match = p.intel.lookup(ip);
-    return match ? [intelSignal(this, event, ip, match, SEVERITY)] : [];
+    if (match) return [intelSignal(this, event, ip, match, SEVERITY)];
+    if (!event.facts?.includes('anonymizer')) return [];
+    // The IdP saw the proxy itself (Okta isProxy, Entra anonymizedIPAddress): as sure as a feed entry at 0.9.
+    const entity = entityRef('ip', canonicalAddress(ip) ?? ip);
+    return [ratedSignal(this, event, entity, { severity: SEVERITY, confidence: 0.9, evidence: { feed: `source:${event.source.kind}`, labels: 'anonymizer' } })];
   },
 };
 

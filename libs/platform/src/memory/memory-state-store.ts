@@ -37,9 +37,9 @@ class TimeIndex {
     return this.times.length;
   }
 
-  /** Forgets the oldest members beyond `max`. */
-  keepNewest(max: number): void {
-    this.dropOldest(this.times.length - max);
+  /** Forgets the oldest members beyond `max`; answers the members forgotten. */
+  keepNewest(max: number): readonly string[] {
+    return this.dropOldest(this.times.length - max);
   }
 
   /** Forgets members older than `before`. */
@@ -47,17 +47,27 @@ class TimeIndex {
     this.dropOldest(lowerBound(this.times, before));
   }
 
-  private dropOldest(cut: number): void {
-    if (cut <= 0) return;
-    for (const name of this.names.slice(0, cut)) this.byName.delete(name);
+  private dropOldest(cut: number): readonly string[] {
+    if (cut <= 0) return NONE;
+    const dropped = this.names.slice(0, cut);
+    for (const name of dropped) this.byName.delete(name);
     this.times.splice(0, cut);
     this.names.splice(0, cut);
+    return dropped;
   }
 
   private indexOf(member: string, at: number): number {
     for (let i = lowerBound(this.times, at); i < this.times.length; i++) if (this.names[i] === member) return i;
     throw new Error(`index out of sync for ${member}`);
   }
+}
+
+const NONE: readonly string[] = [];
+
+/** Counters with the time each field was last counted at, for least-recently-counted eviction. */
+interface Counters {
+  readonly values: Map<string, number>;
+  readonly recency: TimeIndex;
 }
 
 interface Entry<T> {
@@ -71,6 +81,7 @@ export class MemoryStateStore implements StateStore {
   private readonly windows = new Map<string, Entry<TimeIndex>>();
   private readonly records = new Map<string, Entry<Record<string, string>>>();
   private readonly sets = new Map<string, Entry<TimeIndex>>();
+  private readonly counters = new Map<string, Entry<Counters>>();
   private opsSinceSweep = 0;
 
   constructor(private readonly clock: Clock = systemClock) {}
@@ -87,17 +98,24 @@ export class MemoryStateStore implements StateStore {
     this.windows.clear();
     this.records.clear();
     this.sets.clear();
+    this.counters.clear();
   }
 
   /** Keys currently held; for memory measurements. */
   get size(): number {
-    return this.windows.size + this.records.size + this.sets.size;
+    return this.windows.size + this.records.size + this.sets.size + this.counters.size;
   }
 
   private apply(op: StateOp, now: number): StateResult {
     switch (op.kind) {
       case 'window.count':
       case 'window.distinct': {
+        if (op.member === undefined) {
+          const index = live(this.windows, op.key, now)?.value;
+          if (!index) return 0;
+          const end = Math.max(op.at, index.newest());
+          return index.count(end - op.windowMs, end);
+        }
         const entry = live(this.windows, op.key, now) ?? { value: new TimeIndex(), expiresAt: 0 };
         this.windows.set(op.key, entry);
         entry.value.add(op.member, op.at, op.kind === 'window.distinct');
@@ -125,6 +143,20 @@ export class MemoryStateStore implements StateStore {
       }
       case 'record.read':
         return { ...live(this.records, op.key, now)?.value };
+      case 'counter.add': {
+        const entry: Entry<Counters> = live(this.counters, op.key, now) ?? { value: { values: new Map<string, number>(), recency: new TimeIndex() }, expiresAt: 0 };
+        this.counters.set(op.key, entry);
+        const { values, recency } = entry.value;
+        const answer = op.fields.map((field) => {
+          const value = (values.get(field) ?? 0) + 1;
+          values.set(field, value);
+          recency.add(field, op.at, true);
+          return value;
+        });
+        for (const field of recency.keepNewest(op.maxFields)) values.delete(field);
+        entry.expiresAt = now + op.retainMs;
+        return answer;
+      }
     }
   }
 
@@ -133,6 +165,7 @@ export class MemoryStateStore implements StateStore {
     for (const [key, entry] of this.windows) if (entry.expiresAt <= now) this.windows.delete(key);
     for (const [key, entry] of this.records) if (entry.expiresAt <= now) this.records.delete(key);
     for (const [key, entry] of this.sets) if (entry.expiresAt <= now) this.sets.delete(key);
+    for (const [key, entry] of this.counters) if (entry.expiresAt <= now) this.counters.delete(key);
   }
 }
 

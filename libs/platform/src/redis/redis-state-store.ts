@@ -10,14 +10,15 @@ import { redisError } from './redis-errors';
  * time with the event id (or distinct value) as member: `ZADD NX` keeps a redelivered event at
  * its first time, `ZADD GT` moves a distinct value to the latest time it was seen. Members older
  * than the window's retention behind the op's time are trimmed, and an idle key expires after
- * the retention (wall time). Records are hashes that expire `retainMs` after their last write.
+ * the retention (wall time). Records are hashes that expire `retainMs` after their last write;
+ * counters are a hash of counts beside a sorted set `<key>:at` of each field's latest event time.
  *
  * The store owns the client: `close` quits it.
  */
 /**
  * One window operation, atomically: add the member (NX: first time stays; GT: latest time wins),
  * find the newest member, trim what is older than the retention behind it, refresh the key's
- * expiry and count the window that ends at the newest member.
+ * expiry and count the window that ends at the newest member. An empty member only counts.
  * KEYS[1] key; ARGV at, member, windowMs, retentionMs, mode.
  */
 const WINDOW_SCRIPT = script(`
@@ -25,12 +26,15 @@ local key = KEYS[1]
 local at = tonumber(ARGV[1])
 local window = tonumber(ARGV[3])
 local retention = tonumber(ARGV[4])
-redis.call('ZADD', key, ARGV[5], at, ARGV[2])
+local peek = ARGV[2] == ''
+if not peek then redis.call('ZADD', key, ARGV[5], at, ARGV[2]) end
 local newest = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
 local last = at
 if newest[2] and tonumber(newest[2]) > last then last = tonumber(newest[2]) end
-redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. string.format('%.0f', last - retention))
-redis.call('PEXPIRE', key, retention)
+if not peek then
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. string.format('%.0f', last - retention))
+  redis.call('PEXPIRE', key, retention)
+end
 return redis.call('ZCOUNT', key, string.format('%.0f', last - window), string.format('%.0f', last))
 `);
 
@@ -59,6 +63,31 @@ redis.call('PEXPIRE', key, ARGV[4])
 return {known, size}
 `);
 
+/**
+ * One counter operation, atomically: add one to each field of the hash, note each field's latest
+ * event time in the companion sorted set, forget the least recently counted fields beyond the cap
+ * (from both), refresh both keys' expiry. KEYS[1] the hash, KEYS[2] the sorted set; ARGV at,
+ * maxFields, retainMs, then the fields. Answers the new values, in order.
+ */
+const COUNTER_ADD_SCRIPT = script(`
+local counts = KEYS[1]
+local recency = KEYS[2]
+local answer = {}
+for i = 4, #ARGV do
+  answer[#answer + 1] = redis.call('HINCRBY', counts, ARGV[i], 1)
+  redis.call('ZADD', recency, 'GT', ARGV[1], ARGV[i])
+end
+local excess = redis.call('ZCARD', recency) - tonumber(ARGV[2])
+if excess > 0 then
+  local forgotten = redis.call('ZRANGE', recency, 0, excess - 1)
+  redis.call('ZREMRANGEBYRANK', recency, 0, excess - 1)
+  redis.call('HDEL', counts, unpack(forgotten))
+end
+redis.call('PEXPIRE', counts, ARGV[3])
+redis.call('PEXPIRE', recency, ARGV[3])
+return answer
+`);
+
 export class RedisStateStore implements StateStore {
   private readonly redis: Redis;
 
@@ -82,7 +111,7 @@ export class RedisStateStore implements StateStore {
         case 'window.count':
         case 'window.distinct': {
           const mode = op.kind === 'window.count' ? 'NX' : 'GT';
-          pipeline.evalsha(WINDOW_SCRIPT.sha, 1, key, op.at, op.member, op.windowMs, windowRetentionMs(op.windowMs), mode);
+          pipeline.evalsha(WINDOW_SCRIPT.sha, 1, key, op.at, op.member ?? '', op.windowMs, windowRetentionMs(op.windowMs), mode);
           answers.push(queued);
           queued += 1;
           break;
@@ -118,6 +147,12 @@ export class RedisStateStore implements StateStore {
           queued += 1;
           break;
         }
+        case 'counter.add': {
+          pipeline.evalsha(COUNTER_ADD_SCRIPT.sha, 2, key, `${key}:at`, op.at, op.maxFields, op.retainMs, ...op.fields);
+          answers.push(queued);
+          queued++;
+          break;
+        }
       }
     }
     let replies: Array<[Error | null, unknown]> | null;
@@ -143,6 +178,8 @@ export class RedisStateStore implements StateStore {
           const [known, size] = reply as [number, number];
           return { known: known === 1, size: Number(size) };
         }
+        case 'counter.add':
+          return (reply as unknown[]).map(Number);
         default:
           return Number(reply);
       }
@@ -154,7 +191,7 @@ export class RedisStateStore implements StateStore {
   /** Loads the scripts once per client (and again after a server restart: NOSCRIPT). */
   private async loadScript(): Promise<void> {
     if (this.scriptLoaded) return;
-    await Promise.all([WINDOW_SCRIPT, SET_ADD_SCRIPT].map((s) => this.redis.script('LOAD', s.source)));
+    await Promise.all([WINDOW_SCRIPT, SET_ADD_SCRIPT, COUNTER_ADD_SCRIPT].map((s) => this.redis.script('LOAD', s.source)));
     this.scriptLoaded = true;
   }
 

@@ -58,6 +58,15 @@ export function describeStateStoreContract(adapter: string, open: StateStoreFact
       assert.equal(results.at(-1), 20);
     });
 
+    it('counts without adding when given no member, and counts 0 for an absent key', async () => {
+      const s = await store();
+      const key = uniqueName('w');
+      const peek = (k: string, at: number) => ({ kind: 'window.count', key: k, at, windowMs: 5 * MIN }) as const;
+      assert.deepEqual(await s.execute([peek(key, T0), count(key, 'e1', T0), count(key, 'e2', T0 + MIN), peek(key, T0 + 2 * MIN)]), [0, 1, 2, 2]);
+      // Seven minutes in the window ends at the peek's time and e1, e2 have left it; the next event still finds both kept.
+      assert.deepEqual(await s.execute([peek(key, T0 + 7 * MIN), count(key, 'e3', T0 + 3 * MIN)]), [0, 3]);
+    });
+
     it('counts distinct members, each once, at the latest time it was seen', async () => {
       const s = await store();
       const key = uniqueName('d');
@@ -123,6 +132,38 @@ export function describeStateStoreContract(adapter: string, open: StateStoreFact
       const key = uniqueName('r');
       await s.execute([{ kind: 'record.merge', key, fields: { brute_force: '1' }, retainMs: 60 * MIN }]);
       assert.deepEqual(await s.execute([{ kind: 'record.read', key }, { kind: 'record.read', key: uniqueName('absent') }]), [{ brute_force: '1' }, {}]);
+    });
+
+    it('counts fields up, answering their new values in order', async () => {
+      const s = await store();
+      const key = uniqueName('c');
+      const add = (fields: string[], at: number) => ({ kind: 'counter.add', key, fields, at, maxFields: 10, retainMs: 60 * MIN }) as const;
+      assert.deepEqual(await s.execute([add(['n', 'cc:DE', 'asn:3320'], T0), add(['n', 'cc:DE', 'asn:6805'], T0 + MIN)]), [
+        [1, 1, 1],
+        [2, 2, 1],
+      ]);
+      // A field listed twice gains two.
+      assert.deepEqual(await s.execute([add(['n', 'cc:FR', 'cc:FR'], T0 + 2 * MIN)]), [[3, 1, 2]]);
+    });
+
+    it('keeps counters to their cap, forgetting the least recently counted field first', async () => {
+      const s = await store();
+      const key = uniqueName('c');
+      const add = (fields: string[], at: number) => ({ kind: 'counter.add', key, fields, at, maxFields: 3, retainMs: 60 * MIN }) as const;
+      // The total is counted every time, so it is never the one forgotten; DE was counted after FR.
+      await s.execute([add(['n', 'cc:FR'], T0), add(['n', 'cc:DE'], T0 + MIN), add(['n', 'cc:US'], T0 + 2 * MIN)]);
+      assert.deepEqual(await s.execute([add(['n', 'cc:DE', 'cc:FR'], T0 + 3 * MIN)]), [[4, 2, 1]]);
+    });
+
+    it('keeps counters and the other kinds of state apart under different keys', async () => {
+      const s = await store();
+      const key = uniqueName('k');
+      const results = await s.execute([
+        { kind: 'counter.add', key: `${key}:c`, fields: ['n'], at: T0, maxFields: 2, retainMs: MIN },
+        count(`${key}:w`, 'n', T0),
+        { kind: 'counter.add', key: `${key}:c`, fields: ['n'], at: T0 + 1, maxFields: 2, retainMs: MIN },
+      ]);
+      assert.deepEqual(results, [[1], 1, [2]]);
     });
 
     it('answers one result per operation, in order, for a mixed batch', async () => {
