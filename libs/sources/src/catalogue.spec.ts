@@ -22,3 +22,16 @@ describe('the source catalogue', () => {
     assert.equal(findSource('syslog'), undefined);
   });
 });
+
+describe('every catalogued source', () => {
+  it('refuses, never throws, whatever value it is given', () => {
+    const odd: unknown[] = [null, undefined, 0, true, '', ' ', [], {}, '"'.repeat(10_000), `[${'['.repeat(50_000)}`, `Nov 24 10:00:00 h nginx[1]: ${'from '.repeat(20_000)}`];
+    for (const source of SOURCES) {
+      for (const value of odd) {
+        const result = source.parse(value, { receivedAt: Date.UTC(2026, 10, 24) });
+        assert.equal(typeof result.ok, 'boolean', `${source.id} on ${JSON.stringify(value)?.slice(0, 40)}`);
+        if (!result.ok) assert.match(result.reason, /\S/);
+      }
+    }
+  });
+});

@@ -1,5 +1,6 @@
 import { auth0Parser } from './auth0';
 import { canonicalParser } from './canonical';
+import { acceptingEnvelopes } from './envelope';
 import { entraParser } from './entra';
 import { envoyJsonParser, envoyParser } from './envoy';
 import { k8sAuditParser } from './k8s-audit';
@@ -8,7 +9,11 @@ import { nginxAccessParser, nginxErrorParser, nginxJsonParser } from './nginx';
 import { oktaParser } from './okta';
 import type { SourceParser } from './source-parser';
 
-/** Every format Ratchet reads. A plain array: no registration by import side effect. */
+/**
+ * Every format Ratchet reads. A plain array: no registration by import side effect. Line parsers
+ * are offered through `acceptingEnvelopes`: they also read their lines inside a container runtime's
+ * wrapper (CRI, Docker json-file) and behind a syslog header.
+ */
 export const SOURCES: readonly SourceParser[] = [
   canonicalParser,
   nginxAccessParser,
@@ -21,7 +26,7 @@ export const SOURCES: readonly SourceParser[] = [
   auth0Parser,
   keycloakParser,
   k8sAuditParser,
-];
+].map(acceptingEnvelopes);
 
 export function findSource(id: string): SourceParser | undefined {
   return SOURCES.find((s) => s.id === id);

@@ -2,6 +2,7 @@ export * from './auth0';
 export * from './canonical';
 export * from './catalogue';
 export * from './entra';
+export * from './envelope';
 export * from './envoy';
 export * from './k8s-audit';
 export * from './keycloak';
