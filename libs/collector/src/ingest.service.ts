@@ -69,7 +69,8 @@ export class IngestService {
     const read = (index: number, value: unknown, at?: string): void => {
       const reasons = (errors: readonly string[]): string[] => (at === undefined ? [...errors] : errors.map((e) => `${at}: ${e}`));
       const raw = (): string => (typeof value === 'string' ? value : (JSON.stringify(value) ?? 'undefined'));
-      const parsed = parser.parse(value);
+      // A syslog time has no year: the parser takes it from when the record arrived.
+      const parsed = parser.parse(value, { receivedAt: observedAt });
       if (!parsed.ok) {
         rejected.push({ index, errors: reasons([parsed.reason]) });
         deadLetters.push(deadLetter(raw(), DEAD_LETTER_REASONS.refusedRecord, reasons([parsed.reason]), source, observedAt));

@@ -21,4 +21,21 @@ describe('the source catalogue', () => {
     assert.equal(findSource('okta')?.framing, 'json');
     assert.equal(findSource('syslog'), undefined);
   });
+
+  it('lists the text sources the evaluation replays', () => {
+    for (const id of ['sshd', 'apache', 'apache-error', 'traefik', 'haproxy', 'keycloak-log', 'authelia']) assert.equal(findSource(id)?.framing, 'line', id);
+  });
+});
+
+describe('every catalogued source', () => {
+  it('refuses, never throws, whatever value it is given', () => {
+    const odd: unknown[] = [null, undefined, 0, true, '', ' ', [], {}, '"'.repeat(10_000), `[${'['.repeat(50_000)}`, `Nov 24 10:00:00 h sshd[1]: ${'from '.repeat(20_000)}`];
+    for (const source of SOURCES) {
+      for (const value of odd) {
+        const result = source.parse(value, { receivedAt: Date.UTC(2026, 10, 24) });
+        assert.equal(typeof result.ok, 'boolean', `${source.id} on ${JSON.stringify(value)?.slice(0, 40)}`);
+        if (!result.ok) assert.match(result.reason, /\S/);
+      }
+    }
+  });
 });

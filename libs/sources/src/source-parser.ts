@@ -14,14 +14,33 @@ export interface SourceParser {
    * `json` — one JSON value per record (a JSON object, a JSON array of them, or NDJSON).
    */
   readonly framing: 'line' | 'json';
-  /** A `line` parser gets the line (a string, without its newline); a `json` parser the parsed value. */
-  parse(record: unknown): SourceResult;
+  /**
+   * Line parsers whose records are syslog messages and that read the header themselves, because
+   * the event's time (or the program's name) is only there (`sshd`, `apache-error`). For every
+   * other line parser the catalogue strips a leading syslog header (see `acceptingEnvelopes`).
+   */
+  readonly readsSyslogHeader?: boolean;
+  /**
+   * A `line` parser gets the line (a string, without its newline); a `json` parser the parsed value.
+   * `context` carries what the reader knows beyond the record (see `ParseContext`); parsers that do
+   * not need it ignore it.
+   */
+  parse(record: unknown, context?: ParseContext): SourceResult;
   /**
    * The batches this source's producers post (`json` framing only): a record that is one of these
    * envelopes is opened and each record inside it parsed on its own (see `openEnvelope`).
    * Declared per source, never guessed. Default: none.
    */
   readonly envelopes?: readonly BatchEnvelope[];
+}
+
+/**
+ * What the caller knows about a record beyond its bytes. Pure input, never read from a clock here.
+ * `receivedAt` (epoch ms, the collector's `observedAt`): a syslog RFC 3164 time has no year, so
+ * it is taken as the year that puts the time closest before this instant (see `syslog-header.ts`).
+ */
+export interface ParseContext {
+  receivedAt?: number;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { AuthDetailsDto, AuthEventInput, ClientDto, Outcome, PrincipalDto, TargetDto } from '@ratchet/contracts';
 import type { SourceResult } from '../source-parser';
-import { clip, decideHttpAccess, hostWithoutPort, isIpAddress, present, splitTarget, type HttpAccess } from '../http/http-access';
+import { clip, decideHttpAccess, isHttpStatus, hostWithoutPort, isIpAddress, present, splitTarget, type HttpAccess } from '../http/http-access';
 
 /** One Envoy access-log entry, named after Envoy's command operators; absent when Envoy wrote `-` or null. */
 export interface EnvoyEntry {
@@ -155,6 +155,8 @@ export function toEnvoyEvent(entry: EnvoyEntry, id: string): AuthEventInput {
   if (host !== undefined) target.host = host;
   if (path !== undefined) target.path = path;
   if (entry.method !== undefined) target.method = entry.method;
+  // `0`: no response was sent (a reset, a TCP entry); AuthEvent's status is an HTTP status or nothing.
+  if (isHttpStatus(entry.responseCode)) target.status = entry.responseCode;
   const service = serviceOf(entry.upstreamCluster, entry.requestedServerName);
   if (service !== undefined) {
     target.service = service;

@@ -1,9 +1,9 @@
 import { hash } from 'node:crypto';
 import { isIP } from 'node:net';
-import type { AuthAction, Outcome } from '@ratchet/contracts';
+import type { AuthAction, AuthEventInput, ClientDto, Outcome, TargetDto } from '@ratchet/contracts';
 
 /**
- * What every HTTP access-log source (NGINX, Envoy) decides the same way: which requests are
+ * What every HTTP access-log source (NGINX, Envoy, Apache, Traefik, HAProxy) decides the same way: which requests are
  * logins, what an HTTP status means for access, and how a record gets a stable id.
  * Shared by `nginx/` and `envoy/`; it belongs in a neutral place (`libs/sources/src/http/`)
  * once the catalogue owner moves it.
@@ -63,7 +63,7 @@ export const RATE_LIMITED_STATUS = 429;
 export interface HttpAccess {
   action: AuthAction;
   outcome: Outcome;
-  /** Always `http <status>`, so every request keeps its status (AuthEvent has no status field). */
+  /** Always `http <status>`: detectors that read reasons keep working; parsers also set `target.status`. */
   reason: string;
 }
 
@@ -86,6 +86,45 @@ export function decideHttpAccess(status: number, method: string | undefined, pat
   const passed = status < 400 && !(login && status === 200 && path !== undefined && FAILING_WITH_200.test(path));
   const outcome: Outcome = refused || (login && !passed) ? 'failure' : 'success';
   return { action: login ? 'login' : 'request', outcome, reason: `http ${status}` };
+}
+
+/** A status AuthEvent's `target.status` admits (100–599); `000` and the like are left out, not refused. */
+export function isHttpStatus(status: number): boolean {
+  return Number.isInteger(status) && status >= 100 && status <= 599;
+}
+
+/** What an HTTP access source read from one request, for `httpAccessEvent`. */
+export interface HttpRequestRead {
+  id: string;
+  time: string;
+  /** `source.kind`: the product (`nginx`, `apache`, `traefik`, `haproxy`). */
+  kind: string;
+  access: HttpAccess;
+  /** The authenticated (or refused) user the access log names; absent: anonymous. */
+  user?: string;
+  client: ClientDto;
+  target: TargetDto;
+}
+
+/**
+ * The event of one request through an HTTP proxy or server (north-south): the user, when the log
+ * names one, signed in with basic authentication (access logs name no other kind of user).
+ */
+export function httpAccessEvent(read: HttpRequestRead): AuthEventInput {
+  const event: AuthEventInput = {
+    id: read.id,
+    time: read.time,
+    source: { kind: read.kind },
+    plane: 'north-south',
+    action: read.access.action,
+    outcome: read.access.outcome,
+    reason: read.access.reason,
+    principal: read.user !== undefined ? { type: 'user', id: clip(read.user, 512) } : { type: 'anonymous' },
+  };
+  if (Object.keys(read.client).length > 0) event.client = read.client;
+  if (Object.keys(read.target).length > 0) event.target = read.target;
+  if (read.user !== undefined) event.auth = { method: 'basic' };
+  return event;
 }
 
 /** A request line's parts; absent when the line is not `METHOD TARGET [PROTOCOL]` (junk, TLS bytes on a plain port). */

@@ -6,6 +6,22 @@ import { countryCode } from './country-codes';
 
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$/i;
 
+/** JSON text as its value; undefined when it is not JSON (JSON's own `null` comes back as null). */
+export function parseJsonText(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A line that must hold one JSON object (JSON log formats): the object, or the problem as text. */
+export function parseJsonObjectLine(line: string): Record<string, unknown> | string {
+  const value = parseJsonText(line);
+  if (value === undefined) return '(line): starts with "{" but is not JSON';
+  return isObject(value) ? value : '(line): must be a JSON object';
+}
+
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,1 +1,2 @@
+export * from './keycloak-log.parser';
 export * from './keycloak.parser';

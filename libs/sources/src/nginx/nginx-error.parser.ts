@@ -38,7 +38,7 @@ function contextOf(line: string, from: number, quotesUser: boolean): Context | s
   const first = line.indexOf(CLIENT_MARK, from);
   if (first < 0) return 'client: missing (expected ", client: <address>, server: <name>")';
   if (quotesUser && line.indexOf(CLIENT_MARK, first + 1) >= 0) {
-    return 'client: appears more than once: the user name or a header imitates NGINX\'s context, so the address is ambiguous';
+    return "client: appears more than once: text the client chose (a user name, a path, a header) imitates NGINX's context, so the address is ambiguous";
   }
   CONTEXT.lastIndex = first;
   const m = CONTEXT.exec(line);
@@ -56,6 +56,14 @@ interface Finding {
   reason: string;
   user?: string;
   auth?: AuthDetailsDto;
+  /** The HTTP status NGINX answers with, where the message fixes it (a missing file: 404). */
+  status?: number;
+}
+
+/** `limiting requests, excess: 1.8 by zone "login"` → `rate limited by zone login`. */
+function withZone(what: string, message: string): string {
+  const zone = /by zone "([^"]*)"/.exec(message)?.[1];
+  return zone === undefined || zone === '' ? what : `${what} by zone ${zone}`;
 }
 
 const BASIC: AuthDetailsDto = { method: 'basic' };
@@ -64,8 +72,9 @@ const PASSWORD_MISMATCH = '": password mismatch';
 const USER_NOT_FOUND = ' was not found in "';
 
 /**
- * Basic-auth verdicts (`auth_basic`, `auth_pam`), rate and connection limits, client-certificate
- * and TLS handshake failures. `message` is the text between the line's head and its context.
+ * Basic-auth verdicts (`auth_basic`, `auth_pam`), rate and connection limits (a rejection, not a
+ * `delaying request` nor a dry run), `deny` rules, forbidden directory indexes, files that do not
+ * exist (what scanners hunt for), client-certificate and TLS handshake failures. `message` is the text between the line's head and its context.
  * Undefined: a message about something else.
  */
 function findingOf(message: string): Finding | undefined {
@@ -90,8 +99,18 @@ function findingOf(message: string): Finding | undefined {
     if (end < 0) return undefined;
     return { action: 'login', outcome: 'failure', reason: clip(`pam: ${message.slice(end + 4)}`, 512), user: message.slice(11, end), auth: BASIC };
   }
-  if (message.startsWith('limiting requests, excess:')) return { action: 'request', outcome: 'failure', reason: 'rate limited' };
-  if (message.startsWith('limiting connections by zone')) return { action: 'request', outcome: 'failure', reason: 'connection limited' };
+  // The answer's status (`limit_req_status`, 503 by default) is not in the error log: `target.status` stays absent.
+  if (message.startsWith('limiting requests, excess:')) return { action: 'request', outcome: 'failure', reason: clip(withZone('rate limited', message), 512) };
+  if (message.startsWith('limiting connections by zone')) return { action: 'request', outcome: 'failure', reason: clip(withZone('connection limited', message), 512) };
+  if (message.startsWith('access forbidden by rule')) return { action: 'request', outcome: 'failure', reason: 'access forbidden by rule', status: 403 };
+  if (message.startsWith('directory index of "') && message.endsWith('" is forbidden')) {
+    return { action: 'request', outcome: 'failure', reason: 'directory index forbidden', status: 403 };
+  }
+  // A file the request named does not exist: NGINX answers 404. Like a 404 in the access log, the
+  // request passed access control (`success`); probing detectors read the status.
+  if ((message.startsWith('open() "') || message.startsWith('"')) && message.endsWith('(2: No such file or directory)')) {
+    return { action: 'request', outcome: 'success', reason: 'http 404', status: 404 };
+  }
   if (message.startsWith('client SSL certificate verify error: (')) {
     const detail = message.slice(message.indexOf(':', 38) + 1, message.indexOf(')', 38));
     return { action: 'request', outcome: 'failure', reason: clip(`mtls client certificate rejected: ${detail}`, 512), auth: MTLS };
@@ -108,7 +127,10 @@ function findingOf(message: string): Finding | undefined {
 }
 
 /** Quick test at the message's start (sticky: set `lastIndex`), before any context is read. */
-const RELEVANT = /(?:user "|no user\/password was provided|PAM: user '|limiting (?:requests|connections)|client SSL certificate verify error|client sent no required SSL certificate|SSL_do_handshake\(\) failed)/y;
+const RELEVANT =
+  /(?:user "|no user\/password was provided|PAM: user '|limiting (?:requests|connections)|client SSL certificate verify error|client sent no required SSL certificate|SSL_do_handshake\(\) failed|access forbidden by rule|directory index of "|open\(\) "|"[^"]*" is not found \(2:)/y;
+
+const QUOTES_PATH = /^(?:open\(\) "|"|directory index of ")/;
 
 /**
  * NGINX error-log lines that record an access decision. NGINX writes no zone in its error log:
@@ -117,7 +139,7 @@ const RELEVANT = /(?:user "|no user\/password was provided|PAM: user '|limiting 
 export const nginxErrorParser: SourceParser = {
   id: 'nginx-error',
   summary:
-    'NGINX error log: basic-auth/PAM failures (login), missing credentials (challenge), limit_req/limit_conn, client-certificate and TLS handshake failures; times have no zone and are read as UTC',
+    'NGINX error log: basic-auth/PAM failures (login), missing credentials (challenge), limit_req/limit_conn (reason names the zone), deny rules and forbidden directory indexes (403), missing files (404, probing evidence), client-certificate and TLS handshake failures; times have no zone and are read as UTC',
   framing: 'line',
   parse(record): SourceResult {
     if (typeof record !== 'string') return refusedRecord('(line): must be a text line');
@@ -130,7 +152,9 @@ export const nginxErrorParser: SourceParser = {
     RELEVANT.lastIndex = start;
     if (!RELEVANT.test(record)) return ignoredRecord('nginx error-log line without an access decision');
 
-    const context = contextOf(record, start, record.startsWith('user "', start) || record.startsWith('PAM: ', start));
+    // A user name, a file path (from the URI) or a directory is the client's text: it may imitate the context.
+    const quotesClientText = record.startsWith('user "', start) || record.startsWith('PAM: ', start) || QUOTES_PATH.test(record.slice(start, start + 20));
+    const context = contextOf(record, start, quotesClientText);
     if (typeof context === 'string') return refusedRecord(context);
     const finding = findingOf(record.slice(start, context.at));
     if (finding === undefined) return ignoredRecord('nginx error-log line without an access decision');
@@ -148,6 +172,7 @@ export const nginxErrorParser: SourceParser = {
       if (request.method !== undefined) target.method = request.method;
       if (request.path !== undefined) target.path = request.path;
     }
+    if (finding.status !== undefined) target.status = finding.status;
 
     const principal: PrincipalDto = finding.user ? { type: 'user', id: clip(finding.user, 512) } : { type: 'anonymous' };
     const event: AuthEventInput = {

@@ -1,6 +1,6 @@
-import type { AuthEventInput, ClientDto, TargetDto } from '@ratchet/contracts';
+import type { ClientDto, TargetDto } from '@ratchet/contracts';
 import { refusedRecord, type SourceParser, type SourceResult } from '../source-parser';
-import { clip, decideHttpAccess, hostWithoutPort, isHttpMethod, isIpAddress, present, recordId, splitRequestLine, splitTarget, type RequestTarget } from '../http/http-access';
+import { clip, decideHttpAccess, httpAccessEvent, isHttpStatus, hostWithoutPort, isHttpMethod, isIpAddress, present, recordId, splitRequestLine, splitTarget, type RequestTarget } from '../http/http-access';
 import { checkIsoTime, isoFromMsec, parseTimeLocal } from '../http/http-time';
 
 type JsonRecord = Readonly<Record<string, unknown>>;
@@ -79,20 +79,9 @@ export const nginxJsonParser: SourceParser = {
     if (host !== undefined) target.host = host;
     if (request.method !== undefined) target.method = request.method;
     if (request.path !== undefined) target.path = request.path;
+    if (isHttpStatus(status)) target.status = status;
 
-    const event: AuthEventInput = {
-      id: recordId('nginx-json', JSON.stringify(record)),
-      time: when.time,
-      source: { kind: 'nginx' },
-      plane: 'north-south',
-      action: access.action,
-      outcome: access.outcome,
-      reason: access.reason,
-      principal: user !== undefined ? { type: 'user', id: clip(user, 512) } : { type: 'anonymous' },
-    };
-    if (Object.keys(client).length > 0) event.client = client;
-    if (Object.keys(target).length > 0) event.target = target;
-    if (user !== undefined) event.auth = { method: 'basic' };
+    const event = httpAccessEvent({ id: recordId('nginx-json', JSON.stringify(record)), time: when.time, kind: 'nginx', access, client, target, ...(user !== undefined ? { user } : {}) });
     const forwardedFor = text(fields, 'http_x_forwarded_for');
     return forwardedFor === undefined ? { ok: true, events: [event] } : { ok: true, events: [event], forwardedFor };
   },

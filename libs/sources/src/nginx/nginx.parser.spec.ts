@@ -3,12 +3,14 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { SourceParser } from '../source-parser';
 import { itAnswersEveryRecordFixture } from '../testing/record-fixture-cases';
+import { acceptingEnvelopes } from '../wrappers';
 import { compileAuthEventAdmission } from '@ratchet/contracts';
 import { decideHttpAccess, hostWithoutPort, isLoginPath, unescapeNginx } from '../http/http-access';
 import { nginxAccessParser, nginxErrorParser, nginxJsonParser } from './index';
 import { parseTimeLocal } from '../http/http-time';
 
-const PARSERS: readonly SourceParser[] = [nginxAccessParser, nginxJsonParser, nginxErrorParser];
+/** As the catalogue offers them: container wrappers and syslog headers accepted. */
+const PARSERS: readonly SourceParser[] = [nginxAccessParser, nginxJsonParser, nginxErrorParser].map(acceptingEnvelopes);
 
 describe('nginx parsers', () => {
   const cases = itAnswersEveryRecordFixture(join(__dirname, 'fixtures'), PARSERS);

@@ -1,0 +1,2 @@
+export * from './apache-access.parser';
+export * from './apache-error.parser';

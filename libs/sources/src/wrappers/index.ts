@@ -1,0 +1,2 @@
+export * from './line-envelope';
+export * from './syslog-header';
