@@ -42,7 +42,10 @@ export class RecordReader {
   private readonly seen = new Map<string, number>();
   private generated = 0;
 
-  constructor(private readonly env: ReplayEnvironment) {}
+  constructor(
+    private readonly env: ReplayEnvironment,
+    private readonly receivedAt: number = Date.now(),
+  ) {}
 
   /** Forgets the ids seen so far: the next record starts a new, independent replay. */
   forget(): void {
@@ -59,7 +62,8 @@ export class RecordReader {
         refusals.push(`${source.id}: ${input.reason}`);
         continue;
       }
-      const parsed = source.parse(input.value);
+      // A syslog time has no year: read it as the collector would, received now.
+      const parsed = source.parse(input.value, { receivedAt: this.receivedAt });
       if (!parsed.ok) {
         refusals.push(`${source.id}: ${parsed.reason}`);
         continue;
@@ -90,7 +94,9 @@ function recordFor(source: SourceParser, record: unknown): { ok: true; value: un
   try {
     return { ok: true, value: JSON.parse(record) as unknown };
   } catch {
-    return { ok: false, reason: '(line): not JSON' };
+    // Not JSON as it stands: perhaps JSON inside a container runtime's line (CRI, Docker), which
+    // the catalogue's parsers unwrap themselves.
+    return { ok: true, value: record };
   }
 }
 
