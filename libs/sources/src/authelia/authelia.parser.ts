@@ -31,6 +31,13 @@ function readJson(line: string): Record<string, string> | string {
 /** `Unsuccessful 1FA authentication attempt by user 'john': user not found`, `Successful TOTP authentication attempt made by user 'john'`. */
 const ATTEMPT = /^(Unsuccessful|Successful) (\S+(?: \S+)?) authentication attempt (?:made )?by user '(.*)'(?:: (.*))?$/;
 
+/**
+ * Authelia 4.38+ logs an unknown name on the first factor only as `Error occurred getting details
+ * for user with username input '<u>' which usually indicates they do not exist` (no `Unsuccessful
+ * 1FA` line follows): that line is the failed login.
+ */
+const UNKNOWN_USER = /^Error occurred getting details for user with username input '(.*)' which usually indicates they do not exist$/;
+
 /** The second factors Authelia names, as `auth.method`. */
 const SECOND_FACTORS: Readonly<Record<string, string>> = {
   '2FA': 'mfa',
@@ -62,7 +69,8 @@ const PUSH_DENIED = /result: deny\b.*Login request denied/;
 function attemptOf(message: string): Attempt | string {
   const m = ATTEMPT.exec(message);
   if (m === null) {
-    if (message.startsWith('Error occurred getting details for user')) return 'user lookup error: counted by its "Unsuccessful 1FA authentication attempt" line';
+    const unknown = UNKNOWN_USER.exec(message);
+    if (unknown !== null) return { action: 'login', outcome: 'failure', user: unknown[1] as string, method: 'password', reason: 'unknown user' };
     return 'authelia log line without an authentication attempt';
   }
   const [, verdict, factor, user, error] = m as unknown as [string, string, string, string, string?];
@@ -89,8 +97,8 @@ function attemptOf(message: string): Attempt | string {
  * reason is the error after the quote (`user not found` → `unknown user`), else `invalid credentials`;
  * a Duo push the user denied is `push denied` with the fact `mfa-push-denied`.
  * `client.ip` is `remote_ip` (Authelia's view of the client, after its trusted proxies),
- * `target.path`/`method` the API call. Other lines, and the user-lookup error Authelia logs before
- * the same failed attempt, are ignored. Id: sha1 of the line.
+ * `target.path`/`method` the API call. Authelia 4.38+'s `Error occurred getting details for user
+ * with username input '<u>'` is a failed login (`unknown user`). Other lines are ignored. Id: sha1 of the line.
  */
 export const autheliaParser: SourceParser = {
   id: 'authelia',
