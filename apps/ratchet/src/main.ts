@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { describeLoadedFeed, startTelemetry } from '@ratchet/platform';
+import { describeLoadedFeed, readDetectorConfig, startTelemetry } from '@ratchet/platform';
 import { readEmbeddedConfig, readIngestSources } from './config';
-import { formatEval, parseEvalArgs, runEval } from './cli/eval.command';
+import { embeddedReplayEnvironment, formatEval, parseEvalArgs, runEval } from './cli/eval.command';
 import { parseIngestArgs, runIngest } from './cli/ingest.command';
 import { startDemoTraffic } from './demo/demo-traffic';
 import { startEmbedded } from './embedded-app';
@@ -47,7 +47,8 @@ async function ingest(args: readonly string[]): Promise<void> {
 
 async function evaluate(args: readonly string[]): Promise<void> {
   const options = parseEvalArgs(args);
-  process.stdout.write(formatEval(await runEval(options), options.json));
+  const detectors = readDetectorConfig(process.env, Date.now());
+  process.stdout.write(formatEval(await runEval(options, embeddedReplayEnvironment(detectors.settings)), options.json));
 }
 
 main().catch((err: unknown) => {

@@ -1,5 +1,5 @@
 import { compileAuthEventAdmission, type AuthEvent, type RiskSignal } from '@ratchet/contracts';
-import { compileDetectors, detectBatch, DETECTORS, type CompiledDetector, type StateStore } from '@ratchet/detection';
+import { compileDetectors, detectBatch, DETECTORS, type CompiledDetector, type DetectorSettings, type StateStore } from '@ratchet/detection';
 import { canonicalAddress, ManualClock, type Clock } from '@ratchet/kernel';
 import { SOURCES, type SourceParser } from '@ratchet/sources';
 import type { IndicatorEvidence } from './mappings';
@@ -21,8 +21,8 @@ export interface ReplayEnvironment {
 }
 
 /** The shipped catalogues with default detector settings. */
-export function defaultReplayEnvironment(createStateStore: (clock: Clock) => StateStore): ReplayEnvironment {
-  return { sources: SOURCES, detectors: compileDetectors(), signalTypes: new Set(DETECTORS.map((d) => d.signalType)), createStateStore };
+export function defaultReplayEnvironment(createStateStore: (clock: Clock) => StateStore, settings: DetectorSettings = {}): ReplayEnvironment {
+  return { sources: SOURCES, detectors: compileDetectors(settings), signalTypes: new Set(DETECTORS.map((d) => d.signalType)), createStateStore };
 }
 
 /** What became of one record: read by a source into admitted events, ignored, refused, or no source to read it. */

@@ -15,6 +15,7 @@ import {
   type SuiteResult,
 } from '@ratchet/evaluation';
 import { MemoryStateStore } from '@ratchet/platform';
+import type { DetectorSettings } from '@ratchet/detection';
 
 export const EVAL_SUITES = ['crowdsec-hub', 'panther', 'fail2ban', 'falco'] as const;
 export type EvalSuite = (typeof EVAL_SUITES)[number];
@@ -30,7 +31,8 @@ const DEFAULT_PATHS: Readonly<Record<EvalSuite, string>> = {
 export const EVAL_USAGE = `usage: ratchet eval <suite> [path] [--json]
        ratchet eval all [--crowdsec-hub DIR] [--panther FILE] [--fail2ban DIR] [--falco DIR] [--json]
   suites: crowdsec-hub <dir>, panther <panther-tests.jsonl>, fail2ban <dir>, falco <dir>
-  paths default to ../shared/datasets/… beside the repository; the exit code is 0 whatever the scores`;
+  paths default to ../shared/datasets/… beside the repository; the exit code is 0 whatever the scores
+  detector settings and feeds come from RATCHET_DETECTORS and RATCHET_INTEL_* as for the server`;
 
 export interface EvalOptions {
   suites: Partial<Record<EvalSuite, string>>;
@@ -91,9 +93,13 @@ async function runSuite(suite: EvalSuite, path: string, env: ReplayEnvironment):
   }
 }
 
-/** The pipeline `ratchet` runs embedded: every source and detector, state in `MemoryStateStore`. */
-export function embeddedReplayEnvironment(): ReplayEnvironment {
-  return defaultReplayEnvironment((clock) => new MemoryStateStore(clock));
+/**
+ * The pipeline `ratchet` runs embedded: every source and detector, state in `MemoryStateStore`;
+ * detector settings and feeds as the server reads them (`RATCHET_DETECTORS`, `RATCHET_INTEL_*`),
+ * so a profile can be measured before it is deployed.
+ */
+export function embeddedReplayEnvironment(settings: DetectorSettings = {}): ReplayEnvironment {
+  return defaultReplayEnvironment((clock) => new MemoryStateStore(clock), settings);
 }
 
 /** `../shared/datasets` beside the repository this file is in (apps/ratchet/src/cli → four up). */
