@@ -62,11 +62,18 @@ export async function evaluateFalco(files: DatasetFiles, env: ReplayEnvironment,
       if (inScope) scored++;
       continue;
     }
+    // A must-not-detect test that loads a site's own rules (trusting an image) tests that
+    // allow-list, which Ratchet spells differently (detectors' allowedIdentities): not scored.
+    if (test.customRules.length > 0) {
+      const why = `a site allow-list Falco loaded${custom}, which Ratchet expresses as detector settings`;
+      outOfScope.set(why, (outOfScope.get(why) ?? new Set()).add(test.name));
+      continue;
+    }
     scored++;
     for (const evidence of indicators) {
       tally.touch(evidence.indicator);
       if (showsIndicator(evidence, signals, events)) {
-        tally.miss({ case: test.name, indicator: evidence.indicator, kind: 'FP', subject: test.eventsFile, why: `Falco must not detect${custom}; Ratchet: ${describeEvents(outcomes, signals.map((s) => s.type))}` });
+        tally.miss({ case: test.name, indicator: evidence.indicator, kind: 'FP', subject: test.eventsFile, why: `Falco must not detect; Ratchet: ${describeEvents(outcomes, signals.map((s) => s.type))}` });
       }
     }
   }

@@ -31,9 +31,11 @@ const RATE_LIMITED = evidence('rate_limited', ['rate_limited']);
 const IMPOSSIBLE_TRAVEL = evidence('impossible_travel', ['impossible_travel']);
 const K8S_EXEC = evidence('k8s_exec', ['k8s_exec']);
 const K8S_ANONYMOUS = evidence('k8s_anonymous_access', ['k8s_anonymous_access']);
-const K8S_PRIVILEGED_POD = evidence('k8s_privileged_workload', ['k8s_privileged_workload'], ['privileged-workload']);
-const K8S_HOST_PATH = evidence('k8s_privileged_workload', ['k8s_privileged_workload'], ['host-path-mount']);
-const K8S_CLUSTER_ADMIN = evidence('k8s_cluster_admin_grant', ['k8s_cluster_admin_grant'], ['cluster-admin-grant']);
+// The k8s facts say what a request asked for, granted or not; the detectors judge it (allowed,
+// by whom), as the peers' rules do, so only their signals count.
+const K8S_PRIVILEGED_POD = evidence('k8s_privileged_workload', ['k8s_privileged_workload']);
+const K8S_HOST_PATH = evidence('k8s_privileged_workload', ['k8s_privileged_workload']);
+const K8S_CLUSTER_ADMIN = evidence('k8s_cluster_admin_grant', ['k8s_cluster_admin_grant']);
 const K8S_TOKEN_OUTSIDE = evidence('k8s_token_outside_cluster', ['k8s_token_outside_cluster']);
 const ANONYMIZER = evidence('anonymizer', ['anonymizer', 'anonymizer_login'], ['anonymizer']);
 const TOKEN_REUSE = evidence('token_reuse', ['token_reuse'], ['token-reuse']);
@@ -112,8 +114,12 @@ export const PANTHER_LOG_TYPES: Readonly<Record<string, string>> = {
   'Amazon.EKS.Audit': 'k8s-audit',
   // AKS diagnostic records (`category: kube-audit`, the event as JSON text in properties.log).
   'Azure.MonitorActivity': 'k8s-audit',
-  // GKE audit logs wrap the event in a Cloud Audit Log `protoPayload`.
-  'GCP.AuditLog': 'gcp-audit',
+};
+
+/** Panther log types Ratchet does not read, and why: their tests are listed as out of scope, not scored. */
+export const PANTHER_OUT_OF_SCOPE_LOG_TYPES: Readonly<Record<string, string>> = {
+  // GKE audit logs wrap the event in a Cloud Audit Log `protoPayload` (methodName, authenticationInfo …).
+  'GCP.AuditLog': 'GKE audit logs arrive as Cloud Audit Log entries (protoPayload), a format Ratchet does not read',
 };
 
 /**
@@ -175,10 +181,16 @@ export type FalcoRuleMapping = IndicatorEvidence | { readonly outOfScope: string
 const ACTIVITY = 'an audit trail of ordinary activity, not an indicator of compromise';
 const SITE_POLICY = "an allow-list the operator writes into Falco's rules file, not an indicator";
 
+// Falco's pod rules read only the pod spec (whoever created it: its test pods come from the
+// replicaset controller, which the detector leaves to whoever wrote the Deployment), so the
+// parser's fact on the request is the answer to compare.
+const FALCO_PRIVILEGED_POD = evidence('k8s_privileged_workload', ['k8s_privileged_workload'], ['privileged-workload']);
+const FALCO_HOST_PATH = evidence('k8s_privileged_workload', ['k8s_privileged_workload'], ['host-path-mount']);
+
 export const FALCO_RULES: Readonly<Record<string, FalcoRuleMapping>> = {
-  'Create Privileged Pod': K8S_PRIVILEGED_POD,
-  'Create HostNetwork Pod': K8S_PRIVILEGED_POD,
-  'Create Sensitive Mount Pod': K8S_HOST_PATH,
+  'Create Privileged Pod': FALCO_PRIVILEGED_POD,
+  'Create HostNetwork Pod': FALCO_PRIVILEGED_POD,
+  'Create Sensitive Mount Pod': FALCO_HOST_PATH,
   'Anonymous Request Allowed': K8S_ANONYMOUS,
   'Attach/Exec Pod': K8S_EXEC,
   'Attach to cluster-admin Role': K8S_CLUSTER_ADMIN,

@@ -1,9 +1,17 @@
 import { isRecord, readJsonObject, UnreadableDataset } from './dataset-error';
-import { PANTHER_LOG_TYPES, PANTHER_RULES, type IndicatorEvidence } from './mappings';
+import { PANTHER_LOG_TYPES, PANTHER_OUT_OF_SCOPE_LOG_TYPES, PANTHER_RULES, type IndicatorEvidence } from './mappings';
 import { detectAll, missingDetector, RecordReader, showsIndicator, type RecordOutcome, type ReplayEnvironment } from './replay';
 import { Tally, type SuiteResult } from './tally';
 
 export const PANTHER_SUITE = 'panther';
+
+/**
+ * The `p_event_time` a test record gets when it carries none. Panther's pipeline stamps every row
+ * with the event time it parsed before a rule sees it, and its rule-test harness fills the p_ fields
+ * a test leaves out; many tests (EKS and AKS audit events cut down to the fields a rule reads) keep
+ * no time at all. The parsers read `p_event_time` only when the record has no time of its own.
+ */
+export const PANTHER_DEFAULT_EVENT_TIME = '2024-01-01 00:00:00.000';
 
 /** One line of panther-tests.jsonl: a rule's unit test over one vendor record. */
 interface PantherTest {
@@ -31,6 +39,8 @@ export async function evaluatePanther(
   const perType = new Map<string, RecordOutcome[]>();
   let otherTypes = 0;
   let negativesHeld = 0;
+  let metadataOnly = 0;
+  const outOfScope = new Map<string, Set<string>>();
   const lines = text.split(/\r?\n/);
   for (const [i, line] of lines.entries()) {
     if (line.trim() === '') continue;
@@ -38,13 +48,24 @@ export async function evaluatePanther(
     const logType = logTypeOf(test);
     const sourceId = logType === undefined ? undefined : PANTHER_LOG_TYPES[logType];
     const evidence = rules[test.ruleId];
+    const excluded = logType === undefined ? undefined : PANTHER_OUT_OF_SCOPE_LOG_TYPES[logType];
+    if (excluded !== undefined) {
+      outOfScope.set(excluded, (outOfScope.get(excluded) ?? new Set()).add(test.ruleId));
+      continue;
+    }
+    // Rules over every log type (threat-intel lookups) are tested on rows holding only Panther's
+    // own p_ columns: there is no vendor record in them to read.
+    if (isMetadataOnly(test.log)) {
+      metadataOnly++;
+      continue;
+    }
     if (sourceId === undefined && evidence === undefined) {
       otherTypes++;
       continue;
     }
     reader.forget();
     const outcome: RecordOutcome =
-      sourceId === undefined ? { status: 'unsupported', reason: `log type ${logType ?? '(unknown)'} has no Ratchet source` } : reader.read(test.log, [sourceId]);
+      sourceId === undefined ? { status: 'unsupported', reason: `log type ${logType ?? '(unknown)'} has no Ratchet source` } : reader.read(withEventTime(test.log), [sourceId]);
     const subject = `${test.ruleId} "${test.test}"`;
 
     if (sourceId !== undefined && logType !== undefined) {
@@ -75,6 +96,8 @@ export async function evaluatePanther(
     const count = (s: RecordOutcome['status']): number => outcomes.filter((o) => o.status === s).length;
     tally.notes.push(`${logType}: ${outcomes.length} records: ${count('ok')} read, ${count('ignored')} ignored, ${count('refused')} refused, ${count('unsupported')} unsupported`);
   }
+  for (const [why, ruleIds] of outOfScope) tally.notes.push(`out of scope — ${why}: ${[...ruleIds].join(', ')}`);
+  if (metadataOnly > 0) tally.notes.push(`${metadataOnly} records hold only Panther's p_ columns (no vendor record) and were not read`);
   tally.notes.push(`${negativesHeld} expected-false tests of mapped rules stayed quiet; ${otherTypes} records of other log types and unmapped rules were not read`);
   return tally.result();
 }
@@ -103,6 +126,18 @@ export function logTypeOf(test: Pick<PantherTest, 'logTypes' | 'log'>): string |
   if (test.logTypes.length === 1) return test.logTypes[0];
   if (isRecord(log) && log['kind'] === 'Event' && typeof log['apiVersion'] === 'string' && log['apiVersion'].startsWith('audit.k8s.io/')) return 'Amazon.EKS.Audit';
   return undefined;
+}
+
+/** The record as Panther's pipeline hands it to a rule: with `p_event_time`, the documented default when it has none. */
+function withEventTime(log: unknown): unknown {
+  if (!isRecord(log) || log['p_event_time'] !== undefined) return log;
+  return { ...log, p_event_time: PANTHER_DEFAULT_EVENT_TIME };
+}
+
+function isMetadataOnly(log: unknown): boolean {
+  if (!isRecord(log)) return false;
+  const keys = Object.keys(log);
+  return keys.length > 0 && keys.every((k) => k.startsWith('p_'));
 }
 
 function describeSeen(outcome: RecordOutcome, signalTypes: readonly string[]): string {

@@ -113,12 +113,10 @@ describe('panther suite', () => {
     assert.deepEqual(row(result, 'token_reuse'), { tp: 1, fp: 0, fn: 0 });
   });
 
-  it('counts every Okta record that normalises and names the refused one with its reason', async () => {
+  it("counts every Okta record that normalises, a record without a time read at Panther's default p_event_time", async () => {
     const result = await evaluatePanther(text, withFeed, 'panther-tests.jsonl', rules);
-    assert.deepEqual(row(result, 'parse Okta.SystemLog'), { tp: 3, fp: 0, fn: 1 });
-    const refused = result.misses.find((m) => m.indicator === 'parse Okta.SystemLog');
-    assert.equal(refused?.subject, 'Okta.Login.Success "Record without a time"');
-    assert.match(refused?.why ?? '', /^refused: okta: published/);
+    assert.deepEqual(row(result, 'parse Okta.SystemLog'), { tp: 4, fp: 0, fn: 0 });
+    assert.equal(result.misses.find((m) => m.indicator === 'parse Okta.SystemLog'), undefined);
     assert.ok(result.notes.some((n) => n.includes('1 records of other log types and unmapped rules were not read')));
   });
 
@@ -170,10 +168,15 @@ describe('falco suite', () => {
 
   it('scores mapped rules, lists the others as out of scope, and checks must-not tests against every mapped indicator', async () => {
     const result = await evaluateFalco(fixtureFiles('falco'), env([bindDetector(execStandIn, undefined)], ['k8s_exec']), rules);
-    assert.deepEqual(row(result, 'k8s_exec'), { tp: 1, fp: 1, fn: 0 });
-    assert.equal(result.misses[0]?.case, 'exec_trusted');
-    assert.match(result.misses[0]?.why ?? '', /^Falco must not detect \(Falco loaded trust_alice\.yaml\)/);
-    assert.deepEqual(result.notes, ['4 tests (2 detect, 2 must not); 3 scored', 'out of scope — activity: K8s Deployment Created']);
+    assert.deepEqual(row(result, 'k8s_exec'), { tp: 1, fp: 0, fn: 0 });
+    // The must-not test that loads a site's trust list tests that list: out of scope, not an FP.
+    assert.deepEqual(result.misses, []);
+    assert.deepEqual(result.notes, [
+      '4 tests (2 detect, 2 must not); 1 scored',
+      'out of scope — activity: K8s Deployment Created',
+      'out of scope — a site allow-list Falco loaded (Falco loaded trust_bob.yaml), which Ratchet expresses as detector settings: read_pod',
+      'out of scope — a site allow-list Falco loaded (Falco loaded trust_alice.yaml), which Ratchet expresses as detector settings: exec_trusted',
+    ]);
   });
 
   it('fails naming the test file when it is missing', async () => {

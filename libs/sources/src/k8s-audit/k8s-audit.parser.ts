@@ -9,9 +9,13 @@ import { address, asObject, clip, defined, factList, isObject, isoTime, objectAt
  * Every call becomes `api` on the `control` plane.
  *
  * - Only `ResponseComplete` and `Panic` count: the same request's `RequestReceived` and
- *   `ResponseStarted` stages are ignored, so a call is one event. The exception is a request that
- *   failed authentication: the API server audits it once, at `ResponseStarted` with 401 and no
- *   user, and it never completes. The id is `auditID` + stage.
+ *   `ResponseStarted` stages are ignored, so a call is one event. Two exceptions: a request that
+ *   failed authentication, which the API server audits once, at `ResponseStarted` with 401 and no
+ *   user, and never completes; and a session into a pod (`pods/exec`, `attach`, `portforward`),
+ *   which opens at `ResponseStarted` (101) and completes only when it ends — minutes later, or
+ *   never in the log if the API server restarts — so it counts when it opens. The id is `auditID`
+ *   + stage, `auditID:session` for both stages of a session, so a pipeline that keeps both
+ *   delivers one event twice rather than two events.
  * - 401 is a failure (`unauthenticated`); 403 is a failure with the authoriser's reason (RBAC's
  *   `authorization.k8s.io/reason`) or the API's message; anything else passed authentication and
  *   authorisation, so it is a success whose reason says what was done (`create pods/exec`, with
@@ -75,6 +79,8 @@ export function createK8sAuditParser(options: K8sAuditOptions = {}): SourceParse
 export const k8sAuditParser: SourceParser = createK8sAuditParser();
 
 const COUNTED_STAGES = new Set(['ResponseComplete', 'Panic']);
+/** Subresources whose call is a session in a pod: it is under way once the response has started. */
+const SESSION_SUBRESOURCES = new Set(['exec', 'attach', 'portforward']);
 const ALL_STAGES = new Set(['RequestReceived', 'ResponseStarted', 'ResponseComplete', 'Panic']);
 const AKS_AUDIT_CATEGORIES = new Set(['kube-audit', 'kube-audit-admin']);
 const CREDENTIAL_ID = 'authentication.kubernetes.io/credential-id';
@@ -118,7 +124,12 @@ function readEvent(event: Record<string, unknown>, at: FieldName, hops: number, 
   const code = typeof responseStatus?.['code'] === 'number' ? responseStatus['code'] : undefined;
   // A request that fails authentication is audited once, at ResponseStarted, and never completes.
   const failedAuthentication = stage === 'ResponseStarted' && code === 401;
-  if (stage !== undefined && !COUNTED_STAGES.has(stage) && !failedAuthentication) return ignoredRecord(`audit stage ${stage}`);
+  const objectRef = asObject(event['objectRef']);
+  const resource = text(objectRef?.['resource']);
+  const subresource = text(objectRef?.['subresource']);
+  const session = resource === 'pods' && subresource !== undefined && SESSION_SUBRESOURCES.has(subresource);
+  const sessionOpened = session && stage === 'ResponseStarted';
+  if (stage !== undefined && !COUNTED_STAGES.has(stage) && !failedAuthentication && !sessionOpened) return ignoredRecord(`audit stage ${stage}`);
 
   // When the request arrived; v1beta1 events also carry `timestamp`, the same instant.
   const [timeField, rawTime] = [
@@ -138,9 +149,6 @@ function readEvent(event: Record<string, unknown>, at: FieldName, hops: number, 
   const ip = Array.isArray(sourceIPs) ? address(sourceIPs[clientIndex]) : undefined;
   if (ip === false) return refusedRecord(`${at(`sourceIPs[${clientIndex}]`)}: must be an IPv4 or IPv6 address`);
 
-  const objectRef = asObject(event['objectRef']);
-  const resource = text(objectRef?.['resource']);
-  const subresource = text(objectRef?.['subresource']);
   const service = resource ? (subresource ? `${resource}/${subresource}` : resource) : undefined;
   const requestURI = text(event['requestURI']);
   const what = service ?? requestURI?.split('?')[0];
@@ -167,7 +175,7 @@ function readEvent(event: Record<string, unknown>, at: FieldName, hops: number, 
 
   const result: AuthEventInput = { time, source: { kind: 'k8s-audit' }, plane: 'control', action: 'api', outcome, reason: clip(reason, 512) };
   const auditID = text(event['auditID']);
-  if (auditID) result.id = clip(`k8s-audit:${auditID}:${stage ?? 'ResponseComplete'}`, 256);
+  if (auditID) result.id = clip(`k8s-audit:${auditID}:${session && stage !== 'Panic' ? 'session' : (stage ?? 'ResponseComplete')}`, 256);
   const principal = principalOf(text(user?.['username']));
   if (principal) result.principal = principal;
   const credential = credentialId(asObject(user?.['extra']));
