@@ -58,7 +58,7 @@ async function sideBySide(context: BenchContext): Promise<PartReport> {
   if (!existsSync(file)) throw new Error(`gen_input.py wrote no ${file}`);
   const planted = plantedAttackers(readFileSync(file, 'utf8'));
 
-  const ratchet = await runRatchet(context, file);
+  const ratchet = await runRatchet(context, file, planted);
   const crowdsec = await runCrowdsec(peers, dir, file);
 
   const missed = (side: Side): string[] => [...planted].filter((ip) => !side.flagged.has(ip));
@@ -86,7 +86,7 @@ function plantedAttackers(text: string): Set<string> {
   return new Set([...text.matchAll(/^((?:203\.0\.113|198\.51\.100)\.\d+) /gm)].map((m) => m[1] as string));
 }
 
-async function runRatchet(context: BenchContext, file: string): Promise<Side> {
+async function runRatchet(context: BenchContext, file: string, planted: ReadonlySet<string>): Promise<Side> {
   const env = { ...process.env, RATCHET_PORT: String(PORT), LOG_FORMAT: 'json', LOG_LEVEL: 'warn' };
   const entry = join(context.root, 'apps', 'ratchet', 'src', 'main.ts');
   const app = spawnTs('ratchet', entry, env, join(context.runDir, 'crowdsec', 'ratchet.log'), context.root);
@@ -105,15 +105,20 @@ async function runRatchet(context: BenchContext, file: string): Promise<Side> {
     while (metricValue((await client.get('/metrics')).body, 'ratchet_events_scored_total') - scoredBefore < totals.accepted) await sleep(5);
     const seconds = (performance.now() - started) / 1_000;
     const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean).length;
-    return { name: 'Ratchet', seconds, linesPerSecond: lines / seconds, flagged: await flaggedByRatchet(client) };
+    return { name: 'Ratchet', seconds, linesPerSecond: lines / seconds, flagged: await flaggedByRatchet(client, planted) };
   } finally {
     client.close();
     await stopChild(app);
   }
 }
 
-/** Every address Ratchet raised a signal on, paging through `GET /v1/signals` with its cursor. */
-async function flaggedByRatchet(client: HttpClient): Promise<Set<string>> {
+/**
+ * Every address Ratchet raised a signal on: the recent signals (`GET /v1/signals`, paged by its
+ * cursor), and each planted address's risk record (`GET /v1/entities`). The log spans days (each
+ * copy is shifted by four), and the signal list keeps only the last 24 hours of event time, so
+ * the older copies' signals are no longer listed while their risk records stand.
+ */
+async function flaggedByRatchet(client: HttpClient, planted: ReadonlySet<string>): Promise<Set<string>> {
   const flagged = new Set<string>();
   let cursor: string | undefined;
   do {
@@ -123,6 +128,10 @@ async function flaggedByRatchet(client: HttpClient): Promise<Set<string>> {
     for (const s of page.signals) if (s.entity.startsWith('ip:')) flagged.add(s.entity.slice(3));
     cursor = page.next;
   } while (cursor !== undefined);
+  for (const ip of planted) {
+    const entity = await client.get(`/v1/entities/ip:${ip}`);
+    if (entity.status === 200 && (JSON.parse(entity.body) as { risk: { contributions: unknown[] } }).risk.contributions.length > 0) flagged.add(ip);
+  }
   return flagged;
 }
 
