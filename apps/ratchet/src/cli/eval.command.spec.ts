@@ -33,7 +33,8 @@ describe('ratchet eval', () => {
     const printed = JSON.parse(formatEval(report, true)) as EvaluationReport;
     const row = printed.summary.find((r) => r.indicator === 'nginx-http-auth');
     assert.deepEqual(row && { suite: row.suite, tp: row.tp, fp: row.fp, fn: row.fn }, { suite: 'fail2ban', tp: 2, fp: 0, fn: 2 });
-    assert.ok(printed.suites[0]?.notes.includes('sshd: not in this copy of the samples; not counted'));
+    // The fixture copy holds an sshd sample too: its row is in the summary.
+    assert.ok(printed.summary.some((r) => r.suite === 'fail2ban' && r.indicator === 'sshd'));
   });
 
   it('fails naming the path when a dataset cannot be read', async () => {
