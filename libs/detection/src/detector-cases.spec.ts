@@ -4,6 +4,7 @@ import type { AuthEvent, RiskSignal } from '@ratchet/contracts';
 import { ManualClock, parseDuration } from '@ratchet/kernel';
 import { authEvent, failedLogins, MemoryStateStore } from '@ratchet/testing';
 import { detectBatch } from './batch-detection';
+import { replayCase } from './fixtures/replay-case';
 import { compileDetectors, DETECTORS } from './catalogue';
 import { InvalidDetectorConfig } from './detector-config';
 import { DETECTOR_CASES, INVALID_DETECTOR_SETTINGS, PLACES, type CompactEvent, type DetectorCase } from './fixtures/detector-cases';
@@ -55,17 +56,8 @@ function observed(signals: readonly RiskSignal[]) {
 }
 
 async function run(testCase: DetectorCase, batchSize = Number.POSITIVE_INFINITY): Promise<RiskSignal[]> {
-  const events = testCase.events.flatMap(expand);
   const detectors = compileDetectors(testCase.settings).filter((d) => !testCase.only || testCase.only.includes(d.id));
-  const state = new MemoryStateStore(new ManualClock(T0));
-  const signals: RiskSignal[] = [];
-  for (let delivery = 0; delivery < (testCase.deliveries ?? 1); delivery++) {
-    for (let i = 0; i < events.length; i += Math.min(batchSize, events.length)) {
-      signals.push(...(await detectBatch(events.slice(i, i + batchSize), detectors, state)));
-    }
-  }
-  await state.close();
-  return signals;
+  return replayCase(testCase.events.flatMap(expand), detectors, new MemoryStateStore(new ManualClock(T0)), { batchSize, ...(testCase.deliveries ? { deliveries: testCase.deliveries } : {}) });
 }
 
 describe('detector cases', () => {

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { AuthEvent, RiskSignal } from '@ratchet/contracts';
 import { ManualClock, parseDuration } from '@ratchet/kernel';
 import { authEvent, MemoryStateStore } from '@ratchet/testing';
-import { detectBatch } from './batch-detection';
+import { replayCase } from './fixtures/replay-case';
 import { compileDetectors, DETECTORS } from './catalogue';
 import { InvalidDetectorConfig } from './detector-config';
 import { httpStatusOf, isStaticPath } from './event-reading';
@@ -26,18 +26,8 @@ function observed(signals: readonly RiskSignal[]) {
 
 /** Runs only the case's detectors, through the catalogue and the batch engine, in batches of `batchSize`. */
 async function run(testCase: EventCase, batchSize = Number.POSITIVE_INFINITY): Promise<RiskSignal[]> {
-  const events = testCase.events.map(expand);
   const settings = Object.fromEntries(DETECTORS.map((d) => [d.id, d.id in testCase.detectors ? testCase.detectors[d.id] : false]));
-  const detectors = compileDetectors(settings);
-  const state = new MemoryStateStore(new ManualClock(T0));
-  const signals: RiskSignal[] = [];
-  for (let delivery = 0; delivery < (testCase.deliveries ?? 1); delivery++) {
-    for (let i = 0; i < events.length; i += Math.min(batchSize, events.length)) {
-      signals.push(...(await detectBatch(events.slice(i, i + batchSize), detectors, state)));
-    }
-  }
-  await state.close();
-  return signals;
+  return replayCase(testCase.events.map(expand), compileDetectors(settings), new MemoryStateStore(new ManualClock(T0)), { batchSize, ...(testCase.deliveries ? { deliveries: testCase.deliveries } : {}) });
 }
 
 const PLANES = [
