@@ -96,10 +96,10 @@ export function geoOf(raw: { country?: unknown; city?: unknown; lat?: unknown; l
   });
 }
 
-/** The autonomous system the IdP names, when its number is a valid ASN. */
+/** The autonomous system the IdP names, when its number is a valid ASN (`asNumber`). */
 export function asnOf(number: unknown, org: unknown): AsnDto | undefined {
-  const n = numeric(number);
-  if (n === undefined || !Number.isInteger(n) || n < 0 || n > 4294967295) return undefined;
+  const n = asNumber(number);
+  if (n === undefined) return undefined;
   const name = clip(known(text(org)), 256);
   return name ? { number: n, org: name } : { number: n };
 }
@@ -124,8 +124,8 @@ export function isoCountry(value: unknown): string | undefined {
 
 /** A finite number (or a numeric string) within `[-limit, limit]`: a latitude (90) or a longitude (180). */
 export function coordinate(value: unknown, limit: 90 | 180): number | undefined {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
-  return Number.isFinite(n) && Math.abs(n) <= limit ? n : undefined;
+  const n = numeric(value);
+  return n !== undefined && Math.abs(n) <= limit ? n : undefined;
 }
 
 /** An autonomous system number: a whole number within 32 bits, or `AS64496` as text. */
