@@ -66,15 +66,22 @@ class TimeIndex {
 const NONE: readonly string[] = [];
 
 /**
- * Members in the order they were last seen, with the latest event time each was seen at: what sets
- * and counters need to forget the least recently seen first. A Map keeps insertion order, so a
- * touch is a delete and a set, and eviction reads from the front: O(1) where a sorted index would
- * shift arrays (a population table holds 200,000 fields). Order follows arrival, which is event
- * order for a source in order; Redis orders by event time, so the two may evict differently only
- * for members seen out of order.
+ * Members with the latest event time each was seen at, forgetting the least recently seen first:
+ * what sets and counters need to stay within their cap (a population table holds 200,000 fields).
+ *
+ * A Map keeps insertion order, so eviction reads from the front. A touch does not move the member
+ * to the back: deleting and re-inserting a hot key (the `total` every login counts) leaves a dead
+ * entry in the key's hash chain each time, and lookups slow down until V8 rehashes. Instead a touch
+ * only marks the member as seen since it was placed; eviction walks from the front, re-placing
+ * marked members at the back and forgetting the first unmarked one. That is exact least recently
+ * seen by arrival (the front unmarked member was touched last when it was placed, before anything
+ * behind it), and each member moves at most once per pass. Redis orders by event time, so the two
+ * may evict differently only for members seen out of order.
  */
 class Recency {
-  readonly seenAt = new Map<string, number>();
+  /** Member → latest time seen; `touched` holds members seen again since they were placed. */
+  private readonly seenAt = new Map<string, number>();
+  private readonly touched = new Set<string>();
 
   get size(): number {
     return this.seenAt.size;
@@ -84,24 +91,27 @@ class Recency {
     return this.seenAt.has(member);
   }
 
-  /** Latest time wins: a member seen again later moves to the back; an older sighting changes nothing. */
+  /** Latest time wins: a member seen again later counts as recently seen; an older sighting changes nothing. */
   touch(member: string, at: number): void {
     const previous = this.seenAt.get(member);
-    if (previous !== undefined) {
-      if (previous >= at) return;
-      this.seenAt.delete(member);
+    if (previous === undefined) {
+      this.seenAt.set(member, at);
+      return;
     }
+    if (previous >= at) return;
     this.seenAt.set(member, at);
+    this.touched.add(member);
   }
 
   /** Forgets the least recently seen members beyond `max`; answers those forgotten. */
   keepNewest(max: number): readonly string[] {
     if (this.seenAt.size <= max) return NONE;
     const dropped: string[] = [];
-    for (const member of this.seenAt.keys()) {
+    for (const [member, at] of this.seenAt) {
       if (this.seenAt.size <= max) break;
       this.seenAt.delete(member);
-      dropped.push(member);
+      if (this.touched.delete(member)) this.seenAt.set(member, at);
+      else dropped.push(member);
     }
     return dropped;
   }
