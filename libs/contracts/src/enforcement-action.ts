@@ -1,10 +1,26 @@
 import type { EntityRef } from '@ratchet/kernel';
 
-/** Actions the enforcer can take today; the catalogue grows with the chain engine. */
-export const ACTION_KINDS = ['ingress.deny'] as const;
+/**
+ * Every action a chain may take. What each one means, its parameters, the targets it renders to and
+ * the RBAC it needs are described by the action catalogue (libs/chains); this list is the contract.
+ */
+export const ACTION_KINDS = [
+  'ingress.deny',
+  'ingress.rate-limit',
+  'ingress.step-up',
+  'mesh.deny',
+  'mesh.require-mtls',
+  'network.quarantine',
+  'session.revoke',
+  'notify',
+  'cert.rotate',
+] as const;
 export type ActionKind = (typeof ACTION_KINDS)[number];
 export type EnforcementMode = 'enforce' | 'shadow';
 export type ActionState = 'applied' | 'reverted' | 'failed';
+
+/** An action's parameters as the chain gave them (`rps` of a rate limit, `webhook` of a notify). */
+export type ActionParams = Readonly<Record<string, string | number | boolean>>;
 
 /** Why an action exists: the chain and step that decided it, and the signal behind it. */
 export interface ActionReason {
@@ -21,6 +37,8 @@ export interface EnforcementAction {
   id: string;
   action: ActionKind;
   entity: EntityRef;
+  /** Absent when the action takes none. */
+  params?: ActionParams;
   reason: ActionReason;
   mode: EnforcementMode;
   state: ActionState;
