@@ -2,11 +2,16 @@ import type { StateOp, StateResult, StateStore } from '@ratchet/detection';
 import { windowRetentionMs } from '@ratchet/detection';
 import { systemClock, type Clock } from '@ratchet/kernel';
 
-/** Members ordered by time, with each member's time: a sorted set, as Redis keeps it. */
+/**
+ * Members ordered by time, with each member's time: a sorted set, as Redis keeps it. Trimming the
+ * oldest moves a head offset instead of shifting the arrays (a busy login target's window holds
+ * 150,000 event ids, and every add trims one); the arrays are compacted once half of them is dead.
+ */
 class TimeIndex {
-  readonly times: number[] = [];
-  readonly names: string[] = [];
-  readonly byName = new Map<string, number>();
+  private times: number[] = [];
+  private names: string[] = [];
+  private head = 0;
+  private readonly byName = new Map<string, number>();
 
   /** `latestWins`: an existing member moves to the later time; otherwise it stays where it is. */
   add(member: string, at: number, latestWins: boolean): void {
@@ -24,103 +29,102 @@ class TimeIndex {
       this.names.push(member);
       return;
     }
-    const i = upperBound(this.times, at);
+    const i = upperBound(this.times, this.head, at);
     this.times.splice(i, 0, at);
     this.names.splice(i, 0, member);
   }
 
   /** Time of the newest member; -Infinity when empty. */
   newest(): number {
-    return this.times.at(-1) ?? Number.NEGATIVE_INFINITY;
+    return this.times.length > this.head ? (this.times[this.times.length - 1] as number) : Number.NEGATIVE_INFINITY;
   }
 
   /** Members with a time in [from, to]. */
   count(from: number, to: number): number {
-    return upperBound(this.times, to) - lowerBound(this.times, from);
+    return upperBound(this.times, this.head, to) - lowerBound(this.times, this.head, from);
   }
 
   get size(): number {
-    return this.times.length;
+    return this.times.length - this.head;
   }
 
   /** Forgets members older than `before`. */
   trim(before: number): void {
-    this.dropOldest(lowerBound(this.times, before));
-  }
-
-  private dropOldest(cut: number): readonly string[] {
-    if (cut <= 0) return NONE;
-    const dropped = this.names.slice(0, cut);
-    for (const name of dropped) this.byName.delete(name);
-    this.times.splice(0, cut);
-    this.names.splice(0, cut);
-    return dropped;
+    const cut = lowerBound(this.times, this.head, before);
+    if (cut === this.head) return;
+    for (let i = this.head; i < cut; i++) this.byName.delete(this.names[i] as string);
+    this.head = cut;
+    if (this.head > 64 && this.head * 2 > this.times.length) {
+      this.times = this.times.slice(this.head);
+      this.names = this.names.slice(this.head);
+      this.head = 0;
+    }
   }
 
   private indexOf(member: string, at: number): number {
-    for (let i = lowerBound(this.times, at); i < this.times.length; i++) if (this.names[i] === member) return i;
+    for (let i = lowerBound(this.times, this.head, at); i < this.times.length; i++) if (this.names[i] === member) return i;
     throw new Error(`index out of sync for ${member}`);
   }
 }
 
-const NONE: readonly string[] = [];
+
+/** One member of a set or one field of a counter table: the latest event time it was seen at, and its count. */
+interface Slot {
+  at: number;
+  count: number;
+}
 
 /**
- * Members with the latest event time each was seen at, forgetting the least recently seen first:
- * what sets and counters need to stay within their cap (a population table holds 200,000 fields).
+ * Members with the latest event time each was seen at (and, for counters, a count), forgetting the
+ * least recently seen first: what sets and counters need to stay within their cap (a population
+ * table holds 200,000 fields).
  *
  * A Map keeps insertion order, so eviction reads from the front. A touch does not move the member
  * to the back: deleting and re-inserting a hot key (the `total` every login counts) leaves a dead
  * entry in the key's hash chain each time, and lookups slow down until V8 rehashes. Instead a touch
- * only marks the member as seen since it was placed; eviction walks from the front, re-placing
- * marked members at the back and forgetting the first unmarked one. That is exact least recently
- * seen by arrival (the front unmarked member was touched last when it was placed, before anything
- * behind it), and each member moves at most once per pass. Redis orders by event time, so the two
- * may evict differently only for members seen out of order.
+ * updates the member's slot in place and marks it as seen since it was placed; eviction walks from
+ * the front, re-placing marked members at the back and forgetting the first unmarked one. That is
+ * exact least recently seen by arrival (the front unmarked member was touched last when it was
+ * placed, before anything behind it), and each member moves at most once per pass. Redis orders by
+ * event time, so the two may evict differently only for members seen out of order.
  */
 class Recency {
-  /** Member → latest time seen; `touched` holds members seen again since they were placed. */
-  private readonly seenAt = new Map<string, number>();
+  private readonly slots = new Map<string, Slot>();
+  /** Members seen again since they were placed. */
   private readonly touched = new Set<string>();
 
   get size(): number {
-    return this.seenAt.size;
+    return this.slots.size;
   }
 
   has(member: string): boolean {
-    return this.seenAt.has(member);
+    return this.slots.has(member);
   }
 
   /** Latest time wins: a member seen again later counts as recently seen; an older sighting changes nothing. */
-  touch(member: string, at: number): void {
-    const previous = this.seenAt.get(member);
-    if (previous === undefined) {
-      this.seenAt.set(member, at);
-      return;
+  touch(member: string, at: number): Slot {
+    const slot = this.slots.get(member);
+    if (slot === undefined) {
+      const placed = { at, count: 0 };
+      this.slots.set(member, placed);
+      return placed;
     }
-    if (previous >= at) return;
-    this.seenAt.set(member, at);
-    this.touched.add(member);
+    if (slot.at < at) {
+      slot.at = at;
+      this.touched.add(member);
+    }
+    return slot;
   }
 
-  /** Forgets the least recently seen members beyond `max`; answers those forgotten. */
-  keepNewest(max: number): readonly string[] {
-    if (this.seenAt.size <= max) return NONE;
-    const dropped: string[] = [];
-    for (const [member, at] of this.seenAt) {
-      if (this.seenAt.size <= max) break;
-      this.seenAt.delete(member);
-      if (this.touched.delete(member)) this.seenAt.set(member, at);
-      else dropped.push(member);
+  /** Forgets the least recently seen members beyond `max`. */
+  keepNewest(max: number): void {
+    if (this.slots.size <= max) return;
+    for (const [member, slot] of this.slots) {
+      if (this.slots.size <= max) break;
+      this.slots.delete(member);
+      if (this.touched.delete(member)) this.slots.set(member, slot);
     }
-    return dropped;
   }
-}
-
-/** Counters with the time each field was last counted at, for least-recently-counted eviction. */
-interface Counters {
-  readonly values: Map<string, number>;
-  readonly recency: Recency;
 }
 
 interface Entry<T> {
@@ -134,7 +138,7 @@ export class MemoryStateStore implements StateStore {
   private readonly windows = new Map<string, Entry<TimeIndex>>();
   private readonly records = new Map<string, Entry<Record<string, string>>>();
   private readonly sets = new Map<string, Entry<Recency>>();
-  private readonly counters = new Map<string, Entry<Counters>>();
+  private readonly counters = new Map<string, Entry<Recency>>();
   private opsSinceSweep = 0;
 
   constructor(private readonly clock: Clock = systemClock) {}
@@ -169,8 +173,7 @@ export class MemoryStateStore implements StateStore {
           const end = Math.max(op.at, index.newest());
           return index.count(end - op.windowMs, end);
         }
-        const entry = live(this.windows, op.key, now) ?? { value: new TimeIndex(), expiresAt: 0 };
-        this.windows.set(op.key, entry);
+        const entry = liveOrNew(this.windows, op.key, now, newTimeIndex);
         entry.value.add(op.member, op.at, op.kind === 'window.distinct');
         const end = Math.max(op.at, entry.value.newest());
         entry.value.trim(end - windowRetentionMs(op.windowMs));
@@ -178,16 +181,14 @@ export class MemoryStateStore implements StateStore {
         return entry.value.count(end - op.windowMs, end);
       }
       case 'record.merge': {
-        const entry = live(this.records, op.key, now) ?? { value: {}, expiresAt: 0 };
-        this.records.set(op.key, entry);
+        const entry = liveOrNew(this.records, op.key, now, newRecord);
         const before = op.answer === 'before' ? { ...entry.value } : undefined;
         Object.assign(entry.value, op.fields);
         entry.expiresAt = now + op.retainMs;
         return before ?? { ...entry.value };
       }
       case 'set.add': {
-        const entry = live(this.sets, op.key, now) ?? { value: new Recency(), expiresAt: 0 };
-        this.sets.set(op.key, entry);
+        const entry = liveOrNew(this.sets, op.key, now, newRecency);
         const result = { known: entry.value.has(op.member), size: entry.value.size };
         entry.value.touch(op.member, op.at);
         entry.value.keepNewest(op.maxMembers);
@@ -197,16 +198,10 @@ export class MemoryStateStore implements StateStore {
       case 'record.read':
         return { ...live(this.records, op.key, now)?.value };
       case 'counter.add': {
-        const entry: Entry<Counters> = live(this.counters, op.key, now) ?? { value: { values: new Map<string, number>(), recency: new Recency() }, expiresAt: 0 };
-        this.counters.set(op.key, entry);
-        const { values, recency } = entry.value;
-        const answer = op.fields.map((field) => {
-          const value = (values.get(field) ?? 0) + 1;
-          values.set(field, value);
-          recency.touch(field, op.at);
-          return value;
-        });
-        for (const field of recency.keepNewest(op.maxFields)) values.delete(field);
+        const entry = liveOrNew(this.counters, op.key, now, newRecency);
+        const answer = new Array<number>(op.fields.length);
+        for (let i = 0; i < op.fields.length; i++) answer[i] = ++entry.value.touch(op.fields[i] as string, op.at).count;
+        entry.value.keepNewest(op.maxFields);
         entry.expiresAt = now + op.retainMs;
         return answer;
       }
@@ -222,6 +217,19 @@ export class MemoryStateStore implements StateStore {
   }
 }
 
+/** The live entry at `key`, or a new one made by `create` and stored there: one lookup when it exists. */
+function liveOrNew<T>(map: Map<string, Entry<T>>, key: string, now: number, create: () => T): Entry<T> {
+  const entry = map.get(key);
+  if (entry !== undefined && entry.expiresAt > now) return entry;
+  const fresh = { value: create(), expiresAt: 0 };
+  map.set(key, fresh);
+  return fresh;
+}
+
+const newTimeIndex = (): TimeIndex => new TimeIndex();
+const newRecord = (): Record<string, string> => ({});
+const newRecency = (): Recency => new Recency();
+
 function live<T>(map: Map<string, Entry<T>>, key: string, now: number): Entry<T> | undefined {
   const entry = map.get(key);
   if (entry && entry.expiresAt <= now) {
@@ -231,8 +239,8 @@ function live<T>(map: Map<string, Entry<T>>, key: string, now: number): Entry<T>
   return entry;
 }
 
-function lowerBound(sorted: readonly number[], value: number): number {
-  let lo = 0;
+/** First index at or after `lo` whose value is ≥ `value`. */
+function lowerBound(sorted: readonly number[], lo: number, value: number): number {
   let hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
@@ -242,8 +250,8 @@ function lowerBound(sorted: readonly number[], value: number): number {
   return lo;
 }
 
-function upperBound(sorted: readonly number[], value: number): number {
-  let lo = 0;
+/** First index at or after `lo` whose value is > `value`. */
+function upperBound(sorted: readonly number[], lo: number, value: number): number {
   let hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
