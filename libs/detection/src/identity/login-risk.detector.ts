@@ -1,8 +1,8 @@
 import type { AuthEvent, RiskSignal } from '@ratchet/contracts';
-import { canonicalAddress, entityRef } from '@ratchet/kernel';
+import { entityRef } from '@ratchet/kernel';
 import { ratedSignal, isSuccessfulLogin, userIdOf, type Detector } from '../detector';
 import { compileSettings, durationSetting, numberSetting, wholeNumberSetting, type SettingReader } from '../detector-config';
-import { parseUserAgent, shortHash } from './user-agent';
+import { parseUserAgent, userAgentHash } from './user-agent';
 
 export interface LoginRiskParams {
   /** Fires at or above this score (1 = as usual as anyone's login; a login new in every way scores (history + 1)²). */
@@ -143,7 +143,8 @@ function valuesOf(event: AuthEvent): Record<SubFeature, string> {
   const ua = client?.userAgent ?? '';
   const parsed = parseUserAgent(ua);
   return {
-    ip: canonicalAddress(ip) ?? ip,
+    // Admission wrote the address in its canonical spelling.
+    ip,
     asn: client?.asn === undefined ? '?' : `AS${client.asn.number}`,
     country: client?.geo?.country ?? '?',
     ua,
@@ -157,7 +158,7 @@ function valuesOf(event: AuthEvent): Record<SubFeature, string> {
 function fieldsOf(event: AuthEvent): string[] {
   const values = valuesOf(event);
   const fields = [TOTAL];
-  for (const name of SUB_FEATURES) fields.push(`${name}:${name === 'ua' ? shortHash(values.ua) : values[name]}`);
+  for (const name of SUB_FEATURES) fields.push(`${name}:${name === 'ua' ? userAgentHash(values.ua) : values[name]}`);
   return fields;
 }
 

@@ -1,5 +1,5 @@
 import type { AuthEvent, RiskSignal } from '@ratchet/contracts';
-import { canonicalAddress, entityRef, type EntityRef } from '@ratchet/kernel';
+import { entityRef, type EntityRef } from '@ratchet/kernel';
 import { ratedSignal, userIdOf, type Detector } from '../detector';
 import { compileSettings, durationSetting, type SettingReader } from '../detector-config';
 
@@ -32,7 +32,8 @@ export const tokenReuseDetector: Detector<TokenReuseParams> = {
     const token = tokenOf(event);
     const ip = event.client?.ip;
     if (!token || !ip) return [];
-    const fields = { ip: canonicalAddress(ip) ?? ip, asn: asnOf(event), device: event.client?.deviceId ?? '' };
+    // Admission wrote the address in its canonical spelling.
+    const fields = { ip, asn: asnOf(event), device: event.client?.deviceId ?? '' };
     return [{ kind: 'record.merge', key: `tok:${token}`, fields, retainMs: p.retainMs, answer: 'before' }];
   },
   detect(event, [previous]): RiskSignal[] {
@@ -40,7 +41,7 @@ export const tokenReuseDetector: Detector<TokenReuseParams> = {
     if (!ip || typeof previous !== 'object' || Array.isArray(previous)) return [];
     const before = previous as Readonly<Record<string, string>>;
     const reported = event.facts?.includes('token-reuse') === true;
-    const address = canonicalAddress(ip) ?? ip;
+    const address = ip;
     const [asn, device] = [asnOf(event), event.client?.deviceId ?? ''];
     const moved =
       before['ip'] !== undefined &&

@@ -39,8 +39,32 @@ const BOT = /bot\b|crawler|spider|slurp|facebookexternalhit/i;
 
 const WINDOWS_NT: Readonly<Record<string, string>> = { '10.0': '10', '6.3': '8.1', '6.2': '8', '6.1': '7', '6.0': 'Vista', '5.1': 'XP' };
 
+/**
+ * Parsed user agents by their text. Real traffic repeats a few hundred user agents, and every
+ * successful login reads its own twice (new device, login risk): a dozen regular expressions per
+ * read otherwise. Bounded: when full it starts over, so a flood of unique strings costs memory
+ * once, not forever.
+ */
+const PARSED = new Map<string, { parsed: ParsedUserAgent; hash: string }>();
+const MAX_PARSED = 4_096;
+
+function read(ua: string): { parsed: ParsedUserAgent; hash: string } {
+  let entry = PARSED.get(ua);
+  if (entry === undefined) {
+    if (PARSED.size >= MAX_PARSED) PARSED.clear();
+    entry = { parsed: Object.freeze({ browser: browserOf(ua), os: osOf(ua), device: deviceOf(ua) }), hash: shortHash(ua) };
+    PARSED.set(ua, entry);
+  }
+  return entry;
+}
+
 export function parseUserAgent(ua: string): ParsedUserAgent {
-  return { browser: browserOf(ua), os: osOf(ua), device: deviceOf(ua) };
+  return read(ua).parsed;
+}
+
+/** `shortHash` of a user agent, from the same cache as `parseUserAgent`. */
+export function userAgentHash(ua: string): string {
+  return read(ua).hash;
 }
 
 function browserOf(ua: string): string {
