@@ -1,4 +1,5 @@
 import type { AuthEvent } from '@ratchet/contracts';
+import { canonicalAddress } from '@ratchet/kernel';
 import type { DatasetFiles } from './dataset-files.port';
 import { isRecord, readYaml, UnreadableDataset } from './dataset-error';
 import { CROWDSEC_CASES, type CrowdsecCase } from './mappings';
@@ -70,11 +71,22 @@ async function evaluateCase(c: CrowdsecCase, files: DatasetFiles, env: ReplayEnv
     if (flagged.has(entity)) tally.hit(indicator);
     else tally.miss({ case: c.test, indicator, kind: 'FN', subject: entity, why: whyMissed(c, env, outcomes, read, fired) });
   }
+  // CrowdSec's alert sources are addresses: a user or service account behind a signal is something
+  // the hub cannot name, so in a detecting test it is reported beside the case, not scored. The
+  // addresses of its events are scored like any other. A must-stay-quiet test counts everything.
+  const principals = c.expect ? [...flagged].filter((entity) => !expected.has(entity) && !isAddress(entity)) : [];
+  if (principals.length > 0) tally.notes.push(`${c.test}: also flagged ${principals.join(', ')}, the identity behind the signal, which CrowdSec (alerting on addresses) cannot list; not scored`);
   for (const entity of flagged) {
-    if (expected.has(entity)) continue;
+    if (expected.has(entity) || principals.includes(entity)) continue;
     const types = [...new Set(relevant.filter((s) => s.entity.endsWith(`:${entity}`)).map((s) => s.type))];
     tally.miss({ case: c.test, indicator, kind: 'FP', subject: entity, why: `flagged${types.length > 0 ? ` by ${types.join(', ')}` : ' (address behind a signal)'}` });
   }
+}
+
+/** An address or a range, as CrowdSec names alert sources. */
+function isAddress(entity: string): boolean {
+  const [ip, bits] = entity.split('/');
+  return canonicalAddress(ip ?? '') !== undefined && (bits === undefined || /^\d{1,3}$/.test(bits));
 }
 
 function whyMissed(c: CrowdsecCase, env: ReplayEnvironment, outcomes: readonly RecordOutcome[], read: string, fired: readonly string[]): string {

@@ -39,8 +39,7 @@ const K8S_CLUSTER_ADMIN = evidence('k8s_cluster_admin_grant', ['k8s_cluster_admi
 const K8S_TOKEN_OUTSIDE = evidence('k8s_token_outside_cluster', ['k8s_token_outside_cluster']);
 const ANONYMIZER = evidence('anonymizer', ['anonymizer', 'anonymizer_login'], ['anonymizer']);
 const TOKEN_REUSE = evidence('token_reuse', ['token_reuse'], ['token-reuse']);
-const MFA_FATIGUE = evidence('mfa_fatigue', ['mfa_fatigue'], ['mfa-push-denied', 'mfa-fraud-reported']);
-const VENDOR_RISK = evidence('vendor_risk', ['vendor_risk'], ['vendor-risk-high']);
+const VENDOR_RISK = evidence('vendor_risk', ['vendor_risk_high'], ['vendor-risk-high']);
 
 // ---- CrowdSec hub tests ----------------------------------------------------------------------------
 
@@ -130,8 +129,6 @@ export const PANTHER_RULES: Readonly<Record<string, IndicatorEvidence>> = {
   'Okta.Anonymizing.VPN.Login': ANONYMIZER,
   'Okta.Refresh.Access.Token.Reuse': TOKEN_REUSE,
   'Auth0.RefreshToken.Reuse': TOKEN_REUSE,
-  // Panther's rule matches each push sent and alerts past a threshold; a single push is its test.
-  'Auth0.PushNotification.Fatigue': MFA_FATIGUE,
   'Okta.ThreatInsight.Security.Threat.Detected': VENDOR_RISK,
   'Azure.Audit.HighRiskSignIn': VENDOR_RISK,
   'Azure.Audit.RiskLevelPassthrough': VENDOR_RISK,
@@ -146,6 +143,35 @@ export const PANTHER_RULES: Readonly<Record<string, IndicatorEvidence>> = {
   'Kubernetes.ClusterRoleBinding.Privileged': K8S_CLUSTER_ADMIN,
   'Kubernetes.System.Principal.PublicIP': K8S_TOKEN_OUTSIDE,
 };
+
+/**
+ * Panther rule tests that are not a single-event verdict Ratchet should give, and why: listed in the
+ * report's notes, not scored. `test` names one test of the rule; without it, every test of the rule.
+ */
+export interface PantherOutOfScope {
+  readonly rule: string;
+  readonly test?: string;
+  readonly reason: string;
+}
+
+export const PANTHER_OUT_OF_SCOPE_TESTS: readonly PantherOutOfScope[] = [
+  {
+    rule: 'Auth0.PushNotification.Fatigue',
+    reason:
+      'a threshold rule (Threshold: 5 pushes sent to a user): its test is one sent push, which is no fatigue on its own; ' +
+      'Ratchet answers push bombing with state (auth.mfa-fatigue over the refusals in a window), not per event',
+  },
+  {
+    rule: 'Azure.Audit.RiskLevelPassthrough',
+    test: 'Failed Sign-In with riskLevelAggregated',
+    reason: 'Panther passes every risk level Entra reports through; this one is low, and vendor_risk is the IdP rating a sign-in high',
+  },
+];
+
+/** The out-of-scope entry for one Panther test, when it has one. */
+export function pantherOutOfScope(rule: string, test: string, entries: readonly PantherOutOfScope[] = PANTHER_OUT_OF_SCOPE_TESTS): PantherOutOfScope | undefined {
+  return entries.find((e) => e.rule === rule && (e.test === undefined || e.test === test));
+}
 
 // ---- fail2ban filter samples -----------------------------------------------------------------------
 

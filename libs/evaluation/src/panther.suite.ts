@@ -1,5 +1,5 @@
 import { isRecord, readJsonObject, UnreadableDataset } from './dataset-error';
-import { PANTHER_LOG_TYPES, PANTHER_OUT_OF_SCOPE_LOG_TYPES, PANTHER_RULES, type IndicatorEvidence } from './mappings';
+import { PANTHER_LOG_TYPES, PANTHER_OUT_OF_SCOPE_LOG_TYPES, PANTHER_RULES, pantherOutOfScope, type IndicatorEvidence } from './mappings';
 import { detectAll, missingDetector, RecordReader, showsIndicator, type RecordOutcome, type ReplayEnvironment } from './replay';
 import { Tally, type SuiteResult } from './tally';
 
@@ -41,13 +41,19 @@ export async function evaluatePanther(
   let negativesHeld = 0;
   let metadataOnly = 0;
   const outOfScope = new Map<string, Set<string>>();
+  const unscored = new Map<string, string>();
   const lines = text.split(/\r?\n/);
   for (const [i, line] of lines.entries()) {
     if (line.trim() === '') continue;
     const test = readPantherTest(line, `${path}:${i + 1}`);
     const logType = logTypeOf(test);
     const sourceId = logType === undefined ? undefined : PANTHER_LOG_TYPES[logType];
-    const evidence = rules[test.ruleId];
+    const skipped = pantherOutOfScope(test.ruleId, test.test);
+    const evidence = skipped === undefined ? rules[test.ruleId] : undefined;
+    if (skipped !== undefined) {
+      const what = skipped.test === undefined ? skipped.rule : `${skipped.rule} "${skipped.test}"`;
+      unscored.set(what, skipped.reason);
+    }
     const excluded = logType === undefined ? undefined : PANTHER_OUT_OF_SCOPE_LOG_TYPES[logType];
     if (excluded !== undefined) {
       outOfScope.set(excluded, (outOfScope.get(excluded) ?? new Set()).add(test.ruleId));
@@ -97,6 +103,7 @@ export async function evaluatePanther(
     tally.notes.push(`${logType}: ${outcomes.length} records: ${count('ok')} read, ${count('ignored')} ignored, ${count('refused')} refused, ${count('unsupported')} unsupported`);
   }
   for (const [why, ruleIds] of outOfScope) tally.notes.push(`out of scope — ${why}: ${[...ruleIds].join(', ')}`);
+  for (const [what, why] of unscored) tally.notes.push(`not scored as an indicator — ${what}: ${why}`);
   if (metadataOnly > 0) tally.notes.push(`${metadataOnly} records hold only Panther's p_ columns (no vendor record) and were not read`);
   tally.notes.push(`${negativesHeld} expected-false tests of mapped rules stayed quiet; ${otherTypes} records of other log types and unmapped rules were not read`);
   return tally.result();

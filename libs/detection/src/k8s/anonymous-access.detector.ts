@@ -1,8 +1,8 @@
-import type { RiskSignal } from '@ratchet/contracts';
+import type { AuthEvent, RiskSignal } from '@ratchet/contracts';
 import { eventSignal, type Detector } from '../detector';
 import { readSettings, readStringList } from '../detector-settings';
 import { addressEntityOf, NO_OPS, NO_SIGNALS } from '../event-reading';
-import { isControlPlaneCall, requestPathOf } from './control-plane';
+import { callsFromNonPublicAddress, isControlPlaneCall, requestPathOf } from './control-plane';
 
 export interface AnonymousAccessParams {
   /** Paths anonymous callers are meant to reach; a path also covers what lies below it (`/readyz/etcd`). */
@@ -20,13 +20,19 @@ export const ANONYMOUS_PATHS: readonly string[] = ['/healthz', '/livez', '/ready
 const SERVED = 0.9;
 /** Refused (401 or 403): someone is trying, the cluster held. */
 const REFUSED = 0.4;
+/** An allowed path answered to a public address: the API server is exposed and being fingerprinted. */
+const PROBED = 0.2;
 
 /**
- * Anonymous (`system:anonymous`) or unauthenticated (401) calls to the Kubernetes API, except to
- * `allowedPaths` (default `ANONYMOUS_PATHS`). Specified by CrowdSec's `k8s-audit-anonymous-access`
- * and Panther's `Kubernetes.API.AnonymousAccess`. One signal per call on the caller's address:
- * severity 0.9 when the call succeeded, 0.4 when it was refused. Calls without an address are
- * left out (there is nothing to act on).
+ * Anonymous (`system:anonymous`) or unauthenticated (401) calls to the Kubernetes API. Specified by
+ * CrowdSec's `k8s-audit-anonymous-access` and Panther's `Kubernetes.API.AnonymousAccess` /
+ * `Amazon.EKS.AnonymousAPIAccess`. One signal per call on the caller's address: severity 0.9 when
+ * the call succeeded, 0.4 when it was refused. `allowedPaths` (default `ANONYMOUS_PATHS`) are
+ * served to anonymous callers by design: from a non-public address (a load balancer's or kubelet's
+ * health check) they are left alone; from a public one they still say the API server is reachable
+ * from the internet and someone is fingerprinting it (`/version` is a scanner's first request), so
+ * they rate 0.2. Calls from loopback are the API server host's own probes; calls without an
+ * address are left out (there is nothing to act on).
  */
 export const k8sAnonymousAccessDetector: Detector<AnonymousAccessParams> & { readonly stateless: true } = {
   id: 'k8s.anonymous-access',
@@ -45,11 +51,17 @@ export const k8sAnonymousAccessDetector: Detector<AnonymousAccessParams> & { rea
     if (!isControlPlaneCall(event)) return NO_SIGNALS;
     const anonymous = event.principal?.type === 'anonymous' || (event.outcome === 'failure' && event.reason === 'unauthenticated');
     if (!anonymous) return NO_SIGNALS;
-    const path = requestPathOf(event) ?? '';
-    if (p.allowedPaths.some((allowed) => path === allowed || path.startsWith(`${allowed}/`))) return NO_SIGNALS;
     const entity = addressEntityOf(event);
-    if (entity === undefined) return NO_SIGNALS;
-    const served = event.outcome === 'success';
-    return [eventSignal(this, event, entity, served ? SERVED : REFUSED, 0.9, { outcome: event.outcome, verb: event.target?.method ?? '', path })];
+    if (entity === undefined || isLoopback(event)) return NO_SIGNALS;
+    const path = requestPathOf(event) ?? '';
+    const allowed = p.allowedPaths.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
+    if (allowed && callsFromNonPublicAddress(event.client)) return NO_SIGNALS;
+    const severity = allowed ? PROBED : event.outcome === 'success' ? SERVED : REFUSED;
+    return [eventSignal(this, event, entity, severity, 0.9, { outcome: event.outcome, verb: event.target?.method ?? '', path })];
   },
 };
+
+function isLoopback(event: AuthEvent): boolean {
+  const ip = event.client?.ip;
+  return event.client?.scope === 'loopback' || ip === '::1' || (ip !== undefined && ip.startsWith('127.'));
+}

@@ -20,8 +20,10 @@ function compileBindingParams(detectorId: string, raw: unknown): BindingParams {
 const DEFAULTS: BindingParams = compileBindingParams('k8s.cluster-admin-grant', undefined);
 
 /**
- * A (cluster) role binding to `cluster-admin` created or changed (fact `cluster-admin-grant`, from
- * the `k8s-audit` parser): whoever holds the subject now owns the cluster. Falco's "Attach to
+ * A ClusterRoleBinding to a role that owns the cluster — `cluster-admin`, the controller manager's
+ * role, or one named `system:masters` — created or changed (fact `cluster-admin-grant`, from the
+ * `k8s-audit` parser): whoever holds the subject now owns the cluster. A RoleBinding to
+ * `cluster-admin` grants it in one namespace and is `k8s.rbac-binding-change`'s. Falco's "Attach to
  * cluster-admin Role", Panther's `Kubernetes.ClusterRoleBinding.Privileged`. Severity 0.9, on the
  * identity that made the grant.
  */

@@ -1,4 +1,5 @@
-import type { AuthEvent } from '@ratchet/contracts';
+import type { AddressScope, AuthEvent } from '@ratchet/contracts';
+import { readAddressSet } from '../detector-settings';
 
 /**
  * What the control-plane detectors read from a Kubernetes audit event as the `k8s-audit` parser
@@ -29,4 +30,19 @@ export function requestPathOf(event: AuthEvent): string | undefined {
   if (path === undefined) return undefined;
   const query = path.indexOf('?');
   return query < 0 ? path : path.slice(0, query);
+}
+
+/** Address scopes (set by enrichment) a pod, node, load balancer or in-cluster proxy can call from. */
+const NON_PUBLIC_SCOPES: ReadonlySet<AddressScope> = new Set(['private', 'loopback', 'link-local', 'shared']);
+
+/** The same ranges, for events enrichment did not scope: RFC 1918, CGNAT, loopback, link-local, IPv6 ULA. */
+export const NON_PUBLIC_RANGES: readonly string[] = [
+  '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '::1/128', 'fc00::/7', 'fe80::/10',
+];
+const NON_PUBLIC = readAddressSet('k8s', 'nonPublicRanges', undefined, NON_PUBLIC_RANGES);
+
+/** Whether the caller's address is not a public one: the scope enrichment gave, else `NON_PUBLIC_RANGES`. */
+export function callsFromNonPublicAddress(client: AuthEvent['client']): boolean {
+  if (client?.ip === undefined) return false;
+  return client.scope !== undefined ? NON_PUBLIC_SCOPES.has(client.scope) : NON_PUBLIC.has(client.ip);
 }

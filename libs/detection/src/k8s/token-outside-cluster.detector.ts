@@ -1,9 +1,9 @@
-import type { AddressScope, RiskSignal } from '@ratchet/contracts';
+import type { RiskSignal } from '@ratchet/contracts';
 import { entityRef, type AddressSet } from '@ratchet/kernel';
 import { eventSignal, type Detector } from '../detector';
 import { readAddressSet, readSettings, readStringList } from '../detector-settings';
 import { NO_OPS, NO_SIGNALS } from '../event-reading';
-import { isControlPlaneCall } from './control-plane';
+import { callsFromNonPublicAddress, isControlPlaneCall } from './control-plane';
 
 export interface TokenOutsideClusterParams {
   /** Where the cluster's workloads call from; undefined: any non-public address. */
@@ -11,14 +11,6 @@ export interface TokenOutsideClusterParams {
   principalPrefixes: readonly string[];
 }
 
-/** Address scopes (set by enrichment) a pod, node or in-cluster proxy can call from. */
-const INSIDE_SCOPES: ReadonlySet<AddressScope> = new Set(['private', 'loopback', 'link-local', 'shared']);
-
-/** The same ranges, for events enrichment did not scope: RFC 1918, CGNAT, loopback, link-local, IPv6 ULA. */
-export const NON_PUBLIC_RANGES: readonly string[] = [
-  '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '::1/128', 'fc00::/7', 'fe80::/10',
-];
-const NON_PUBLIC = readAddressSet('k8s.token-outside-cluster', 'clusterCidrs', undefined, NON_PUBLIC_RANGES);
 
 /**
  * A service-account token used from outside the cluster: tokens are mounted into pods, so a call
@@ -51,7 +43,7 @@ export const k8sTokenOutsideClusterDetector: Detector<TokenOutsideClusterParams>
     const username = event.principal?.id;
     const client = event.client;
     if (username === undefined || client?.ip === undefined || !p.principalPrefixes.some((prefix) => username.startsWith(prefix))) return NO_SIGNALS;
-    const inside = p.clusterCidrs !== undefined ? p.clusterCidrs.has(client.ip) : client.scope !== undefined ? INSIDE_SCOPES.has(client.scope) : NON_PUBLIC.has(client.ip);
+    const inside = p.clusterCidrs !== undefined ? p.clusterCidrs.has(client.ip) : callsFromNonPublicAddress(client);
     if (inside) return NO_SIGNALS;
     return [
       eventSignal(this, event, entityRef('svc', username), 0.9, p.clusterCidrs !== undefined ? 0.9 : 0.7, {

@@ -38,12 +38,17 @@ import { address, asObject, clip, defined, factList, isObject, isoTime, objectAt
  * Facts, read from the request body (`requestObject`, logged at level Request and above) whatever
  * the outcome — a refused privileged pod was still asked for:
  * - `privileged-workload`: a pod spec with a privileged container (containers, init or ephemeral),
- *   `hostPID`, `hostIPC` or `hostNetwork`; a pod spec is a Pod's (`pods`, or its
+ *   `hostPID`, `hostIPC` or `hostNetwork`, or that explicitly runs as root — `runAsUser: 0` or
+ *   `runAsNonRoot: false` in the pod's or a container's `securityContext` (what the Pod Security
+ *   Standards' restricted profile forbids; a spec that says nothing is left to the image, and to
+ *   admission); a pod spec is a Pod's (`pods`, or its
  *   `ephemeralcontainers`), or the template of a Deployment, ReplicaSet, StatefulSet, DaemonSet,
  *   Job, ReplicationController or PodTemplate, or a CronJob's job template. Status and binding
  *   subresources are not specs anybody wrote, so they are not read.
  * - `host-path-mount`: such a pod spec with a `hostPath` volume.
- * - `cluster-admin-grant`: a RoleBinding or ClusterRoleBinding whose `roleRef.name` is `cluster-admin`.
+ * - `cluster-admin-grant`: a ClusterRoleBinding to a role that owns the cluster (`PRIVILEGED_CLUSTER_ROLES`).
+ *   A RoleBinding to `cluster-admin` grants it within one namespace only: it is an ordinary binding
+ *   change, not this fact.
  * - `impersonation`: the call carries `impersonatedUser`.
  *
  * Required: `kind: Event`, a time (`requestReceivedTimestamp`, else `stageTimestamp`, v1beta1's
@@ -85,17 +90,29 @@ const ALL_STAGES = new Set(['RequestReceived', 'ResponseStarted', 'ResponseCompl
 const AKS_AUDIT_CATEGORIES = new Set(['kube-audit', 'kube-audit-admin']);
 const CREDENTIAL_ID = 'authentication.kubernetes.io/credential-id';
 
+/**
+ * Cluster roles whose binding cluster-wide hands over the cluster: `cluster-admin` (every verb on
+ * everything); `system:kube-controller-manager`, which reads every secret and mints tokens for any
+ * service account; and `system:masters`, the superuser group's name, which no built-in role carries
+ * — a binding to a role of that name is staged for whoever later creates it.
+ */
+export const PRIVILEGED_CLUSTER_ROLES: ReadonlySet<string> = new Set(['cluster-admin', 'system:kube-controller-manager', 'system:masters']);
+
 function parseAuditEvent(record: unknown, hops: number): SourceResult {
   if (!isObject(record)) return refusedRecord('(record): must be a JSON object');
   const [category, properties] = [record['category'], record['properties']];
-  if (typeof category === 'string' && isObject(properties)) return parseAksRecord(record, category, properties, hops);
+  // An Azure diagnostic record names its category; only kube-audit ones hold an audit event.
+  if (typeof category === 'string' && record['kind'] === undefined) return parseAksRecord(record, category, asObject(properties), hops);
   return readEvent(record, (path) => path, hops, record['p_event_time']);
 }
 
-/** An AKS diagnostic record: the audit event is JSON text in `properties.log`. */
-function parseAksRecord(record: Record<string, unknown>, category: string, properties: Record<string, unknown>, hops: number): SourceResult {
-  if (!AKS_AUDIT_CATEGORIES.has(category)) return ignoredRecord(`AKS ${category} record`);
-  const log = properties['log'];
+/**
+ * An Azure diagnostic or activity record: of AKS's categories only the audit ones carry an event,
+ * as JSON text in `properties.log`; the rest (the API server's own log, a VM written) are ignored.
+ */
+function parseAksRecord(record: Record<string, unknown>, category: string, properties: Record<string, unknown> | undefined, hops: number): SourceResult {
+  if (!AKS_AUDIT_CATEGORIES.has(category)) return ignoredRecord(`Azure ${category} record`);
+  const log = properties?.['log'];
   if (typeof log !== 'string') return refusedRecord('properties.log: is required (the audit event as JSON text)');
   let event: unknown;
   try {
@@ -198,7 +215,7 @@ function readEvent(event: Record<string, unknown>, at: FieldName, hops: number, 
   const facts = factList(
     spec !== undefined && isPrivileged(spec) && 'privileged-workload',
     spec !== undefined && mountsHostPath(spec) && 'host-path-mount',
-    (resource === 'clusterrolebindings' || resource === 'rolebindings') && !subresource && text(roleRef?.['name']) === 'cluster-admin' && 'cluster-admin-grant',
+    resource === 'clusterrolebindings' && !subresource && PRIVILEGED_CLUSTER_ROLES.has(text(roleRef?.['name']) ?? '') && 'cluster-admin-grant',
     impersonated !== undefined && 'impersonation',
   );
   if (facts) result.facts = facts;
@@ -233,10 +250,22 @@ const CONTAINER_LISTS = ['containers', 'initContainers', 'ephemeralContainers'] 
 
 function isPrivileged(spec: Record<string, unknown>): boolean {
   if (spec['hostPID'] === true || spec['hostIPC'] === true || spec['hostNetwork'] === true) return true;
+  if (runsAsRoot(objectAt(spec, 'securityContext'))) return true;
   return CONTAINER_LISTS.some((list) => {
     const containers = spec[list];
-    return Array.isArray(containers) && containers.some((c) => objectAt(c, 'securityContext')?.['privileged'] === true);
+    return (
+      Array.isArray(containers) &&
+      containers.some((c) => {
+        const context = objectAt(c, 'securityContext');
+        return context?.['privileged'] === true || runsAsRoot(context);
+      })
+    );
   });
+}
+
+/** A security context that asks for UID 0 or turns off the non-root check, in so many words. */
+function runsAsRoot(context: Record<string, unknown> | undefined): boolean {
+  return context !== undefined && (context['runAsUser'] === 0 || context['runAsNonRoot'] === false);
 }
 
 function mountsHostPath(spec: Record<string, unknown>): boolean {

@@ -14,7 +14,7 @@ import { address, asnOf, asObject, clip, defined, factList, geoOf, isObject, iso
  * - The principal of a user event is the sign-in name (`actor.alternateId`, lower-cased: Okta
  *   logins are case-insensitive, so `Alice@x` and `alice@x` are one entity), else `actor.id`;
  *   an OAuth client or Okta itself acting is a service; an IP address acting (ThreatInsight) is
- *   no principal.
+ *   no principal, and is the client when `client.ipAddress` is missing.
  * - The IdP asking for a second factor (push sent, sign-on policy CHALLENGE) is `mfa` /
  *   `challenge`; policy ALLOW is ignored (the session or SSO event that follows counts the login).
  * - An event hook delivery (`com.okta.event_hook`, several events under `data.events`) is an
@@ -28,7 +28,9 @@ import { address, asnOf, asObject, clip, defined, factList, geoOf, isObject, iso
  * "this wasn't me"); `token-reuse` for `app.oauth2.token.detect_reuse` and its authorization-server
  * twin (a rotated refresh token presented again); `vendor-risk-high` when Okta's risk engine rated the request HIGH
  * (`debugData.risk` — `{level=HIGH, reasons=…}` — or `debugData.logOnlySecurityData.risk.level`,
- * object or JSON text). Okta's behaviours (`New Device=POSITIVE` …) make no fact: Okta weighs them
+ * object or JSON text), and for a ThreatInsight `security.threat.detected` — Okta naming the address
+ * malicious, whether it blocked the request (DENY) or only logged it (SUCCESS, log-only mode) —
+ * unless its `debugData.threatDetections` rates every detection below HIGH. Okta's behaviours (`New Device=POSITIVE` …) make no fact: Okta weighs them
  * into the risk level already, and Ratchet's own new-device / new-country detectors read the
  * fields; medium and high risk travel in `reason` (`risk high: Anomalous Device`).
  *
@@ -188,7 +190,7 @@ function parseOktaEvent(record: unknown): SourceResult {
   const isProxy = securityContext?.['isProxy'];
   const geographical = objectAt(clientField, 'geographicalContext');
   const geolocation = objectAt(geographical, 'geolocation');
-  const ip = address(clientField?.['ipAddress']);
+  const ip = address(clientField?.['ipAddress']) ?? actingAddress(asObject(field('actor')));
   if (ip === false) return refusedRecord('client.ipAddress: must be an IPv4 or IPv6 address');
   const targets = Array.isArray(field('target')) ? (field('target') as unknown[]).filter(isObject) : [];
   const app = targets.find((t) => t['type'] === 'AppInstance');
@@ -229,7 +231,7 @@ function parseOktaEvent(record: unknown): SourceResult {
     (isProxy === true || text(isProxy)?.toLowerCase() === 'true') && 'anonymizer',
     reading.fact,
     pushFact,
-    risk?.level === 'HIGH' && 'vendor-risk-high',
+    (risk?.level === 'HIGH' || (eventType === 'security.threat.detected' && threatRatedHigh(debugData))) && 'vendor-risk-high',
   );
   if (facts) event.facts = facts;
   return { ok: true, events: [event] };
@@ -250,6 +252,24 @@ function readPrincipal(actor: Record<string, unknown> | undefined): PrincipalDto
     return principalId ? { type: 'service', id: clip(principalId, 512) } : undefined;
   }
   return undefined;
+}
+
+/** ThreatInsight names the address as the actor (`type: IP address`); undefined when it is not a valid one. */
+function actingAddress(actor: Record<string, unknown> | undefined): string | undefined {
+  if (text(actor?.['type'])?.toLowerCase() !== 'ip address') return undefined;
+  return address(actor?.['id']) || undefined;
+}
+
+/**
+ * ThreatInsight's verdict: `threatDetections` is JSON text mapping each detection to a level
+ * (`{"Password Spray":"HIGH","Login Failures":"MEDIUM"}`); high when one is HIGH, and when the
+ * event lists none (the event itself is the verdict).
+ */
+function threatRatedHigh(debugData: Record<string, unknown> | undefined): boolean {
+  const raw = debugData?.['threatDetections'];
+  const detections = typeof raw === 'string' ? parseJsonObject(raw) : asObject(raw);
+  const levels = detections ? Object.values(detections).map((level) => text(level)?.toUpperCase()) : [];
+  return levels.length === 0 || levels.includes('HIGH');
 }
 
 function readReason(vendorReason: string | undefined): string | undefined {
