@@ -9,7 +9,7 @@
 export type StateOp = WindowCountOp | WindowDistinctOp | RecordMergeOp | RecordReadOp | SetAddOp | CounterAddOp;
 
 /**
- * Adds `member` (an event id) at `at`; answers how many members fall in the window that ends at
+ * Adds `member` (an event id, which always comes with its event's time) at `at`; answers how many members fall in the window that ends at
  * the newest member's time (`[newest - windowMs, newest]`, where newest ≥ `at`). Counting up to
  * the newest rather than up to `at` means events arriving out of order (several ingress
  * replicas, log shippers) still add up: twenty failures within five minutes are twenty whatever

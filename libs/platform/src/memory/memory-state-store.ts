@@ -6,23 +6,35 @@ import { systemClock, type Clock } from '@ratchet/kernel';
  * Members ordered by time, with each member's time: a sorted set, as Redis keeps it. Trimming the
  * oldest moves a head offset instead of shifting the arrays (a busy login target's window holds
  * 150,000 event ids, and every add trims one); the arrays are compacted once half of them is dead.
+ *
+ * A counting window (`distinct` false) holds event ids, and an event always comes with its own
+ * time, so a redelivered member is found among the few members at that very time: no map from
+ * member to time is kept, which would double the memory and the lookups of the busiest keys. A
+ * distinct window keeps that map, since a member seen again moves to its later time.
  */
 class TimeIndex {
   private times: number[] = [];
   private names: string[] = [];
   private head = 0;
-  private readonly byName = new Map<string, number>();
+  private readonly byName: Map<string, number> | undefined;
 
-  /** `latestWins`: an existing member moves to the later time; otherwise it stays where it is. */
-  add(member: string, at: number, latestWins: boolean): void {
-    const previous = this.byName.get(member);
-    if (previous !== undefined) {
-      if (!latestWins || previous >= at) return;
-      const i = this.indexOf(member, previous);
-      this.times.splice(i, 1);
-      this.names.splice(i, 1);
+  constructor(distinct: boolean) {
+    this.byName = distinct ? new Map() : undefined;
+  }
+
+  add(member: string, at: number): void {
+    if (this.byName === undefined) {
+      if (this.holdsAt(member, at)) return;
+    } else {
+      const previous = this.byName.get(member);
+      if (previous !== undefined) {
+        if (previous >= at) return;
+        const i = this.indexOf(member, previous);
+        this.times.splice(i, 1);
+        this.names.splice(i, 1);
+      }
+      this.byName.set(member, at);
     }
-    this.byName.set(member, at);
     // Events mostly arrive in time order: appending is the common case, and O(1).
     if (at >= this.newest()) {
       this.times.push(at);
@@ -52,7 +64,7 @@ class TimeIndex {
   trim(before: number): void {
     const cut = lowerBound(this.times, this.head, before);
     if (cut === this.head) return;
-    for (let i = this.head; i < cut; i++) this.byName.delete(this.names[i] as string);
+    if (this.byName !== undefined) for (let i = this.head; i < cut; i++) this.byName.delete(this.names[i] as string);
     this.head = cut;
     if (this.head > 64 && this.head * 2 > this.times.length) {
       this.times = this.times.slice(this.head);
@@ -61,12 +73,16 @@ class TimeIndex {
     }
   }
 
+  private holdsAt(member: string, at: number): boolean {
+    for (let i = lowerBound(this.times, this.head, at); i < this.times.length && this.times[i] === at; i++) if (this.names[i] === member) return true;
+    return false;
+  }
+
   private indexOf(member: string, at: number): number {
     for (let i = lowerBound(this.times, this.head, at); i < this.times.length; i++) if (this.names[i] === member) return i;
     throw new Error(`index out of sync for ${member}`);
   }
 }
-
 
 /** One member of a set or one field of a counter table: the latest event time it was seen at, and its count. */
 interface Slot {
@@ -173,8 +189,8 @@ export class MemoryStateStore implements StateStore {
           const end = Math.max(op.at, index.newest());
           return index.count(end - op.windowMs, end);
         }
-        const entry = liveOrNew(this.windows, op.key, now, newTimeIndex);
-        entry.value.add(op.member, op.at, op.kind === 'window.distinct');
+        const entry = liveOrNew(this.windows, op.key, now, op.kind === 'window.distinct' ? newDistinctIndex : newCountingIndex);
+        entry.value.add(op.member, op.at);
         const end = Math.max(op.at, entry.value.newest());
         entry.value.trim(end - windowRetentionMs(op.windowMs));
         entry.expiresAt = now + windowRetentionMs(op.windowMs);
@@ -226,7 +242,8 @@ function liveOrNew<T>(map: Map<string, Entry<T>>, key: string, now: number, crea
   return fresh;
 }
 
-const newTimeIndex = (): TimeIndex => new TimeIndex();
+const newCountingIndex = (): TimeIndex => new TimeIndex(false);
+const newDistinctIndex = (): TimeIndex => new TimeIndex(true);
 const newRecord = (): Record<string, string> => ({});
 const newRecency = (): Recency => new Recency();
 
