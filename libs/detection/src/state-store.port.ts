@@ -69,6 +69,13 @@ export interface SetAddOp {
   at: number;
   maxMembers: number;
   retainMs: number;
+  /**
+   * State several detectors keep alike (the login history of the first-seen family): the batch
+   * engine runs a shared operation once per event however many detectors plan it (same key and
+   * member) and gives each the one answer, as if it had asked alone. Shared operations on one key
+   * must agree on their other fields; the first planned is the one run.
+   */
+  shared?: boolean;
 }
 
 export interface SetAddResult {

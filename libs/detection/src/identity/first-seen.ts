@@ -37,8 +37,10 @@ export interface FirstSeenFeature {
  * The first successful login of a user with a value (a country, an ASN, a device) it never used,
  * once the user has `minHistory` earlier successful logins. Two set operations per login: the
  * values (bounded, least recently seen forgotten) and the login ids up to `minHistory` (so "enough
- * history" is a count of logins, not of distinct values). Both are keyed by event id or value, so
- * a redelivered login is neither new nor counted twice.
+ * history" is a count of logins, not of distinct values). The login history is the same for every
+ * detector of the family with the same `minHistory`, so it is one shared key (`fs:h<minHistory>:user:<id>`)
+ * planned as a shared operation: the batch engine runs it once per login for the whole family. Both
+ * are keyed by event id or value, so a redelivered login is neither new nor counted twice.
  */
 export function firstSeenDetector(feature: FirstSeenFeature): Detector<FirstSeenParams> {
   return {
@@ -54,7 +56,7 @@ export function firstSeenDetector(feature: FirstSeenFeature): Detector<FirstSeen
       const value = feature.valueOf(event);
       if (!user || value === undefined || !isSuccessfulLogin(event)) return [];
       return [
-        { kind: 'set.add', key: `${feature.keyPrefix}:h:user:${user}`, member: event.id, at: event.ts, maxMembers: p.minHistory, retainMs: p.retainMs },
+        { kind: 'set.add', key: `fs:h${p.minHistory}:user:${user}`, member: event.id, at: event.ts, maxMembers: p.minHistory, retainMs: p.retainMs, shared: true },
         { kind: 'set.add', key: `${feature.keyPrefix}:user:${user}`, member: value, at: event.ts, maxMembers: p.maxValues, retainMs: p.retainMs },
       ];
     },
