@@ -498,9 +498,8 @@ describe('the embedded Ratchet: decisions expire on time', SUITE, () => {
     assert.equal(decision['expiresAt'], new Date(NOW + FIFTEEN_MINUTES).toISOString());
     const reason = decision['reason'] as ActionReason;
     assert.equal(reason.chain, 'credential-attack');
-    assert.equal(reason.step, 0);
+    assert.equal(reason.step, 2, 'the deny is the third step of credential-attack, after step-up and rate limit');
     assert.equal(reason.signalType, 'brute_force');
-    assert.ok(reason.score >= 50, `score ${reason.score} is below the chain's step`);
 
     r.clock.advance(FIFTEEN_MINUTES - 1);
     assert.equal((await authz(r, { 'x-real-ip': '203.0.113.60' })).status, 403, 'allowed before the decision expired');
