@@ -453,6 +453,28 @@ describe('the embedded Ratchet: credential attacks', SUITE, () => {
   });
 });
 
+describe('the embedded Ratchet: GET /v1/chains', SUITE, () => {
+  let r: Ratchet;
+  before(async () => {
+    r = await startRatchet();
+  });
+  after(async () => {
+    await r.close();
+  });
+
+  it('lists the chains in force, the shipped defaults unless RATCHET_CHAINS names others, as their documents wrote them', async () => {
+    const response = await fetch(`${r.url}/v1/chains`);
+    assert.equal(response.status, 200);
+    const body = (await response.json()) as { source: string; chains: Array<{ name: string; mode: string; spec: { match: string; steps: Array<{ if: string }> } }> };
+    assert.match(body.source, /default-chains\.yaml$/);
+    assert.deepEqual(body.chains.map((c) => c.name), ['credential-attack', 'account-takeover', 'east-west', 'control-plane']);
+    const credentialAttack = body.chains[0];
+    assert.equal(credentialAttack?.mode, 'enforce');
+    assert.equal(credentialAttack?.spec.match, 'signal.type in ["brute_force", "password_spray", "credential_stuffing"]');
+    assert.match(credentialAttack?.spec.steps[2]?.if ?? '', /signal\.evidence\.\?failures\.orValue\(0\) >= 20/);
+  });
+});
+
 describe('the embedded Ratchet: forwarding headers from a peer that is not a trusted proxy', SUITE, () => {
   let r: Ratchet;
   before(async () => {
