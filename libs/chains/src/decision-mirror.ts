@@ -1,6 +1,9 @@
 import type { EnforcementAction } from '@ratchet/contracts';
 import type { EntityRef } from '@ratchet/kernel';
-import { describeAction } from './action-catalogue';
+import { ACTION_CATALOGUE } from './action-catalogue';
+
+/** The actions `/authz` answers with a refusal while they are in force. */
+const DENYING = new Set<string>(ACTION_CATALOGUE.filter((a) => a.denies).map((a) => a.id));
 
 /**
  * The in-memory copy of the decision store that answers per-request checks without a network hop.
@@ -33,7 +36,7 @@ export class DecisionMirror {
       const actions = this.byEntity.get(entity);
       if (!actions) continue;
       for (const action of actions.values()) {
-        if (action.mode !== 'enforce' || action.expiresAt <= now || !describeAction(action.action).denies) continue;
+        if (action.mode !== 'enforce' || action.expiresAt <= now || !DENYING.has(action.action)) continue;
         if (!found || action.expiresAt > found.expiresAt) found = action;
       }
     }

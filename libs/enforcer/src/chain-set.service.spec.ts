@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { DEFAULT_CHAINS_FILE } from '@ratchet/chains';
 import { ChainSetService, loadChainFiles, type ChainReload } from './chain-set.service';
+import { EnforcerModule } from './enforcer.module';
 
 const chain = (name: string, condition = 'score >= 90') => `apiVersion: ratchet.dev/v1
 kind: Chain
@@ -99,5 +100,14 @@ describe('ChainSetService', () => {
     } finally {
       service.onApplicationShutdown();
     }
+  });
+});
+
+describe('EnforcerModule', () => {
+  it('refuses to start with an invalid chain file, naming the file, chain, step and expression', () => {
+    const dir = chainDir({ 'chains.yaml': chain('credential-attack', 'score >= "high"') });
+    assert.throws(() => EnforcerModule.forRoot({ chainsPath: dir }), {
+      message: `${join(dir, 'chains.yaml')}: chain credential-attack: steps[1].if: "score >= \\"high\\"" does not compile: no such overload: double >= string`,
+    });
   });
 });

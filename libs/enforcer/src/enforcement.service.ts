@@ -79,15 +79,17 @@ export class EnforcementService implements OnModuleInit, OnApplicationShutdown {
     const chains = this.chainSet.chains();
     const recorded: Recorded[] = [];
     const fresh = new Set<EnforcementAction>();
+    // Counted once a batch; the actions this batch starts are added as they come.
+    let activeActions = this.mirror.active().filter((a) => a.mode === 'enforce').length;
     for (const item of items) {
       const score = item.value;
       const held = new Set([...this.runs.ofEntity(score.entity).values()].flatMap((r) => r.actions.filter((a) => a.expiresAt > now).map((a) => a.id)));
-      const activeActions = this.mirror.active().filter((a) => a.mode === 'enforce').length;
       const outcome = evaluateChains(score, { chains, runs: this.runs, allowlist: this.settings.allowlist, caps: this.caps, activeActions, now });
       const headers = continueTrace('enforcer.decide', item.headers);
       for (const action of listed(outcome)) {
         recorded.push({ action, headers });
         if (action.state !== 'applied' || !held.has(action.id)) fresh.add(action);
+        if (action.state === 'applied' && action.mode === 'enforce' && !held.has(action.id)) activeActions++;
       }
       if (this.runs.ofEntity(score.entity).size > 0) this.lastScores.set(score.entity, score);
     }
