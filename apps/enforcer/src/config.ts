@@ -1,4 +1,5 @@
-import { envReader, readPlatformConfig, type PlatformConfig } from '@ratchet/platform';
+import type { ActionCaps } from '@ratchet/chains';
+import { envReader, readActionCaps, readChainsPath, readPlatformConfig, type PlatformConfig } from '@ratchet/platform';
 
 export interface EnforcerConfig {
   /** ENFORCER_HOST, default 127.0.0.1. */
@@ -11,6 +12,10 @@ export interface EnforcerConfig {
   trustedProxies: string[];
   /** ENFORCER_ALLOWLIST: addresses, CIDRs, entities never acted against; default none. */
   allowlist: string[];
+  /** RATCHET_CHAINS: a chain file or directory (YAML/JSON), watched for changes; default the shipped default chains. */
+  chainsPath?: string;
+  /** ENFORCER_MAX_NEW_ACTIONS_PER_MINUTE (default 60) and ENFORCER_MAX_ACTIVE_ACTIONS (default 10000): caps no chain can lift. */
+  caps: ActionCaps;
   logFormat: 'json' | 'text';
   platform: PlatformConfig;
 }
@@ -23,6 +28,8 @@ export function readEnforcerConfig(env: NodeJS.ProcessEnv = process.env): Enforc
     group: read.string('ENFORCER_GROUP', 'ratchet-enforcer'),
     trustedProxies: read.list('ENFORCER_TRUSTED_PROXIES', read.list('RATCHET_TRUSTED_PROXIES', ['127.0.0.1/32', '::1/128'])),
     allowlist: read.list('ENFORCER_ALLOWLIST', []),
+    ...readChainsPath(read),
+    caps: readActionCaps(read),
     logFormat: read.oneOf('LOG_FORMAT', ['json', 'text'] as const, 'json'),
     platform: readPlatformConfig(env, 'enforcer'),
   };

@@ -1,5 +1,6 @@
 import { LOOPBACK, readCollectorOptions, type CollectorOptions } from '@ratchet/collector';
-import { envReader, readDetectorConfig, readLogLevels, readPlatformConfig, readSourceCatalogue, type DetectorConfig, type PlatformConfig } from '@ratchet/platform';
+import type { ActionCaps } from '@ratchet/chains';
+import { envReader, readActionCaps, readChainsPath, readDetectorConfig, readLogLevels, readPlatformConfig, readSourceCatalogue, type DetectorConfig, type PlatformConfig } from '@ratchet/platform';
 import type { SourceCatalogue } from '@ratchet/sources';
 
 /** The embedded shape's settings; every default is beside its variable. */
@@ -10,6 +11,10 @@ export interface EmbeddedConfig {
   /** ENFORCER_TRUSTED_PROXIES, else RATCHET_TRUSTED_PROXIES, else loopback: whose X-Forwarded-For /authz believes. */
   trustedProxies: string[];
   allowlist: string[];
+  /** RATCHET_CHAINS: a chain file or directory (YAML/JSON), watched for changes; default the shipped default chains. */
+  chainsPath?: string;
+  /** ENFORCER_MAX_NEW_ACTIONS_PER_MINUTE (default 60), ENFORCER_MAX_ACTIVE_ACTIONS (default 10000). */
+  caps?: ActionCaps;
   /** Enrichment (RATCHET_GEOIP_*) and the trusted proxies of logged X-Forwarded-For; no raw topics (nothing outside the process can publish to the memory log). */
   collector?: Partial<CollectorOptions>;
   logFormat: 'json' | 'text';
@@ -34,6 +39,8 @@ export function readEmbeddedConfig(env: NodeJS.ProcessEnv = process.env, now = D
     bodyLimit: read.int('COLLECTOR_BODY_LIMIT', 1_048_576, { min: 1_024 }),
     trustedProxies: read.list('ENFORCER_TRUSTED_PROXIES', read.list('RATCHET_TRUSTED_PROXIES', LOOPBACK)),
     allowlist: read.list('ENFORCER_ALLOWLIST', []),
+    ...readChainsPath(read),
+    caps: readActionCaps(read),
     collector: { ...readCollectorOptions(env), rawTopics: [] },
     logFormat: read.oneOf('LOG_FORMAT', ['json', 'text'] as const, 'text'),
     logLevels: readLogLevels(env),

@@ -453,6 +453,28 @@ describe('the embedded Ratchet: credential attacks', SUITE, () => {
   });
 });
 
+describe('the embedded Ratchet: GET /v1/chains', SUITE, () => {
+  let r: Ratchet;
+  before(async () => {
+    r = await startRatchet();
+  });
+  after(async () => {
+    await r.close();
+  });
+
+  it('lists the chains in force, the shipped defaults unless RATCHET_CHAINS names others, as their documents wrote them', async () => {
+    const response = await fetch(`${r.url}/v1/chains`);
+    assert.equal(response.status, 200);
+    const body = (await response.json()) as { source: string; chains: Array<{ name: string; mode: string; spec: { match: string; steps: Array<{ if: string }> } }> };
+    assert.match(body.source, /default-chains\.yaml$/);
+    assert.deepEqual(body.chains.map((c) => c.name), ['credential-attack', 'account-takeover', 'east-west', 'control-plane']);
+    const credentialAttack = body.chains[0];
+    assert.equal(credentialAttack?.mode, 'enforce');
+    assert.equal(credentialAttack?.spec.match, 'signal.type in ["brute_force", "password_spray", "credential_stuffing"]');
+    assert.match(credentialAttack?.spec.steps[2]?.if ?? '', /signal\.evidence\.\?failures\.orValue\(0\) >= 20/);
+  });
+});
+
 describe('the embedded Ratchet: forwarding headers from a peer that is not a trusted proxy', SUITE, () => {
   let r: Ratchet;
   before(async () => {
@@ -498,9 +520,8 @@ describe('the embedded Ratchet: decisions expire on time', SUITE, () => {
     assert.equal(decision['expiresAt'], new Date(NOW + FIFTEEN_MINUTES).toISOString());
     const reason = decision['reason'] as ActionReason;
     assert.equal(reason.chain, 'credential-attack');
-    assert.equal(reason.step, 0);
+    assert.equal(reason.step, 2, 'the deny is the third step of credential-attack, after step-up and rate limit');
     assert.equal(reason.signalType, 'brute_force');
-    assert.ok(reason.score >= 50, `score ${reason.score} is below the chain's step`);
 
     r.clock.advance(FIFTEEN_MINUTES - 1);
     assert.equal((await authz(r, { 'x-real-ip': '203.0.113.60' })).status, 403, 'allowed before the decision expired');

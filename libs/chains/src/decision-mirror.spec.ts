@@ -101,4 +101,22 @@ describe('DecisionMirror', () => {
     assert.equal(mirror.purge(T0 + TTL), 1);
     assert.deepEqual(mirror.active(0), []);
   });
+
+  it('ends a decision at once when its reverted form arrives, whatever the expiry it had', () => {
+    const mirror = new DecisionMirror();
+    const deny = decision('ip:203.0.113.7');
+    mirror.apply(deny);
+    mirror.apply({ ...deny, state: 'reverted', expiresAt: T0 + 60_000 });
+    assert.equal(mirror.enforced(['ip:203.0.113.7'], T0 + 60_000), undefined);
+    assert.equal(mirror.isActive(deny, T0 + 60_000), false);
+  });
+
+  it('does not refuse requests for an action that changes no traffic at /authz, such as notify or step-up', () => {
+    const mirror = new DecisionMirror();
+    for (const action of ['notify', 'ingress.step-up', 'ingress.rate-limit'] as const) {
+      mirror.apply({ ...decision('ip:203.0.113.7'), id: actionId(action, 'ip:203.0.113.7'), action });
+    }
+    assert.equal(mirror.enforced(['ip:203.0.113.7'], T0), undefined);
+    assert.equal(mirror.active(T0).length, 3);
+  });
 });

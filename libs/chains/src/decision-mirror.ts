@@ -1,5 +1,9 @@
 import type { EnforcementAction } from '@ratchet/contracts';
 import type { EntityRef } from '@ratchet/kernel';
+import { ACTION_CATALOGUE } from './action-catalogue';
+
+/** The actions `/authz` answers with a refusal while they are in force. */
+const DENYING = new Set<string>(ACTION_CATALOGUE.filter((a) => a.denies).map((a) => a.id));
 
 /**
  * The in-memory copy of the decision store that answers per-request checks without a network hop.
@@ -8,7 +12,10 @@ import type { EntityRef } from '@ratchet/kernel';
 export class DecisionMirror {
   private readonly byEntity = new Map<string, Map<string, EnforcementAction>>();
 
-  /** Keeps the decision unless one with the same id and a later expiry is already here. */
+  /**
+   * Keeps the decision unless one with the same id and a later expiry is already here; a
+   * reverted one (relaxed or superseded) replaces the decision at once, whatever its expiry.
+   */
   apply(action: EnforcementAction): void {
     let actions = this.byEntity.get(action.entity);
     if (!actions) {
@@ -16,17 +23,20 @@ export class DecisionMirror {
       this.byEntity.set(action.entity, actions);
     }
     const current = actions.get(action.id);
-    if (!current || current.expiresAt <= action.expiresAt) actions.set(action.id, action);
+    if (!current || action.state === 'reverted' || current.expiresAt <= action.expiresAt) actions.set(action.id, action);
   }
 
-  /** The enforced (not shadow) decision against any of the entities at `now`, the longest-lasting first. */
+  /**
+   * The enforced (not shadow) decision that refuses requests (the catalogue's `denies`) against
+   * any of the entities at `now`, the longest-lasting first.
+   */
   enforced(entities: readonly EntityRef[], now: number): EnforcementAction | undefined {
     let found: EnforcementAction | undefined;
     for (const entity of entities) {
       const actions = this.byEntity.get(entity);
       if (!actions) continue;
       for (const action of actions.values()) {
-        if (action.mode !== 'enforce' || action.expiresAt <= now) continue;
+        if (action.mode !== 'enforce' || action.expiresAt <= now || !DENYING.has(action.action)) continue;
         if (!found || action.expiresAt > found.expiresAt) found = action;
       }
     }

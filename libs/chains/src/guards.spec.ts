@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AppError } from '@ratchet/kernel';
-import { compileAllowlist } from './guards';
+import { ActionCapGuard, compileAllowlist } from './guards';
 
 describe('compileAllowlist', () => {
   it('allows a listed address and not its neighbours', () => {
@@ -70,4 +70,22 @@ describe('compileAllowlist', () => {
       assert.throws(() => compileAllowlist([entry]), { code: 'CHAINS.INVALID_ALLOWLIST', message: `allowlist: "${entry}" has an invalid prefix length` });
     });
   }
+});
+
+describe('ActionCapGuard', () => {
+  const T0 = Date.parse('2026-11-24T10:00:00.000Z');
+
+  it('admits new actions up to the cap per minute, then again once the oldest is a minute old', () => {
+    const guard = new ActionCapGuard({ newPerMinute: 2, active: 100 });
+    assert.deepEqual(guard.admit(T0, 0), { admitted: true });
+    assert.deepEqual(guard.admit(T0 + 1_000, 1), { admitted: true });
+    assert.deepEqual(guard.admit(T0 + 59_999, 2), { admitted: false, detail: '2 new actions in the last minute, the cap is 2' });
+    assert.deepEqual(guard.admit(T0 + 60_000, 2), { admitted: true });
+  });
+
+  it('refuses a new action once the cap on actions in force is reached', () => {
+    const guard = new ActionCapGuard({ newPerMinute: 100, active: 3 });
+    assert.deepEqual(guard.admit(T0, 2), { admitted: true });
+    assert.deepEqual(guard.admit(T0, 3), { admitted: false, detail: '3 actions in force, the cap is 3' });
+  });
 });

@@ -31,6 +31,15 @@ export interface ActionReason {
   score: number;
 }
 
+/**
+ * Why an action was not applied (state `failed`): `cap` when a guard's cap on new or active
+ * actions refused it.
+ */
+export interface ActionFailure {
+  reason: 'cap';
+  detail: string;
+}
+
 /** One decision against one entity. Idempotent: one entity, one action kind, one owner → one id. */
 export interface EnforcementAction {
   v: 1;
@@ -42,6 +51,8 @@ export interface EnforcementAction {
   reason: ActionReason;
   mode: EnforcementMode;
   state: ActionState;
+  /** Present when `state` is `failed`. */
+  failure?: ActionFailure;
   ttlMs: number;
   decidedAt: number;
   expiresAt: number;

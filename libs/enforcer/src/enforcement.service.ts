@@ -1,66 +1,157 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DECISION_STORE, decideActions, type Allowlist, type CompiledChain, type DecisionStore } from '@ratchet/chains';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  ActionCapGuard,
+  DECISION_STORE,
+  evaluateChains,
+  MemoryChainRuns,
+  relaxChains,
+  type ActionCaps,
+  type Allowlist,
+  type ChainOutcome,
+  type DecisionStore,
+} from '@ratchet/chains';
 import { EVENT_LOG, TOPICS, type EnforcementAction, type EventLog, type RiskScore } from '@ratchet/contracts';
-import type { Clock } from '@ratchet/kernel';
+import type { Clock, EntityRef } from '@ratchet/kernel';
 import { CLOCK, continueTrace, RatchetMetrics, type DecodedMessage } from '@ratchet/platform';
+import { decay, type RiskModel } from '@ratchet/risk';
+import { ChainSetService } from './chain-set.service';
 import { DecisionMirrorService } from './decision-mirror.service';
 
 export const ENFORCER_SETTINGS = Symbol.for('ratchet.EnforcerSettings');
 
 export interface EnforcerSettings {
-  chains: readonly CompiledChain[];
   allowlist: Allowlist;
+  caps: ActionCaps;
+  /** The scorer's risk model: the relax tick decays an entity's last score with its half-lives. */
+  riskModel: RiskModel;
+  /** How often entities with actions in force but no score update are checked for relaxing. */
+  relaxEveryMs: number;
 }
 
+type Recorded = { action: EnforcementAction; headers: Record<string, string> };
+
 /**
- * Turns score updates into decisions: evaluates the chains, stores the decisions (every replica's
- * mirror hears of them by push) and records each on `enforcement.actions`, the audit trail.
- * Idempotent: a redelivered score yields the same action id, and the store keeps the later expiry.
+ * Turns score updates into decisions: runs the chains (escalation, cooldown, relax, guards),
+ * stores the enforced decisions (every replica's mirror hears of them by push; shadow ones are
+ * only recorded) and records every action, revert and refusal on `enforcement.actions`.
+ *
+ * Relax needs the entity's score over time: each update brings it, and a periodic tick decays
+ * the last one seen (with the risk model's half-lives) for entities that receive none. Chain runs
+ * are in memory: risk scores are keyed by entity, so each replica holds the runs of its entities.
  */
 @Injectable()
-export class EnforcementService {
+export class EnforcementService implements OnModuleInit, OnApplicationShutdown {
   private readonly log = new Logger('enforcer');
+  private readonly runs = new MemoryChainRuns();
+  private readonly caps: ActionCapGuard;
+  private readonly lastScores = new Map<EntityRef, RiskScore>();
+  private tickTimer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> = Promise.resolve();
 
   constructor(
     @Inject(ENFORCER_SETTINGS) private readonly settings: EnforcerSettings,
+    @Inject(ChainSetService) private readonly chainSet: ChainSetService,
     @Inject(DECISION_STORE) private readonly decisions: DecisionStore,
     @Inject(EVENT_LOG) private readonly eventLog: EventLog,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(RatchetMetrics) private readonly metrics: RatchetMetrics,
     @Inject(DecisionMirrorService) private readonly mirror: DecisionMirrorService,
-  ) {}
+  ) {
+    this.caps = new ActionCapGuard(settings.caps);
+  }
 
   async onModuleInit(): Promise<void> {
     await this.eventLog.ensureTopics([TOPICS.enforcementActions]);
+    this.tickTimer = setInterval(() => {
+      this.ticking = this.ticking.then(async () => void (await this.relaxQuietEntities())).catch((err: unknown) => this.log.error(`relax tick failed: ${(err as Error).message}`));
+    }, this.settings.relaxEveryMs);
+    this.tickTimer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.tickTimer) clearInterval(this.tickTimer);
+    await this.ticking;
   }
 
   async processBatch(items: ReadonlyArray<DecodedMessage<RiskScore>>): Promise<EnforcementAction[]> {
     const timer = this.metrics.batchSeconds.startTimer({ stage: 'enforcer' });
     const now = this.clock.now();
-    const byId = new Map<string, { action: EnforcementAction; headers: Record<string, string> }>();
+    const chains = this.chainSet.chains();
+    const recorded: Recorded[] = [];
+    const fresh = new Set<EnforcementAction>();
+    // Counted once a batch; the actions this batch starts are added as they come.
+    let activeActions = this.mirror.active().filter((a) => a.mode === 'enforce').length;
     for (const item of items) {
-      for (const action of decideActions(item.value, this.settings.chains, this.settings.allowlist, now)) {
-        byId.set(action.id, { action, headers: continueTrace('enforcer.decide', item.headers) });
+      const score = item.value;
+      const held = new Set([...this.runs.ofEntity(score.entity).values()].flatMap((r) => r.actions.filter((a) => a.expiresAt > now).map((a) => a.id)));
+      const outcome = evaluateChains(score, { chains, runs: this.runs, allowlist: this.settings.allowlist, caps: this.caps, activeActions, now });
+      const headers = continueTrace('enforcer.decide', item.headers);
+      for (const action of listed(outcome)) {
+        recorded.push({ action, headers });
+        if (action.state !== 'applied' || !held.has(action.id)) fresh.add(action);
+        if (action.state === 'applied' && action.mode === 'enforce' && !held.has(action.id)) activeActions++;
       }
+      if (this.runs.ofEntity(score.entity).size > 0) this.lastScores.set(score.entity, score);
     }
-    const decided = [...byId.values()];
-    if (decided.length > 0) {
-      const fresh = decided.filter(({ action }) => !this.mirror.isActive(action));
-      await this.decisions.put(decided.map((d) => d.action));
-      await this.eventLog.publish(
-        TOPICS.enforcementActions,
-        decided.map(({ action, headers }) => ({ key: action.entity, value: JSON.stringify(action), headers })),
-      );
-      for (const { action } of decided) this.metrics.actions.inc({ action: action.action, mode: action.mode });
-      // Extensions of a decision in force are on the audit topic; the log tells only what is new.
-      for (const { action } of fresh) {
-        this.log.log(
-          `${action.mode === 'shadow' ? 'would apply' : 'applied'} ${action.action} to ${action.entity} until ${new Date(action.expiresAt).toISOString()} ` +
-            `(chain ${action.reason.chain} step ${action.reason.step}: ${action.reason.signalType}, score ${action.reason.score})`,
-        );
-      }
-    }
+    await this.record(recorded, fresh);
     timer();
-    return decided.map((d) => d.action);
+    return recorded.map((r) => r.action);
   }
+
+  /** The relax tick: every entity with a chain run, its last score decayed to now. */
+  async relaxQuietEntities(): Promise<EnforcementAction[]> {
+    const now = this.clock.now();
+    const chains = this.chainSet.chains();
+    const recorded: Recorded[] = [];
+    for (const entity of this.runs.entities()) {
+      const last = this.lastScores.get(entity);
+      const score = last ? decayedScore(last, now, this.settings.riskModel) : 0;
+      for (const action of relaxChains(entity, score, { chains, runs: this.runs, allowlist: this.settings.allowlist, now })) {
+        recorded.push({ action, headers: {} });
+      }
+    }
+    for (const entity of this.lastScores.keys()) if (this.runs.ofEntity(entity).size === 0) this.lastScores.delete(entity);
+    await this.record(recorded, new Set(recorded.map((r) => r.action)));
+    return recorded.map((r) => r.action);
+  }
+
+  private async record(recorded: readonly Recorded[], fresh: ReadonlySet<EnforcementAction>): Promise<void> {
+    if (recorded.length === 0) return;
+    // Shadow actions decide and record but touch nothing: they never reach the decision store.
+    const stored = recorded.map((r) => r.action).filter((a) => a.mode === 'enforce' && a.state !== 'failed');
+    await this.decisions.put(stored);
+    await this.eventLog.publish(
+      TOPICS.enforcementActions,
+      recorded.map(({ action, headers }) => ({ key: action.entity, value: JSON.stringify(action), headers })),
+    );
+    for (const { action } of recorded) if (action.state === 'applied') this.metrics.actions.inc({ action: action.action, mode: action.mode });
+    // Extensions of an action in force are on the audit topic; the log tells only what changed.
+    for (const { action } of recorded) if (fresh.has(action)) this.log.log(describe(action));
+  }
+}
+
+function listed(outcome: ChainOutcome): EnforcementAction[] {
+  return [...outcome.applied, ...outcome.reverted, ...outcome.failed];
+}
+
+function describe(action: EnforcementAction): string {
+  const why = `(chain ${action.reason.chain} step ${action.reason.step}: ${action.reason.signalType}, score ${action.reason.score})`;
+  switch (action.state) {
+    case 'applied':
+      return `${action.mode === 'shadow' ? 'would apply' : 'applied'} ${action.action} to ${action.entity} until ${new Date(action.expiresAt).toISOString()} ${why}`;
+    case 'reverted':
+      return `${action.mode === 'shadow' ? 'would revert' : 'reverted'} ${action.action} on ${action.entity} ${why}`;
+    case 'failed':
+      return `refused ${action.action} on ${action.entity}: ${action.failure?.reason ?? 'failed'}: ${action.failure?.detail ?? ''} ${why}`;
+  }
+}
+
+/** The entity's score at `now` from its last update's contributions, each decaying at its type's half-life. */
+function decayedScore(last: RiskScore, now: number, model: RiskModel): number {
+  let total = 0;
+  for (const c of last.contributions) {
+    const { halfLifeMs } = model.weights[c.type] ?? model.fallback;
+    total += decay(c.weight, Math.max(0, now - c.at), halfLifeMs);
+  }
+  return Math.min(100, total);
 }

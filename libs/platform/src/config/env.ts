@@ -65,6 +65,20 @@ export function envReader(env: Env) {
   };
 }
 
+/** RATCHET_CHAINS: the chain file or directory the enforcer loads and watches; absent → the shipped defaults. */
+export function readChainsPath(read: ReturnType<typeof envReader>): { chainsPath?: string } {
+  const path = read.string('RATCHET_CHAINS', '');
+  return path === '' ? {} : { chainsPath: path };
+}
+
+/** The enforcer's caps no chain can lift: ENFORCER_MAX_NEW_ACTIONS_PER_MINUTE (default 60), ENFORCER_MAX_ACTIVE_ACTIONS (default 10000). */
+export function readActionCaps(read: ReturnType<typeof envReader>): { newPerMinute: number; active: number } {
+  return {
+    newPerMinute: read.int('ENFORCER_MAX_NEW_ACTIONS_PER_MINUTE', 60, { min: 1 }),
+    active: read.int('ENFORCER_MAX_ACTIVE_ACTIONS', 10_000, { min: 1 }),
+  };
+}
+
 /** Settings every service shares. */
 /** Nest log levels from LOG_LEVEL (`error`, `warn`, `log`, `debug`): that level and the ones above it. */
 export function readLogLevels(env: Env): Array<'fatal' | 'error' | 'warn' | 'log' | 'debug'> {

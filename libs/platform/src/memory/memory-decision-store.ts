@@ -9,7 +9,7 @@ export class MemoryDecisionStore implements DecisionStore {
   async put(actions: readonly EnforcementAction[]): Promise<void> {
     for (const action of actions) {
       const current = this.decisions.get(action.id);
-      if (current && current.expiresAt > action.expiresAt) continue;
+      if (current && action.state !== 'reverted' && current.expiresAt > action.expiresAt) continue;
       this.decisions.set(action.id, action);
       for (const listener of this.listeners) listener(action);
     }

@@ -6,14 +6,15 @@ import { closeRedisClient, redisClientOptions } from './redis-client';
 import { redisError } from './redis-errors';
 
 /**
- * Stores each action unless the stored one with its id expires later, and announces every stored
- * one on the changes channel, in one atomic step. KEYS: hash, channel. ARGV: (id, json, expiresAt)…
+ * Stores each action unless the stored one with its id expires later (a reverted one always
+ * replaces it), and announces every stored one on the changes channel, in one atomic step.
+ * KEYS: hash, channel. ARGV: (id, json, expiresAt, reverted 1|0)…
  */
 const PUT_LUA = `
 local stored = 0
-for i = 1, #ARGV, 3 do
+for i = 1, #ARGV, 4 do
   local current = redis.call('HGET', KEYS[1], ARGV[i])
-  if not current or tonumber(cjson.decode(current).expiresAt) <= tonumber(ARGV[i + 2]) then
+  if not current or ARGV[i + 3] == '1' or tonumber(cjson.decode(current).expiresAt) <= tonumber(ARGV[i + 2]) then
     redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
     redis.call('PUBLISH', KEYS[2], ARGV[i + 1])
     stored = stored + 1
@@ -69,7 +70,7 @@ export class RedisDecisionStore implements DecisionStore {
 
   async put(actions: readonly EnforcementAction[]): Promise<void> {
     if (actions.length === 0) return;
-    const args = actions.flatMap((a) => [a.id, JSON.stringify(a), String(a.expiresAt)]);
+    const args = actions.flatMap((a) => [a.id, JSON.stringify(a), String(a.expiresAt), a.state === 'reverted' ? '1' : '0']);
     try {
       await this.redis.ratchetPutDecisions(this.hash, this.channel, ...args);
     } catch (err) {

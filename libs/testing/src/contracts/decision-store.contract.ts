@@ -59,6 +59,19 @@ export function describeDecisionStoreContract(adapter: string, open: DecisionSto
       assert.equal((await a.active(now)).find((d) => d.entity === entity)?.expiresAt, longer.expiresAt);
     });
 
+    it('ends a decision at once when its reverted form is put, and pushes the revert', { timeout: 30_000 }, async () => {
+      const { a, b } = await pair();
+      const entity = ip();
+      await a.put([denyAction(entity, now, 30 * 60_000)]);
+      const reverted: EnforcementAction = { ...denyAction(entity, now, 30 * 60_000), state: 'reverted', expiresAt: now + 60_000 };
+      const pushed = deferred<EnforcementAction>();
+      const watch = await b.watch((d) => d.id === reverted.id && d.state === 'reverted' && pushed.resolve(d));
+      await a.put([reverted]);
+      assert.deepEqual(await pushed.promise, reverted);
+      assert.ok(!(await b.active(now + 60_000)).some((d) => d.entity === entity));
+      await watch.close();
+    });
+
     it('shows a decision stored by one replica to another', async () => {
       const { a, b } = await pair();
       const action = denyAction(ip(), now, 60_000);
