@@ -141,8 +141,9 @@ function actionOf(message: ConsumedMessage): EnforcementAction {
 }
 
 /** Consumes `enforcement.actions` until the decision against `ip` is there. */
-async function decisionAgainst(r: Ratchet, ip: string): Promise<EnforcementAction> {
-  return actionOf(await r.actions.next((m) => actionOf(m).entity === `ip:${ip}`));
+/** The first decision of kind `action` (default: the deny) against the address. */
+async function decisionAgainst(r: Ratchet, ip: string, action = 'ingress.deny'): Promise<EnforcementAction> {
+  return actionOf(await r.actions.next((m) => actionOf(m).entity === `ip:${ip}` && actionOf(m).action === action));
 }
 
 let companion = 0;
@@ -559,8 +560,15 @@ function decayed(weight: number, elapsedMs: number, halfLifeMs = 30 * 60_000): n
   return Math.round(weight * Math.pow(2, -elapsedMs / halfLifeMs) * 100) / 100;
 }
 
-/** The address detectors the API suites are written around, every other detector off. */
-const ADDRESS_ATTACKS_ONLY: EmbeddedConfig['detectors'] = { settings: onlyDetectors('auth.brute-force', 'auth.password-spray'), feeds: [] };
+/**
+ * The address detectors the API suites are written around, every other detector off, and
+ * `auth.brute-force` signalling at 20 failures, the count the default chain denies at: one signal
+ * per attack of twenty, which is what these suites explain and page through.
+ */
+const ADDRESS_ATTACKS_ONLY: EmbeddedConfig['detectors'] = {
+  settings: { ...onlyDetectors('auth.brute-force', 'auth.password-spray'), 'auth.brute-force': { threshold: 20, window: '5m' } },
+  feeds: [],
+};
 
 describe('the embedded Ratchet: GET /v1/entities/{entity}', SUITE, () => {
   let r: Ratchet;

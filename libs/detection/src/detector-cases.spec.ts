@@ -81,7 +81,7 @@ describe('detector cases', () => {
 
 describe('brute-force signal', () => {
   it('points at the event that crossed the threshold, in event time, with an id a redelivery repeats', async () => {
-    const events = failedLogins('203.0.113.7', 20, { start: T0, stepMs: 10_000 });
+    const events = failedLogins('203.0.113.7', 6, { start: T0, stepMs: 10_000 });
     const state = new MemoryStateStore(new ManualClock(T0));
     const detectors = detectorsNamed(['auth.brute-force']);
     const first = await detectBatch(events, detectors, state);
@@ -89,20 +89,20 @@ describe('brute-force signal', () => {
     assert.deepEqual(first, [
       {
         v: 1,
-        id: 'auth.brute-force|ip:203.0.113.7|203.0.113.7-19',
+        id: 'auth.brute-force|ip:203.0.113.7|203.0.113.7-5',
         type: 'brute_force',
         detector: 'auth.brute-force',
         entity: 'ip:203.0.113.7',
         severity: 0.8,
         confidence: 0.75,
-        at: T0 + 190_000,
-        evidence: { failures: 20, threshold: 20, windowMs: 300_000 },
-        eventIds: ['203.0.113.7-19'],
+        at: T0 + 50_000,
+        evidence: { failures: 6, threshold: 6, windowMs: 300_000 },
+        eventIds: ['203.0.113.7-5'],
       },
     ]);
     // Redelivered, every event sees the full window (it ends at the newest event), but the count
-    // never grows past the twenty distinct events, and the newest one yields the same signal.
-    assert.ok(again.every((s) => s.evidence['failures'] === 20));
+    // never grows past the six distinct events, and the newest one yields the same signal.
+    assert.ok(again.every((s) => s.evidence['failures'] === 6));
     assert.deepEqual(again.at(-1), first[0]);
   });
 
@@ -110,9 +110,9 @@ describe('brute-force signal', () => {
     const events = failedLogins('203.0.113.7', 45, { start: T0, stepMs: 1_000 });
     const signals = await detectBatch(events, detectorsNamed(['auth.brute-force']), new MemoryStateStore(new ManualClock(T0)));
     const confidence = new Map(signals.map((s) => [s.evidence['failures'], s.confidence]));
-    assert.equal(confidence.get(20), 0.75);
-    assert.equal(confidence.get(30), 0.875);
-    assert.equal(confidence.get(40), 1);
+    assert.equal(confidence.get(6), 0.75);
+    assert.equal(confidence.get(9), 0.875);
+    assert.equal(confidence.get(12), 1);
     assert.equal(confidence.get(45), 1);
   });
 });
@@ -130,13 +130,13 @@ describe('stateless detectors in a batch', () => {
       authEvent({ id: 'listed', client: { ip: '198.51.100.9' }, action: 'request', outcome: 'success' }),
       authEvent({ id: 'tor-login', client: { ip: '192.0.2.10' }, action: 'login', outcome: 'success' }),
       authEvent({ id: 'clean', client: { ip: '203.0.113.1' } }),
-      ...failedLogins('203.0.113.7', 20, { start: T0 }),
+      ...failedLogins('203.0.113.7', 6, { start: T0 }),
     ];
     const state = new MemoryStateStore(new ManualClock(T0));
     const signals = await detectBatch(events, detectors, state);
     assert.deepEqual(
       signals.map((s) => `${s.detector} ${s.entity} ${s.eventIds.join()}`),
-      ['intel.blocklisted-address ip:198.51.100.9 listed', 'intel.anonymizer ip:192.0.2.10 tor-login', 'auth.brute-force ip:203.0.113.7 203.0.113.7-19'],
+      ['intel.blocklisted-address ip:198.51.100.9 listed', 'intel.anonymizer ip:192.0.2.10 tor-login', 'auth.brute-force ip:203.0.113.7 203.0.113.7-5'],
     );
   });
 
