@@ -51,6 +51,8 @@ export interface PolicyTarget {
   readonly summary: string;
   readonly actions: readonly ActionKind[];
   readonly api: readonly ServedApi[];
+  /** Kinds this target creates and labels, which the applier lists to find what to delete. */
+  readonly owns: readonly { apiVersion: string; kind: string }[];
   readonly requiredRbac: readonly RbacRule[];
   render(action: EnforcementAction, settings: PolicySettings): RenderOutcome;
 }

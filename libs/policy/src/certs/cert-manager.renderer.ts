@@ -16,6 +16,7 @@ export const certManagerTarget: PolicyTarget = {
   summary: "cert-manager Certificate re-issue (the Issuing condition, as `cmctl renew` sets it)",
   actions: ['cert.rotate'],
   api: [{ group: 'cert-manager.io', version: 'v1', resources: ['certificates'] }],
+  owns: [],
   requiredRbac: [
     { apiGroup: 'cert-manager.io', resources: ['certificates'], verbs: ['get'] },
     { apiGroup: 'cert-manager.io', resources: ['certificates/status'], verbs: ['patch'] },

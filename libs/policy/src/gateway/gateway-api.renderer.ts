@@ -12,6 +12,7 @@ export const gatewayApiTarget: PolicyTarget = {
   summary: 'Gateway API: no standard field for any action (use the implementation’s policy target)',
   actions: [],
   api: [{ group: 'gateway.networking.k8s.io', version: 'v1', resources: [] }],
+  owns: [],
   requiredRbac: [],
   render: (action: EnforcementAction, _settings: PolicySettings): RenderOutcome => ({
     refused: `Gateway API has no standard field for ${action.action}; use the gateway implementation's target (nginx-ingress-policy, istio-authorization-policy)`,

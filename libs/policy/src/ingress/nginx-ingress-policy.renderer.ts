@@ -16,6 +16,7 @@ export const nginxIngressPolicyTarget: PolicyTarget = {
   summary: 'NGINX Ingress Controller Policy (accessControl, rateLimit) attached to VirtualServers',
   actions: ['ingress.deny', 'ingress.rate-limit'],
   api: [{ group: 'k8s.nginx.org', version: 'v1', resources: ['policies', 'virtualservers'] }],
+  owns: [{ apiVersion: API_VERSION, kind: 'Policy' }],
   requiredRbac: [
     { apiGroup: 'k8s.nginx.org', resources: ['policies'], verbs: OWNED_VERBS },
     // Attach and detach only: a JSON patch that appends or removes Ratchet's own reference.

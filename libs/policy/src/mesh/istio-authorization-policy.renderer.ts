@@ -15,6 +15,7 @@ export const istioAuthorizationPolicyTarget: PolicyTarget = {
   summary: 'Istio AuthorizationPolicy DENY by remoteIpBlocks, requestPrincipals or principals',
   actions: ['ingress.deny', 'mesh.deny'],
   api: [{ group: 'security.istio.io', version: 'v1', resources: ['authorizationpolicies'] }],
+  owns: [{ apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy' }],
   requiredRbac: [{ apiGroup: 'security.istio.io', resources: ['authorizationpolicies'], verbs: OWNED_VERBS }],
   render: renderIstioAuthorizationPolicy,
 };

@@ -14,6 +14,7 @@ export const istioPeerAuthenticationTarget: PolicyTarget = {
   summary: 'Istio PeerAuthentication STRICT for a namespace or workload',
   actions: ['mesh.require-mtls'],
   api: [{ group: 'security.istio.io', version: 'v1', resources: ['peerauthentications'] }],
+  owns: [{ apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication' }],
   requiredRbac: [{ apiGroup: 'security.istio.io', resources: ['peerauthentications'], verbs: OWNED_VERBS }],
   render: renderPeerAuthentication,
 };

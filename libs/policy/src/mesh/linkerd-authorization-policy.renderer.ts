@@ -15,6 +15,10 @@ export const linkerdAuthorizationPolicyTarget: PolicyTarget = {
   summary: 'Linkerd AuthorizationPolicy requiring mesh TLS for a namespace',
   actions: ['mesh.require-mtls'],
   api: [{ group: 'policy.linkerd.io', version: 'v1alpha1', resources: ['authorizationpolicies', 'meshtlsauthentications'] }],
+  owns: [
+    { apiVersion: 'policy.linkerd.io/v1alpha1', kind: 'AuthorizationPolicy' },
+    { apiVersion: 'policy.linkerd.io/v1alpha1', kind: 'MeshTLSAuthentication' },
+  ],
   requiredRbac: [{ apiGroup: 'policy.linkerd.io', resources: ['authorizationpolicies', 'meshtlsauthentications'], verbs: OWNED_VERBS }],
   render: renderLinkerdAuthorization,
 };

@@ -14,6 +14,7 @@ export const networkPolicyTarget: PolicyTarget = {
   summary: 'Kubernetes NetworkPolicy isolating the selected pods (ingress and egress)',
   actions: ['network.quarantine'],
   api: [{ group: 'networking.k8s.io', version: 'v1', resources: ['networkpolicies'] }],
+  owns: [{ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' }],
   requiredRbac: [{ apiGroup: 'networking.k8s.io', resources: ['networkpolicies'], verbs: OWNED_VERBS }],
   render: renderQuarantine,
 };
