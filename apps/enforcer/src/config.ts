@@ -1,4 +1,4 @@
-import { envReader, readPlatformConfig, type PlatformConfig } from '@ratchet/platform';
+import { envReader, readPlatformConfig, readPolicyConfig, type PlatformConfig, type PolicyConfig } from '@ratchet/platform';
 
 export interface EnforcerConfig {
   /** ENFORCER_HOST, default 127.0.0.1. */
@@ -13,6 +13,8 @@ export interface EnforcerConfig {
   allowlist: string[];
   logFormat: 'json' | 'text';
   platform: PlatformConfig;
+  /** RATCHET_POLICY_*: the policy path; off unless RATCHET_POLICY_TARGETS names targets. */
+  policy: PolicyConfig;
 }
 
 export function readEnforcerConfig(env: NodeJS.ProcessEnv = process.env): EnforcerConfig {
@@ -25,5 +27,6 @@ export function readEnforcerConfig(env: NodeJS.ProcessEnv = process.env): Enforc
     allowlist: read.list('ENFORCER_ALLOWLIST', []),
     logFormat: read.oneOf('LOG_FORMAT', ['json', 'text'] as const, 'json'),
     platform: readPlatformConfig(env, 'enforcer'),
+    policy: readPolicyConfig(env),
   };
 }

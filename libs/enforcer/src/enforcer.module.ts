@@ -5,6 +5,7 @@ import { AuthzController, TRUSTED_PROXIES } from './authz.controller';
 import { DecisionMirrorService } from './decision-mirror.service';
 import { DecisionsController } from './decisions.controller';
 import { ENFORCER_SETTINGS, EnforcementService, type EnforcerSettings } from './enforcement.service';
+import { POLICY_RECONCILER, PolicyReconcilerService, type PolicyReconcilerSettings } from './policy-reconciler.service';
 import { RiskScoresConsumer } from './risk-scores.consumer';
 
 export interface EnforcerModuleOptions {
@@ -14,6 +15,8 @@ export interface EnforcerModuleOptions {
   allowlist?: readonly string[];
   /** Proxies whose X-Forwarded-For / X-Real-IP are believed. Default: loopback. */
   trustedProxies?: readonly string[];
+  /** The policy path (Kubernetes objects for the decisions in force). Default: off. */
+  policy?: PolicyReconcilerSettings;
 }
 
 /** The enforcer: chains over `risk.scores`, the decision store and its mirror, `/authz`. */
@@ -33,6 +36,7 @@ export class EnforcerModule {
         { provide: TRUSTED_PROXIES, useValue: compileTrustedProxies(options.trustedProxies ?? ['127.0.0.1/32', '::1/128']) },
         EnforcementService,
         DecisionMirrorService,
+        ...(options.policy ? [{ provide: POLICY_RECONCILER, useValue: options.policy }, PolicyReconcilerService] : []),
       ],
       exports: [EnforcementService, DecisionMirrorService],
     };

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ACTION_KINDS, actionId, type EnforcementAction } from '@ratchet/contracts';
+import { ACTION_KINDS } from '@ratchet/contracts';
 import { DEFAULT_POLICY_SETTINGS, objectName } from '@ratchet/policy';
-import { authEventInput, awaitUntil } from '@ratchet/testing';
+import { authEventInput, awaitUntil, enforcementAction } from '@ratchet/testing';
 import { readEmbeddedConfig } from '../config';
 import { startEmbedded } from '../embedded-app';
 import { parsePolicyArgs, runPolicyRender } from './policy.command';
@@ -14,26 +14,11 @@ import { parsePolicyArgs, runPolicyRender } from './policy.command';
 const NOW = Date.parse('2026-03-14T10:00:00.000Z');
 
 /** Decisions as the enforcer writes them on enforcement.actions. */
-const quarantine: EnforcementAction = {
-  v: 1,
-  id: actionId('network.quarantine', 'svc:spiffe://cluster.local/ns/shop/sa/cart'),
-  action: 'network.quarantine',
-  entity: 'svc:spiffe://cluster.local/ns/shop/sa/cart',
+const quarantine = enforcementAction('network.quarantine', 'svc:spiffe://cluster.local/ns/shop/sa/cart', {
   params: { selector: 'app=cart' },
-  reason: { chain: 'compromised-workload', step: 1, signalType: 'k8s.host-path-mount', signalId: 'sig-7', score: 91 },
-  mode: 'enforce',
-  state: 'applied',
-  ttlMs: 3_600_000,
   decidedAt: NOW - 60_000,
-  expiresAt: NOW + 3_540_000,
-};
-const expiredDeny: EnforcementAction = {
-  ...quarantine,
-  id: actionId('ingress.deny', 'ip:203.0.113.9'),
-  action: 'ingress.deny',
-  entity: 'ip:203.0.113.9',
-  expiresAt: NOW - 1,
-};
+});
+const expiredDeny = enforcementAction('ingress.deny', 'ip:203.0.113.9', { expiresAt: NOW - 1 });
 
 describe('ratchet policy render', { timeout: 60_000 }, () => {
   let dir: string;
