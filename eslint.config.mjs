@@ -45,7 +45,7 @@ if (tsconfigError) throw new Error(`${tsconfigBasePath}: ${ts.flattenDiagnosticM
 const declaredEntryPoints = Object.keys(tsconfigBase?.compilerOptions?.paths ?? {}).filter((p) => p.startsWith('@ratchet/'));
 
 /** Packages a `type:domain` library must never import: frameworks, infrastructure clients, telemetry. */
-const infrastructureImports = ['@nestjs/*', 'kafkajs', 'ioredis', '@opentelemetry/*', 'fastify', 'prom-client'];
+const infrastructureImports = ['@nestjs/*', 'kafkajs', 'ioredis', '@opentelemetry/*', 'fastify', 'prom-client', '@kubernetes/*'];
 
 /**
  * Which tags a project may import. Nothing lists `type:app`: apps are composition roots

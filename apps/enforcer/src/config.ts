@@ -1,5 +1,5 @@
 import type { ActionCaps } from '@ratchet/chains';
-import { envReader, readActionCaps, readChainsPath, readPlatformConfig, type PlatformConfig } from '@ratchet/platform';
+import { envReader, readActionCaps, readChainsPath, readPlatformConfig, readPolicyConfig, type PlatformConfig, type PolicyConfig } from '@ratchet/platform';
 
 export interface EnforcerConfig {
   /** ENFORCER_HOST, default 127.0.0.1. */
@@ -18,6 +18,8 @@ export interface EnforcerConfig {
   caps: ActionCaps;
   logFormat: 'json' | 'text';
   platform: PlatformConfig;
+  /** RATCHET_POLICY_*: the policy path; off unless RATCHET_POLICY_TARGETS names targets. */
+  policy: PolicyConfig;
 }
 
 export function readEnforcerConfig(env: NodeJS.ProcessEnv = process.env): EnforcerConfig {
@@ -32,5 +34,6 @@ export function readEnforcerConfig(env: NodeJS.ProcessEnv = process.env): Enforc
     caps: readActionCaps(read),
     logFormat: read.oneOf('LOG_FORMAT', ['json', 'text'] as const, 'json'),
     platform: readPlatformConfig(env, 'enforcer'),
+    policy: readPolicyConfig(env),
   };
 }

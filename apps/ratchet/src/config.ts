@@ -1,6 +1,18 @@
 import { LOOPBACK, readCollectorOptions, type CollectorOptions } from '@ratchet/collector';
 import type { ActionCaps } from '@ratchet/chains';
-import { envReader, readActionCaps, readChainsPath, readDetectorConfig, readLogLevels, readPlatformConfig, readSourceCatalogue, type DetectorConfig, type PlatformConfig } from '@ratchet/platform';
+import {
+  envReader,
+  readActionCaps,
+  readChainsPath,
+  readDetectorConfig,
+  readLogLevels,
+  readPlatformConfig,
+  readPolicyConfig,
+  readSourceCatalogue,
+  type DetectorConfig,
+  type PlatformConfig,
+  type PolicyConfig,
+} from '@ratchet/platform';
 import type { SourceCatalogue } from '@ratchet/sources';
 
 /** The embedded shape's settings; every default is beside its variable. */
@@ -53,4 +65,9 @@ export function readEmbeddedConfig(env: NodeJS.ProcessEnv = process.env, now = D
 /** What `ratchet ingest` needs from the environment: the sources it may name (RATCHET_SOURCES, as the server reads it). */
 export function readIngestSources(env: NodeJS.ProcessEnv = process.env): SourceCatalogue {
   return readSourceCatalogue(env);
+}
+
+/** What `ratchet policy render` needs: the policy settings (RATCHET_POLICY_*, as the enforcer reads them) and RATCHET_URL (default http://127.0.0.1:8080). */
+export function readPolicyRenderConfig(env: NodeJS.ProcessEnv = process.env): { policy: PolicyConfig; url: string } {
+  return { policy: readPolicyConfig(env), url: envReader(env).url('RATCHET_URL', 'http://127.0.0.1:8080', ['http:', 'https:']) };
 }

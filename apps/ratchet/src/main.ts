@@ -1,19 +1,22 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { describeLoadedFeed, readDetectorConfig, startTelemetry } from '@ratchet/platform';
-import { readEmbeddedConfig, readIngestSources } from './config';
+import { readEmbeddedConfig, readIngestSources, readPolicyRenderConfig } from './config';
 import { embeddedReplayEnvironment, formatEval, parseEvalArgs, runEval } from './cli/eval.command';
 import { parseIngestArgs, runIngest } from './cli/ingest.command';
+import { parsePolicyArgs, runPolicyRender } from './cli/policy.command';
 import { startDemoTraffic } from './demo/demo-traffic';
 import { startEmbedded } from './embedded-app';
 
 /**
  * `ratchet` — the embedded shape: collector, scorer and enforcer in one process, in memory.
  * `ratchet ingest …` — send a log file (or stdin, or a growing file) to a running Ratchet.
+ * `ratchet policy render …` — write the Kubernetes objects the decisions in force ask for.
  */
 async function main(): Promise<void> {
   if (process.argv[2] === 'ingest') return ingest(process.argv.slice(3));
   if (process.argv[2] === 'eval') return evaluate(process.argv.slice(3));
+  if (process.argv[2] === 'policy') return policy(process.argv.slice(3));
   const config = readEmbeddedConfig();
   const telemetry = startTelemetry({ serviceName: 'ratchet', ...config.telemetry });
   const app = await startEmbedded(config);
@@ -49,6 +52,18 @@ async function evaluate(args: readonly string[]): Promise<void> {
   const options = parseEvalArgs(args);
   const detectors = readDetectorConfig(process.env, Date.now());
   process.stdout.write(formatEval(await runEval(options, embeddedReplayEnvironment(detectors.settings)), options.json));
+}
+
+async function policy(args: readonly string[]): Promise<void> {
+  const config = readPolicyRenderConfig();
+  const options = parsePolicyArgs(args, config.policy.targets, config.url);
+  const result = await runPolicyRender(options, config.policy.settings, Date.now());
+  process.stdout.write(result.stdout);
+  for (const path of result.written) console.error(`wrote ${path}`);
+  for (const refusal of result.rendered.refused) console.error(`not rendered: ${refusal.actionId}${refusal.target ? ` on ${refusal.target}` : ''}: ${refusal.reason}`);
+  for (const problem of result.problems) console.error(problem);
+  console.error(`${result.rendered.changes.length} changes, ${result.rendered.refused.length} not rendered, ${result.expired} expired decisions left out`);
+  if (result.problems.length > 0) process.exitCode = 1;
 }
 
 main().catch((err: unknown) => {

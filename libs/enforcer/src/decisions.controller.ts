@@ -1,5 +1,5 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import type { ActionReason } from '@ratchet/contracts';
+import type { ActionParams, ActionReason } from '@ratchet/contracts';
 import { DecisionMirrorService } from './decision-mirror.service';
 
 export interface DecisionView {
@@ -7,6 +7,8 @@ export interface DecisionView {
   entity: string;
   action: string;
   mode: string;
+  /** Absent when the action takes none. `ratchet policy render --url` renders from these. */
+  params?: ActionParams;
   reason: ActionReason;
   decidedAt: string;
   expiresAt: string;
@@ -25,6 +27,7 @@ export class DecisionsController {
         entity: d.entity,
         action: d.action,
         mode: d.mode,
+        ...(d.params ? { params: d.params } : {}),
         reason: d.reason,
         decidedAt: new Date(d.decidedAt).toISOString(),
         expiresAt: new Date(d.expiresAt).toISOString(),

@@ -8,6 +8,7 @@ import { ChainsController } from './chains.controller';
 import { DecisionMirrorService } from './decision-mirror.service';
 import { DecisionsController } from './decisions.controller';
 import { ENFORCER_SETTINGS, EnforcementService, type EnforcerSettings } from './enforcement.service';
+import { POLICY_RECONCILER, PolicyReconcilerService, type PolicyReconcilerSettings } from './policy-reconciler.service';
 import { RiskScoresConsumer } from './risk-scores.consumer';
 
 export interface EnforcerModuleOptions {
@@ -28,6 +29,8 @@ export interface EnforcerModuleOptions {
   riskModel?: RiskModel;
   /** How often quiet entities are checked for relaxing. Default: 30 s. */
   relaxEveryMs?: number;
+  /** The policy path (Kubernetes objects for the decisions in force). Default: off. */
+  policy?: PolicyReconcilerSettings;
 }
 
 /** The enforcer: chains over `risk.scores`, the decision store and its mirror, `/authz`, `/v1/chains`. */
@@ -52,6 +55,7 @@ export class EnforcerModule {
         { provide: TRUSTED_PROXIES, useValue: compileTrustedProxies(options.trustedProxies ?? ['127.0.0.1/32', '::1/128']) },
         EnforcementService,
         DecisionMirrorService,
+        ...(options.policy ? [{ provide: POLICY_RECONCILER, useValue: options.policy }, PolicyReconcilerService] : []),
       ],
       exports: [EnforcementService, DecisionMirrorService, ChainSetService],
     };

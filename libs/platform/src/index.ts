@@ -1,5 +1,6 @@
 export * from './config/detector-settings';
 export * from './config/env';
+export * from './config/policy-config';
 export * from './config/sources';
 export * from './http/health.controller';
 export * from './http/metrics';
