@@ -42,7 +42,7 @@ function expand(compact: CompactEvent): AuthEvent[] {
         ...(tokenId === undefined ? {} : { tokenId }),
         ...(sessionId === undefined ? {} : { sessionId }),
       },
-      principal: { type: 'user', id: principal },
+      principal: principal === null ? { type: 'anonymous' } : { type: 'user', id: principal },
       target: { host: host ?? 'login.example.com', path: '/login' },
       ...(facts === undefined ? {} : { facts }),
       ...(mfa === undefined ? {} : { auth: { mfa } }),
