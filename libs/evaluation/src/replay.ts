@@ -1,7 +1,7 @@
 import { compileAuthEventAdmission, type AuthEvent, type RiskSignal } from '@ratchet/contracts';
 import { compileDetectors, detectBatch, DETECTORS, type CompiledDetector, type DetectorSettings, type StateStore } from '@ratchet/detection';
 import { canonicalAddress, ManualClock, type Clock } from '@ratchet/kernel';
-import { SOURCES, type SourceParser } from '@ratchet/sources';
+import { RepeatedIds, SOURCES, type SourceParser } from '@ratchet/sources';
 import type { IndicatorEvidence } from './mappings';
 
 /**
@@ -34,12 +34,13 @@ export type RecordOutcome =
 
 /**
  * Reads records as the collector does: the source parses, the compiled admission validates, and
- * ids repeated by identical log lines are numbered (`id#1`, `id#2`) so a burst counts once per line.
+ * ids repeated by identical log lines are numbered (`id#1`, `id#2`) so a burst counts once per line
+ * (`RepeatedIds`; different lines of one attempt keep their shared id).
  * `sourceIds` are tried in order; the first that does not refuse a record reads it.
  */
 export class RecordReader {
   private readonly admit = compileAuthEventAdmission();
-  private readonly seen = new Map<string, number>();
+  private readonly ids = new RepeatedIds();
   private generated = 0;
 
   constructor(
@@ -49,7 +50,7 @@ export class RecordReader {
 
   /** Forgets the ids seen so far: the next record starts a new, independent replay. */
   forget(): void {
-    this.seen.clear();
+    this.ids.clear();
   }
 
   read(record: unknown, sourceIds: readonly string[]): RecordOutcome {
@@ -71,9 +72,8 @@ export class RecordReader {
       if (parsed.events.length === 0) return { status: 'ignored', source: source.id, what: parsed.ignored ?? 'unspecified' };
       const events: AuthEvent[] = [];
       for (const raw of parsed.events) {
-        const repeat = raw.id === undefined ? 0 : (this.seen.get(raw.id) ?? 0);
-        if (raw.id !== undefined) this.seen.set(raw.id, repeat + 1);
-        const input = repeat === 0 ? raw : { ...raw, id: `${raw.id}#${repeat}` };
+        const id = raw.id === undefined ? undefined : this.ids.number(raw.id, typeof record === 'string' ? record : JSON.stringify(record));
+        const input = id === raw.id ? raw : { ...raw, id };
         const observedAt = Date.parse(raw.time);
         const admitted = this.admit(input, { observedAt: Number.isNaN(observedAt) ? 0 : observedAt, newId: () => `eval-${++this.generated}` });
         if (!admitted.ok) return { status: 'refused', reason: `${source.id}: admission: ${admitted.errors.join('; ')}` };

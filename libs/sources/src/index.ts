@@ -18,3 +18,4 @@ export * from './okta';
 export * from './source-parser';
 export * from './sshd';
 export * from './traefik';
+export * from './repeated-ids';
