@@ -73,6 +73,22 @@ describe('detector cases', () => {
     }
   });
 
+  it('names both logins of an impossible travel as the events behind it, the earlier first', async () => {
+    const signals = await run({
+      name: 'travel',
+      only: ['auth.impossible-travel'],
+      events: [
+        { at: '0s', ip: '198.51.100.10', outcome: 'success', place: 'Berlin', id: 'berlin' },
+        { at: '1h', ip: '203.0.113.50', outcome: 'success', place: 'Singapore', id: 'singapore' },
+      ],
+      expect: { signals: [] },
+    });
+    assert.deepEqual(
+      signals.map((s) => [s.type, s.eventIds]),
+      [['impossible_travel', ['berlin', 'singapore']]],
+    );
+  });
+
   it('names every case differently', () => {
     const names = DETECTOR_CASES.map((c) => c.name);
     assert.deepEqual(names, [...new Set(names)]);

@@ -60,6 +60,11 @@ export interface CrowdsecCase {
   readonly note?: string;
 }
 
+// The hub ran these with the real GeoLite2 City (its assert: 1.2.3.4 in AU, 9.8.8.8 in US);
+// MaxMind's test databases (shared/datasets/geoip-test, libs/enrichment fixtures) answer for neither.
+const TRAVEL_NOTE =
+  'needs client.geo: set RATCHET_GEOIP_CITY_DB to a City database that answers for 1.2.3.4 and 9.8.8.8 (GeoLite2 City does; MaxMind\'s test databases do not)';
+
 /** `log_type` → Ratchet source ids, as documented beside each case. */
 export const CROWDSEC_CASES: readonly CrowdsecCase[] = [
   { test: 'nginx-http-generic-bf', scenario: 'crowdsecurity/http-generic-bf', sources: ['nginx-access', 'nginx-error'], expect: BRUTE_FORCE },
@@ -90,14 +95,14 @@ export const CROWDSEC_CASES: readonly CrowdsecCase[] = [
     scenario: 'crowdsecurity/impossible-travel',
     sources: ['sshd'],
     expect: IMPOSSIBLE_TRAVEL,
-    note: 'needs geo enrichment (client.geo), which the collector adds and the replay does not yet',
+    note: TRAVEL_NOTE,
   },
   {
     test: 'sshd-impossible-travel-user',
     scenario: 'crowdsecurity/impossible-travel-user',
     sources: ['sshd'],
     expect: IMPOSSIBLE_TRAVEL,
-    note: 'needs geo enrichment (client.geo), which the collector adds and the replay does not yet',
+    note: TRAVEL_NOTE,
   },
   { test: 'k8s-audit-priv-pod-file', scenario: 'crowdsecurity/k8s-audit-privileged-pod-creation', sources: ['k8s-audit'], expect: K8S_PRIVILEGED_POD },
   { test: 'k8s-audit-pod-exec-file', scenario: 'crowdsecurity/k8s-audit-pod-exec', sources: ['k8s-audit'], expect: K8S_EXEC },
