@@ -76,9 +76,9 @@ describe('crowdsec-hub suite', () => {
   });
 
   it('reports a test whose source is not in the catalogue as unsupported and counts its expected sources as misses', async () => {
-    const result = await evaluateCrowdsec(fixtureFiles('crowdsec-hub'), bruteForceOnly, [{ ...cases[0], sources: ['caddy'] } as CrowdsecCase]);
+    const result = await evaluateCrowdsec(fixtureFiles('crowdsec-hub'), bruteForceOnly, [{ ...cases[0], sources: ['lighttpd'] } as CrowdsecCase]);
     assert.deepEqual(row(result, 'brute_force'), { tp: 0, fp: 0, fn: 2 });
-    assert.ok(result.misses.every((m) => m.why === 'unsupported: no source "caddy" in the catalogue'));
+    assert.ok(result.misses.every((m) => m.why === 'unsupported: no source "lighttpd" in the catalogue'));
   });
 
   it('reports an indicator no detector emits as unsupported', async () => {

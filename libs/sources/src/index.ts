@@ -1,6 +1,7 @@
 export * from './apache';
 export * from './auth0';
 export * from './authelia';
+export * from './caddy';
 export * from './canonical';
 export * from './catalogue';
 export * from './cloudtrail';
