@@ -38,3 +38,24 @@ describe('fail2ban suite on sshd samples', () => {
     assert.ok(result.notes.some((n) => /^sshd: 1 labelled lines not counted: labelled for fail2ban's ddos\/aggressive mode only/.test(n)));
   });
 });
+
+describe('fail2ban suite on HTTP authentication samples', () => {
+  it("compares what each filter matches: traefik-auth a named user refused, not the bare challenge; haproxy-http-auth a 401, not a deny rule's 403", async () => {
+    const result = await evaluateFail2ban(files, env, [
+      { filter: 'traefik-auth', sources: ['traefik'], match: 'login-failure', yearless: false },
+      { filter: 'haproxy-http-auth', sources: ['haproxy'], match: 'auth-refusal', yearless: true },
+    ]);
+    assert.deepEqual(
+      result.rows.map((r) => [r.indicator, r.tp, r.fp, r.fn]),
+      [
+        ['traefik-auth', 1, 0, 0],
+        ['haproxy-http-auth', 1, 0, 0],
+      ],
+    );
+  });
+
+  it('counts any failure as a match where the filter says failure, so a challenge would be a false positive there', async () => {
+    const result = await evaluateFail2ban(files, env, [{ filter: 'traefik-auth', sources: ['traefik'], match: 'failure', yearless: false }]);
+    assert.deepEqual(result.misses.map((m) => [m.kind, m.subject]), [['FP', 'traefik-auth:4']]);
+  });
+});

@@ -223,11 +223,20 @@ function readFailJson(text: string, where: string): FailJson {
   return json;
 }
 
+/** Whether an event is what the filter's `match: true` lines must become (see `Fail2banCase.match`). */
 function isMatch(c: Fail2banCase, event: AuthEvent): boolean {
-  if (event.outcome === 'failure') return true;
-  if (c.match !== 'client-error') return false;
   const status = event.target?.status ?? Number(/^http (\d{3})$/.exec(event.reason ?? '')?.[1]);
-  return status >= 400 && status < 500;
+  const failedLogin = event.outcome === 'failure' && (event.action === 'login' || event.action === 'mfa');
+  switch (c.match) {
+    case 'failure':
+      return event.outcome === 'failure';
+    case 'client-error':
+      return event.outcome === 'failure' || (status >= 400 && status < 500);
+    case 'login-failure':
+      return failedLogin;
+    case 'auth-refusal':
+      return failedLogin || (event.outcome === 'failure' && (status === 401 || status === 407));
+  }
 }
 
 /** Undefined when a failure has the expected address and time; otherwise what is wrong. */

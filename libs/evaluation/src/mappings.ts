@@ -173,11 +173,16 @@ export interface Fail2banCase {
   readonly filter: string;
   readonly sources: readonly string[];
   /**
-   * What a `match: true` line must become: `failure` — an event with outcome failure;
-   * `client-error` — a failure or a request answered 4xx (fail2ban's bot-search filter matches
-   * probes that got a 404, which is not an access failure in Ratchet's terms).
+   * What a `match: true` line must become (and a `match: false` line must not):
+   * - `failure` — an event with outcome failure;
+   * - `client-error` — a failure or a request answered 4xx (fail2ban's bot-search filter matches
+   *   probes that got a 404, which is not an access failure in Ratchet's terms);
+   * - `login-failure` — a failed login or second factor: credentials refused (traefik-auth's
+   *   default mode matches a basic-auth user answered 401, not the bare 401 challenge);
+   * - `auth-refusal` — a failed login, or a failure answered 401 or 407: authentication refused or
+   *   demanded (haproxy-http-auth matches HAProxy's own 401s, not a 403 from its access rules).
    */
-  readonly match: 'failure' | 'client-error';
+  readonly match: 'failure' | 'client-error' | 'login-failure' | 'auth-refusal';
   /** The lines carry no year (syslog): times are compared without it. */
   readonly yearless: boolean;
 }
@@ -187,8 +192,8 @@ export const FAIL2BAN_CASES: readonly Fail2banCase[] = [
   { filter: 'nginx-botsearch', sources: ['nginx-access', 'nginx-error'], match: 'client-error', yearless: false },
   { filter: 'nginx-limit-req', sources: ['nginx-error', 'nginx-access'], match: 'failure', yearless: false },
   { filter: 'apache-auth', sources: ['apache-error', 'apache'], match: 'failure', yearless: false },
-  { filter: 'traefik-auth', sources: ['traefik'], match: 'failure', yearless: false },
-  { filter: 'haproxy-http-auth', sources: ['haproxy'], match: 'failure', yearless: true },
+  { filter: 'traefik-auth', sources: ['traefik'], match: 'login-failure', yearless: false },
+  { filter: 'haproxy-http-auth', sources: ['haproxy'], match: 'auth-refusal', yearless: true },
   { filter: 'sshd', sources: ['sshd'], match: 'failure', yearless: true },
 ];
 
