@@ -35,6 +35,7 @@ describe('fail2ban suite on sshd samples', () => {
     const result = await evaluateFail2ban(files, env, sshd);
     assert.ok(result.notes.includes('sshd: 8 labelled lines read with sshd'), result.notes.join('\n'));
     assert.ok(result.notes.includes(`sshd: 1 labelled lines not counted: constraint "opts.get('mode') == 'aggressive'" is false in the default jail`));
+    assert.ok(result.notes.includes('sshd: 1 labelled lines not counted: the host is a name or a spelling that is not an IP address: Ratchet keeps client addresses only'));
     assert.ok(result.notes.some((n) => /^sshd: 1 labelled lines not counted: labelled for fail2ban's ddos\/aggressive mode only/.test(n)));
   });
 });

@@ -195,6 +195,9 @@ function outsideDefaultJail(filter: string, options: FilterOptions, expectation:
   const defaults = inDefaultMode.filter((o) => holds(o['test.condition'], filter, o));
   if (defaults.length === 0) return `tested by fail2ban only for another filter (test.condition ${inDefaultMode.map((o) => JSON.stringify(o['test.condition'])).join(', ')})`;
   if (expectation.constraint !== undefined && !defaults.some((o) => holds(expectation.constraint, filter, o))) return `constraint "${expectation.constraint}" is false in the default jail`;
+  // fail2ban resolves a host name (and reads spellings like 192.030.0.6) to ban it; an AuthEvent
+  // keeps a client address only (`client.ip`), never a name the client's DNS controls.
+  if (expectation.match && expectation.host !== undefined && canonicalAddress(expectation.host) === undefined) return 'the host is a name or a spelling that is not an IP address: Ratchet keeps client addresses only';
   return undefined;
 }
 

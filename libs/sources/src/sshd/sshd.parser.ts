@@ -82,6 +82,8 @@ const ATTEMPT = /^(Accepted|Failed) (\S+) for (.+)$/;
 const INVALID_USER = /^[Ii](?:nvalid|llegal) user (.*)$/;
 const NOT_ALLOWED = /^User (\S+) from (\S+) not allowed because (.+)$/;
 const NO_IDENTIFICATION = /^Did not receive identification string from (\S+)/;
+/** libwrap (`hosts.deny`): `refused connect from [<user>@]<host> (<address>)`. */
+const WRAP_REFUSED = /^refused connect from \S+ \((\S+)\)$/;
 
 /**
  * Lines that report an attempt another line of the same connection reports too: they yield the
@@ -92,6 +94,9 @@ const ROOT_REFUSED = /^ROOT LOGIN REFUSED FROM (\S+?)(?: port \d{1,5})?(?: \[pre
 const TOO_MANY = /^(?:error: )?maximum authentication attempts exceeded for (invalid user )?(.+?)(?: \[preauth\])?$/;
 /** `Disconnecting|Disconnected from|Connection closed by|Connection reset by (invalid|authenticating) user X <address> port P…`. */
 const PREAUTH_END = /^(?:Disconnecting|Disconnected from|Connection (?:closed|reset) by) (invalid|authenticating) user (.*) (\S+) port \d{1,5}(?::.*| \[preauth\])?$/;
+
+/** `Received disconnect from <address>[ port <n>]:[ ]<code>: … Auth fail[ [preauth]]`: the client (JSch and its kin) saying its authentication failed. */
+const CLIENT_AUTH_FAIL = /^(?:error: )?Received disconnect from (\S+?)(?: port \d{1,5})?: ?\d+: .*Auth fail(?: \[preauth\])?$/;
 
 /** Messages that report nothing another line does not count better, with why. */
 const REPEATS: readonly [RegExp, string][] = [
@@ -115,6 +120,11 @@ function readRepeat(message: string): Reading | undefined {
   if (tooMany !== null) {
     const rest = (tooMany[2] as string).replace(/ ssh2$/, '');
     return userFrom(rest.replace(/ port \d{1,5}$/, ''), 'maximum authentication attempts exceeded for', tooMany[1] !== undefined);
+  }
+  const gaveUp = CLIENT_AUTH_FAIL.exec(message);
+  if (gaveUp !== null) {
+    if (!isIpAddress(gaveUp[1] as string)) return { refused: 'Received disconnect from: not an IP address' };
+    return { action: 'login', outcome: 'failure', reason: 'client reported authentication failure', address: gaveUp[1] as string, attempt: 'connection' };
   }
   const end = PREAUTH_END.exec(message);
   if (end !== null) {
@@ -152,6 +162,11 @@ function readMessage(message: string): Reading {
     if (!isIpAddress(scan[1] as string)) return { refused: 'from: not an IP address' };
     return { action: 'request', outcome: 'failure', reason: 'no ssh identification string', address: scan[1] as string };
   }
+  const wrapped = WRAP_REFUSED.exec(message);
+  if (wrapped !== null) {
+    if (!isIpAddress(wrapped[1] as string)) return { refused: 'refused connect from: not an IP address in parentheses' };
+    return { action: 'request', outcome: 'failure', reason: 'refused by tcp wrappers', address: wrapped[1] as string };
+  }
   const repeat = readRepeat(message);
   if (repeat !== undefined) return repeat;
   for (const [pattern, what] of REPEATS) if (pattern.test(message)) return { ignored: what };
@@ -164,7 +179,8 @@ function readMessage(message: string): Reading {
  * process serves one connection, so the syslog host and pid name the connection, and within it
  * - `connection`: an unknown or refused name — `Invalid user X`, `User X … not allowed`, the
  *   `Failed <method> for invalid user X` lines, PAM's `… for illegal user X`, and the connection
- *   ending for `invalid user X` — is the connection's one attempt for that name, within the
+ *   ending for `invalid user X` — is the connection's one attempt for that name (a client's own
+ *   `Received disconnect … Auth fail` names none: one per connection), within the
  *   2-minute span (LoginGraceTime) the line falls in: a pid is reused later, and two lines of one
  *   connection on either side of a span boundary count twice (a known, bounded over-count);
  * - `second`: a known user's attempt is the second it ended in — `error: PAM: Authentication
@@ -200,7 +216,8 @@ const SOLARIS_MSGID = /^\[ID \d+ [a-z]+\.[a-z]+\] /;
  *   that connection are then ignored, so a bot's unknown name counts once per connection (a
  *   connection that tries several passwords for an unknown name counts as one).
  * - **Success**: `Accepted password|publickey|keyboard-interactive|… for X from IP` (`auth.method`).
- * - **Scan**: `Did not receive identification string from IP` → a failed `request` (no SSH spoken).
+ * - **Scan**: `Did not receive identification string from IP` → a failed `request` (no SSH spoken);
+ *   libwrap's `refused connect from H (IP)` → a failed `request` (refused by `hosts.deny`).
  * - **Ignored**, with the line that already counts them: `pam_unix(sshd:auth): authentication failure`
  *   and `error: PAM: Authentication failure for X from H` (each precedes the `Failed` line of the same
  *   attempt), `maximum authentication attempts exceeded` / `Disconnecting: Too many authentication
