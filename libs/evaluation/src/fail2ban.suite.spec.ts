@@ -60,3 +60,16 @@ describe('fail2ban suite on HTTP authentication samples', () => {
     assert.deepEqual(result.misses.map((m) => [m.kind, m.subject]), [['FP', 'traefik-auth:4']]);
   });
 });
+
+describe('fail2ban suite: labels mapped out of scope', () => {
+  it('lists a line an out-of-scope pattern names in the notes with its reason, and does not score it', async () => {
+    const result = await evaluateFail2ban(files, env, [
+      { filter: 'traefik-auth', sources: ['traefik'], match: 'login-failure', yearless: false, outOfScope: [{ line: / - admin \[/, why: 'a test reason' }] },
+    ]);
+    assert.deepEqual(
+      result.rows.map((r) => [r.indicator, r.tp, r.fp, r.fn]),
+      [['traefik-auth', 0, 0, 0]],
+    );
+    assert.ok(result.notes.includes('traefik-auth: 1 labelled lines not counted: a test reason'), result.notes.join('\n'));
+  });
+});

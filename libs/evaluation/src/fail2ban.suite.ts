@@ -122,7 +122,7 @@ function readLines(c: Fail2banCase, text: string, env: ReplayEnvironment): ReadL
     }
     const expectation = pending;
     pending = undefined;
-    const outside = expectation === undefined ? undefined : outsideDefaultJail(c.filter, options, expectation);
+    const outside = expectation === undefined ? undefined : (c.outOfScope?.find((o) => o.line.test(line))?.why ?? outsideDefaultJail(c.filter, options, expectation));
     lines.push({ subject, expectation, outside, outcome: reader.read(line, c.sources), connection: connectionOf(line) });
   }
   return lines;

@@ -185,12 +185,20 @@ export interface Fail2banCase {
   readonly match: 'failure' | 'client-error' | 'login-failure' | 'auth-refusal';
   /** The lines carry no year (syslog): times are compared without it. */
   readonly yearless: boolean;
+  /** Labelled lines that are not what Ratchet measures here, by a pattern on the line, with why: listed in the notes, not scored. */
+  readonly outOfScope?: readonly { readonly line: RegExp; readonly why: string }[];
 }
 
 export const FAIL2BAN_CASES: readonly Fail2banCase[] = [
   { filter: 'nginx-http-auth', sources: ['nginx-error', 'nginx-access'], match: 'failure', yearless: false },
   { filter: 'nginx-botsearch', sources: ['nginx-access', 'nginx-error'], match: 'client-error', yearless: false },
-  { filter: 'nginx-limit-req', sources: ['nginx-error', 'nginx-access'], match: 'failure', yearless: false },
+  {
+    filter: 'nginx-limit-req',
+    sources: ['nginx-error', 'nginx-access'],
+    match: 'failure',
+    yearless: false,
+    outOfScope: [{ line: /\] \d+#\d+: \*\d+ delaying request, excess: /, why: 'limit_req delayed the request (a burst without nodelay) and then served it: throttled, not refused' }],
+  },
   { filter: 'apache-auth', sources: ['apache-error', 'apache'], match: 'failure', yearless: false },
   { filter: 'traefik-auth', sources: ['traefik'], match: 'login-failure', yearless: false },
   { filter: 'haproxy-http-auth', sources: ['haproxy'], match: 'auth-refusal', yearless: true },
