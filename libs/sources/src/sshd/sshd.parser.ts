@@ -82,6 +82,8 @@ const ATTEMPT = /^(Accepted|Failed) (\S+) for (.+)$/;
 const INVALID_USER = /^[Ii](?:nvalid|llegal) user (.*)$/;
 const NOT_ALLOWED = /^User (\S+) from (\S+) not allowed because (.+)$/;
 const NO_IDENTIFICATION = /^Did not receive identification string from (\S+)/;
+/** OpenSSH 8+: `banner exchange: Connection from <address> port <n>: invalid format` (and other reasons): the client spoke no SSH. */
+const BANNER_EXCHANGE = /^banner exchange: Connection from (\S+) port \d{1,5}: (.+)$/;
 /** libwrap (`hosts.deny`): `refused connect from [<user>@]<host> (<address>)`. */
 const WRAP_REFUSED = /^refused connect from \S+ \((\S+)\)$/;
 
@@ -162,6 +164,11 @@ function readMessage(message: string): Reading {
     if (!isIpAddress(scan[1] as string)) return { refused: 'from: not an IP address' };
     return { action: 'request', outcome: 'failure', reason: 'no ssh identification string', address: scan[1] as string };
   }
+  const banner = BANNER_EXCHANGE.exec(message);
+  if (banner !== null) {
+    if (!isIpAddress(banner[1] as string)) return { refused: 'Connection from: not an IP address' };
+    return { action: 'request', outcome: 'failure', reason: clip(`ssh banner exchange failed: ${banner[2] as string}`, 512), address: banner[1] as string };
+  }
   const wrapped = WRAP_REFUSED.exec(message);
   if (wrapped !== null) {
     if (!isIpAddress(wrapped[1] as string)) return { refused: 'refused connect from: not an IP address in parentheses' };
@@ -217,7 +224,9 @@ const SOLARIS_MSGID = /^\[ID \d+ [a-z]+\.[a-z]+\] /;
  *   connection that tries several passwords for an unknown name counts as one).
  * - **Success**: `Accepted password|publickey|keyboard-interactive|… for X from IP` (`auth.method`).
  * - **Scan**: `Did not receive identification string from IP` → a failed `request` (no SSH spoken);
- *   libwrap's `refused connect from H (IP)` → a failed `request` (refused by `hosts.deny`).
+ *   `banner exchange: Connection from IP port N: invalid format` → a failed `request` (the client
+ *   spoke something else: a scanner, TLS, HTTP); libwrap's `refused connect from H (IP)` → a failed
+ *   `request` (refused by `hosts.deny`).
  * - **Ignored**, with the line that already counts them: `pam_unix(sshd:auth): authentication failure`
  *   and `error: PAM: Authentication failure for X from H` (each precedes the `Failed` line of the same
  *   attempt), `maximum authentication attempts exceeded` / `Disconnecting: Too many authentication
