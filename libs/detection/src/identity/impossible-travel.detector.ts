@@ -72,9 +72,10 @@ export const impossibleTravelDetector: Detector<ImpossibleTravelParams> = {
         kmh: Math.round(kmh),
       },
     });
-    // Both logins are the evidence: the one before (recorded with its id since) and this one.
+    // Both logins are the evidence. This one stays first: the scorer takes the trace and the
+    // linked address from the first event id (the login that fired), the earlier one follows.
     const earlier = before['id'];
-    return [earlier ? { ...signal, eventIds: [earlier, event.id] } : signal];
+    return [earlier ? { ...signal, eventIds: [event.id, earlier] } : signal];
   },
 };
 
