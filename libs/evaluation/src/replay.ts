@@ -1,7 +1,8 @@
 import { compileAuthEventAdmission, type AuthEvent, type RiskSignal } from '@ratchet/contracts';
 import { compileDetectors, detectBatch, DETECTORS, type CompiledDetector, type DetectorSettings, type StateStore } from '@ratchet/detection';
+import type { Enricher } from '@ratchet/enrichment';
 import { canonicalAddress, ManualClock, type Clock } from '@ratchet/kernel';
-import { SOURCES, type SourceParser } from '@ratchet/sources';
+import { RepeatedIds, SOURCES, type SourceParser } from '@ratchet/sources';
 import type { IndicatorEvidence } from './mappings';
 
 /**
@@ -18,11 +19,17 @@ export interface ReplayEnvironment {
   createStateStore(clock: Clock): StateStore;
   /** Events per detection batch, as the scorer takes them from a partition. Default 500. */
   readonly batchSize?: number;
+  /**
+   * What the collector adds to an admitted event (`client.scope`, and `client.geo` / `client.asn`
+   * from the configured databases). Default: none, and indicators that need a location cannot fire.
+   */
+  readonly enricher?: Enricher;
 }
 
 /** The shipped catalogues with default detector settings. */
-export function defaultReplayEnvironment(createStateStore: (clock: Clock) => StateStore, settings: DetectorSettings = {}): ReplayEnvironment {
-  return { sources: SOURCES, detectors: compileDetectors(settings), signalTypes: new Set(DETECTORS.map((d) => d.signalType)), createStateStore };
+export function defaultReplayEnvironment(createStateStore: (clock: Clock) => StateStore, settings: DetectorSettings = {}, enricher?: Enricher): ReplayEnvironment {
+  const env = { sources: SOURCES, detectors: compileDetectors(settings), signalTypes: new Set(DETECTORS.map((d) => d.signalType)), createStateStore };
+  return enricher === undefined ? env : { ...env, enricher };
 }
 
 /** What became of one record: read by a source into admitted events, ignored, refused, or no source to read it. */
@@ -33,13 +40,15 @@ export type RecordOutcome =
   | { status: 'unsupported'; reason: string };
 
 /**
- * Reads records as the collector does: the source parses, the compiled admission validates, and
- * ids repeated by identical log lines are numbered (`id#1`, `id#2`) so a burst counts once per line.
+ * Reads records as the collector does: the source parses, the compiled admission validates, the
+ * environment's enricher adds what the collector's would, and
+ * ids repeated by identical log lines are numbered (`id#1`, `id#2`) so a burst counts once per line
+ * (`RepeatedIds`; different lines of one attempt keep their shared id).
  * `sourceIds` are tried in order; the first that does not refuse a record reads it.
  */
 export class RecordReader {
   private readonly admit = compileAuthEventAdmission();
-  private readonly seen = new Map<string, number>();
+  private readonly ids = new RepeatedIds();
   private generated = 0;
 
   constructor(
@@ -49,7 +58,7 @@ export class RecordReader {
 
   /** Forgets the ids seen so far: the next record starts a new, independent replay. */
   forget(): void {
-    this.seen.clear();
+    this.ids.clear();
   }
 
   read(record: unknown, sourceIds: readonly string[]): RecordOutcome {
@@ -71,13 +80,12 @@ export class RecordReader {
       if (parsed.events.length === 0) return { status: 'ignored', source: source.id, what: parsed.ignored ?? 'unspecified' };
       const events: AuthEvent[] = [];
       for (const raw of parsed.events) {
-        const repeat = raw.id === undefined ? 0 : (this.seen.get(raw.id) ?? 0);
-        if (raw.id !== undefined) this.seen.set(raw.id, repeat + 1);
-        const input = repeat === 0 ? raw : { ...raw, id: `${raw.id}#${repeat}` };
+        const id = raw.id === undefined ? undefined : this.ids.number(raw.id, typeof record === 'string' ? record : JSON.stringify(record));
+        const input = id === raw.id ? raw : { ...raw, id };
         const observedAt = Date.parse(raw.time);
         const admitted = this.admit(input, { observedAt: Number.isNaN(observedAt) ? 0 : observedAt, newId: () => `eval-${++this.generated}` });
         if (!admitted.ok) return { status: 'refused', reason: `${source.id}: admission: ${admitted.errors.join('; ')}` };
-        events.push(admitted.event);
+        events.push(this.env.enricher === undefined ? admitted.event : this.env.enricher.enrich(admitted.event));
       }
       return { status: 'ok', source: source.id, events };
     }

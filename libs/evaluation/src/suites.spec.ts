@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { AuthEvent, RiskSignal } from '@ratchet/contracts';
 import { bindDetector, bruteForceDetector, compileDetectors, parsePlainList, type Detector } from '@ratchet/detection';
+import { createEnricher, openGeoDatabase } from '@ratchet/enrichment';
 import { MemoryStateStore } from '@ratchet/testing';
-import { evaluateCrowdsec, readScenarioAssert } from './crowdsec.suite';
+import { evaluateCrowdsec, readAlertScopes, readScenarioAssert } from './crowdsec.suite';
 import type { DatasetFiles } from './dataset-files.port';
 import { UnreadableDataset } from './dataset-error';
 import { evaluateFail2ban, sameTime } from './fail2ban.suite';
@@ -75,9 +76,9 @@ describe('crowdsec-hub suite', () => {
   });
 
   it('reports a test whose source is not in the catalogue as unsupported and counts its expected sources as misses', async () => {
-    const result = await evaluateCrowdsec(fixtureFiles('crowdsec-hub'), bruteForceOnly, [{ ...cases[0], sources: ['caddy'] } as CrowdsecCase]);
+    const result = await evaluateCrowdsec(fixtureFiles('crowdsec-hub'), bruteForceOnly, [{ ...cases[0], sources: ['lighttpd'] } as CrowdsecCase]);
     assert.deepEqual(row(result, 'brute_force'), { tp: 0, fp: 0, fn: 2 });
-    assert.ok(result.misses.every((m) => m.why === 'unsupported: no source "caddy" in the catalogue'));
+    assert.ok(result.misses.every((m) => m.why === 'unsupported: no source "lighttpd" in the catalogue'));
   });
 
   it('reports an indicator no detector emits as unsupported', async () => {
@@ -86,10 +87,26 @@ describe('crowdsec-hub suite', () => {
     assert.equal(result.misses[0]?.why, 'unsupported: no detector emits http_probing');
   });
 
+  it('enriches events as the collector does when given an enricher, so impossible travel can fire', async () => {
+    // MaxMind's test City database (libs/enrichment fixtures): 81.2.69.142 is London, 216.160.83.56 Milton (US).
+    const city = openGeoDatabase(readFileSync(join(__dirname, '..', '..', 'enrichment', 'src', 'fixtures', 'GeoLite2-City.mmdb')), 'location', 'test');
+    const travel: CrowdsecCase[] = [{ test: 'travel', scenario: 'crowdsecurity/impossible-travel', sources: ['sshd'], expect: { indicator: 'impossible_travel', signals: ['impossible_travel'] } }];
+    const detectors = compileDetectors().filter((d) => d.id === 'auth.impossible-travel');
+    const withGeo = { ...env(detectors, ['impossible_travel']), enricher: createEnricher({ location: city }) };
+    assert.deepEqual(row(await evaluateCrowdsec(fixtureFiles('crowdsec-hub'), withGeo, travel), 'impossible_travel'), { tp: 2, fp: 0, fn: 0 });
+    assert.deepEqual(row(await evaluateCrowdsec(fixtureFiles('crowdsec-hub'), env(detectors, ['impossible_travel']), travel), 'impossible_travel'), { tp: 0, fp: 0, fn: 2 });
+  });
+
   it('reads the expected alert sources from scenario.assert, one spelling per address', () => {
     const text = 'len(results) == 2\n"::ffff:10.0.0.1" in results[0].Overflow.GetSources()\n"alice" in results[1].Overflow.GetSources()\n';
     assert.deepEqual([...readScenarioAssert(text)], ['10.0.0.1', 'alice']);
     assert.equal(readScenarioAssert(undefined).size, 0);
+  });
+
+  it('reads the scopes the alert sources are checked in, so the user behind an address signal is not a false positive', () => {
+    const text = '"vagrant" in results[0].Overflow.GetSources()\nresults[0].Overflow.Sources["vagrant"].GetScope() == "username"\n';
+    assert.deepEqual([...readAlertScopes(text)], ['username']);
+    assert.equal(readAlertScopes(undefined).size, 0);
   });
 
   it('refuses a dataset without tests as unreadable', async () => {
@@ -130,10 +147,11 @@ describe('fail2ban suite', () => {
 
   it("checks each labelled line's failure, address and time, and only labelled lines", async () => {
     const result = await evaluateFail2ban(fixtureFiles('fail2ban'), env([], []), cases);
-    assert.deepEqual(row(result, 'nginx-http-auth'), { tp: 2, fp: 0, fn: 2 });
+    assert.deepEqual(row(result, 'nginx-http-auth'), { tp: 2, fp: 0, fn: 1 });
     const whys = result.misses.map((m) => `${m.subject}: ${m.why}`);
-    assert.match(whys[0] ?? '', /^nginx-http-auth:8: host intranet-gw\.example\.com is not an IP address/);
-    assert.match(whys[1] ?? '', /^nginx-http-auth:10: time 2026-03-02T09:14:00Z, expected 2026-03-02T09:20:00/);
+    assert.match(whys[0] ?? '', /^nginx-http-auth:10: time 2026-03-02T09:14:00Z, expected 2026-03-02T09:20:00/);
+    // a host name fail2ban would resolve is not scored: an AuthEvent keeps addresses only
+    assert.ok(result.notes.includes('nginx-http-auth: 1 labelled lines not counted: the host is a name or a spelling that is not an IP address: Ratchet keeps client addresses only'));
   });
 
   it("accepts fail2ban's Zurich wall clock for a line with an offset and compares syslog times without the year", () => {

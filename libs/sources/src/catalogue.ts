@@ -1,6 +1,7 @@
 import { apacheAccessParser, apacheErrorParser } from './apache';
 import { autheliaParser } from './authelia';
 import { auth0Parser } from './auth0';
+import { caddyParser } from './caddy';
 import { canonicalParser } from './canonical';
 import { cloudtrailParser } from './cloudtrail';
 import { acceptingEnvelopes } from './wrappers';
@@ -33,6 +34,7 @@ export const SOURCES: readonly SourceParser[] = [
   apacheErrorParser,
   traefikParser,
   haproxyParser,
+  caddyParser,
   sshdParser,
   oktaParser,
   entraParser,

@@ -1,6 +1,7 @@
 export * from './apache';
 export * from './auth0';
 export * from './authelia';
+export * from './caddy';
 export * from './canonical';
 export * from './catalogue';
 export * from './cloudtrail';
@@ -18,3 +19,4 @@ export * from './okta';
 export * from './source-parser';
 export * from './sshd';
 export * from './traefik';
+export * from './repeated-ids';

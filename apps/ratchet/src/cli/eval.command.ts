@@ -14,8 +14,11 @@ import {
   type ReplayEnvironment,
   type SuiteResult,
 } from '@ratchet/evaluation';
-import { MemoryStateStore } from '@ratchet/platform';
+import { Logger } from '@nestjs/common';
+import { compileCollectorSettings, readCollectorOptions } from '@ratchet/collector';
 import type { DetectorSettings } from '@ratchet/detection';
+import type { Enricher } from '@ratchet/enrichment';
+import { MemoryStateStore } from '@ratchet/platform';
 
 export const EVAL_SUITES = ['crowdsec-hub', 'panther', 'fail2ban', 'falco'] as const;
 export type EvalSuite = (typeof EVAL_SUITES)[number];
@@ -32,7 +35,9 @@ export const EVAL_USAGE = `usage: ratchet eval <suite> [path] [--json]
        ratchet eval all [--crowdsec-hub DIR] [--panther FILE] [--fail2ban DIR] [--falco DIR] [--json]
   suites: crowdsec-hub <dir>, panther <panther-tests.jsonl>, fail2ban <dir>, falco <dir>
   paths default to ../shared/datasets/… beside the repository; the exit code is 0 whatever the scores
-  detector settings and feeds come from RATCHET_DETECTORS and RATCHET_INTEL_* as for the server`;
+  detector settings and feeds come from RATCHET_DETECTORS and RATCHET_INTEL_* as for the server;
+  enrichment (client.scope, client.geo, client.asn) from RATCHET_GEOIP_CITY_DB, RATCHET_GEOIP_ASN_DB
+  and RATCHET_DOCUMENTATION_ADDRESSES as for the collector`;
 
 export interface EvalOptions {
   suites: Partial<Record<EvalSuite, string>>;
@@ -98,8 +103,25 @@ async function runSuite(suite: EvalSuite, path: string, env: ReplayEnvironment):
  * detector settings and feeds as the server reads them (`RATCHET_DETECTORS`, `RATCHET_INTEL_*`),
  * so a profile can be measured before it is deployed.
  */
-export function embeddedReplayEnvironment(settings: DetectorSettings = {}): ReplayEnvironment {
-  return defaultReplayEnvironment((clock) => new MemoryStateStore(clock), settings);
+export function embeddedReplayEnvironment(settings: DetectorSettings = {}, enricher?: Enricher): ReplayEnvironment {
+  return defaultReplayEnvironment((clock) => new MemoryStateStore(clock), settings, enricher);
+}
+
+/** Says nothing: an unset database is the replay's default, and the report's notes say what it cost. */
+class QuietLogger extends Logger {
+  override log(): void {
+    // deliberately silent
+  }
+}
+
+/**
+ * The collector's enricher from the collector's variables (RATCHET_GEOIP_CITY_DB,
+ * RATCHET_GEOIP_ASN_DB, RATCHET_DOCUMENTATION_ADDRESSES), so a replay sees the `client.scope`,
+ * `client.geo` and `client.asn` the pipeline would; a configured database that cannot be read
+ * stops the command naming the variable, as it stops the collector.
+ */
+export function collectorEnricher(env: NodeJS.ProcessEnv): Enricher {
+  return compileCollectorSettings({ ...readCollectorOptions(env), rawTopics: [] }, new QuietLogger('eval')).enricher;
 }
 
 /** `../shared/datasets` beside the repository this file is in (apps/ratchet/src/cli → four up). */

@@ -20,7 +20,9 @@ const SEVERITY = 0.6;
  * overflows on its (capacity + 1)-th event, and capacity × leak is the span it drains, so the
  * defaults are 11 distinct paths in 100s. Paths are counted per address across hosts (`host` +
  * path), so a scan spread over virtual hosts still adds up. Static assets (a page's missing
- * images) are left out.
+ * images) are left out. A request without a readable request line (the parsers then give no path),
+ * answered 400, counts as a probe of its own: a scanner speaking TLS or another protocol's
+ * handshake to a plain HTTP port.
  */
 export const httpProbingDetector: Detector<ProbingParams> = {
   id: 'http.probing',
@@ -38,10 +40,14 @@ export const httpProbingDetector: Detector<ProbingParams> = {
   plan(event, p) {
     if (event.plane !== 'north-south') return NO_OPS;
     const ip = event.client?.ip;
-    const path = event.target?.path;
-    if (ip === undefined || path === undefined) return NO_OPS;
+    if (ip === undefined) return NO_OPS;
     const status = httpStatusOf(event);
-    if (status === undefined || !p.statuses.has(status) || isStaticPath(path, p.staticExtensions)) return NO_OPS;
+    if (status === undefined || !p.statuses.has(status)) return NO_OPS;
+    const path = event.target?.path;
+    // No request line to read a path from (TLS bytes on a plain port, another protocol's
+    // handshake), answered 400: every such request is a probe of its own.
+    if (path === undefined) return status === 400 ? [{ kind: 'window.distinct', key: `http-probing:ip:${ip}`, member: `(malformed request) ${event.id}`, at: event.ts, windowMs: p.windowMs }] : NO_OPS;
+    if (isStaticPath(path, p.staticExtensions)) return NO_OPS;
     return [{ kind: 'window.distinct', key: `http-probing:ip:${ip}`, member: `${event.target?.host ?? ''}${path}`, at: event.ts, windowMs: p.windowMs }];
   },
   detect(event, [paths], p): RiskSignal[] {

@@ -2,8 +2,8 @@ import type { AuthEvent } from '@ratchet/contracts';
 import { countingDetector } from '../counting-detector';
 import { addressEntityOf, httpStatusOf } from '../event-reading';
 
-/** Reasons the NGINX error-log parser gives `limit_req` and `limit_conn` rejections. */
-const LIMIT_REASONS = new Set(['rate limited', 'connection limited']);
+/** Reasons the NGINX error-log parser gives `limit_req` and `limit_conn` rejections: `rate limited by zone login`. */
+const LIMIT_REASON = /^(?:rate|connection) limited(?: by zone \S+)?$/;
 
 /**
  * An address the ingress keeps rate-limiting: it ignores the limit (a flood, a scraper, a brute
@@ -25,5 +25,5 @@ export const httpRateLimitedDetector = countingDetector({
 });
 
 function isRateLimited(event: AuthEvent): boolean {
-  return httpStatusOf(event) === 429 || (event.reason !== undefined && LIMIT_REASONS.has(event.reason));
+  return httpStatusOf(event) === 429 || (event.reason !== undefined && LIMIT_REASON.test(event.reason));
 }

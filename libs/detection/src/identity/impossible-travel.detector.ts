@@ -45,7 +45,7 @@ export const impossibleTravelDetector: Detector<ImpossibleTravelParams> = {
     const user = userIdOf(event);
     const geo = event.client?.geo;
     if (!user || !isSuccessfulLogin(event) || geo?.lat === undefined || geo.lon === undefined) return [];
-    const fields: Record<string, string> = { lat: String(geo.lat), lon: String(geo.lon), at: String(event.ts), country: geo.country ?? '', ip: event.client?.ip ?? '' };
+    const fields: Record<string, string> = { lat: String(geo.lat), lon: String(geo.lon), at: String(event.ts), country: geo.country ?? '', ip: event.client?.ip ?? '', id: event.id };
     return [{ kind: 'record.merge', key: `travel:user:${user}`, fields, retainMs: p.retainMs, answer: 'before' }];
   },
   detect(event, [previous], p): RiskSignal[] {
@@ -61,19 +61,21 @@ export const impossibleTravelDetector: Detector<ImpossibleTravelParams> = {
     const hours = Math.max(Math.abs(event.ts - at), 1_000) / 3_600_000;
     const kmh = Math.max(0, km - p.accuracyKm) / hours;
     if (kmh <= p.maxSpeedKmh) return [];
-    return [
-      ratedSignal(this, event, entityRef('user', userIdOf(event) as string), {
-        severity: 0.7,
-        confidence: 0.5 + 0.5 * Math.min(1, kmh / p.maxSpeedKmh - 1),
-        evidence: {
-          fromCountry: before['country'] || '?',
-          toCountry: geo.country ?? '?',
-          km: Math.round(km),
-          hours: Math.round(hours * 100) / 100,
-          kmh: Math.round(kmh),
-        },
-      }),
-    ];
+    const signal = ratedSignal(this, event, entityRef('user', userIdOf(event) as string), {
+      severity: 0.7,
+      confidence: 0.5 + 0.5 * Math.min(1, kmh / p.maxSpeedKmh - 1),
+      evidence: {
+        fromCountry: before['country'] || '?',
+        toCountry: geo.country ?? '?',
+        km: Math.round(km),
+        hours: Math.round(hours * 100) / 100,
+        kmh: Math.round(kmh),
+      },
+    });
+    // Both logins are the evidence. This one stays first: the scorer takes the trace and the
+    // linked address from the first event id (the login that fired), the earlier one follows.
+    const earlier = before['id'];
+    return [earlier ? { ...signal, eventIds: [event.id, earlier] } : signal];
   },
 };
 

@@ -38,8 +38,10 @@ export const slowBruteForceDetector: Detector<SlowBruteForceParams> = {
   plan(event, p) {
     const ip = event.client?.ip;
     if (!ip || !isFailedLogin(event)) return [];
-    // Without a principal the distinct count still runs, on the event id: every failure is then a principal of its own.
-    const principal = event.principal?.id ?? `event:${event.id}`;
+    // A failure without a principal id (an access-log request that named no user, an anonymous
+    // principal) is one unknown principal, not a new one each time: all of them share the member
+    // '' (a principal id is never empty), so anonymous noise cannot pass for user enumeration.
+    const principal = event.principal?.id ?? '';
     return [
       { kind: 'window.count', key: `sbf:ip:${ip}`, member: event.id, at: event.ts, windowMs: p.windowMs },
       { kind: 'window.distinct', key: `sbfp:ip:${ip}`, member: principal, at: event.ts, windowMs: p.windowMs },

@@ -47,6 +47,11 @@ const FINDINGS: readonly [RegExp, (m: RegExpExecArray) => Finding][] = [
   [/^user (.*): password mismatch: (.*)$/, (m) => ({ action: 'login', outcome: 'failure', reason: 'password mismatch', user: m[1], path: m[2] })],
   [/^client used wrong authentication scheme: (.*)$/, (m) => ({ action: 'login', outcome: 'failure', reason: 'wrong authentication scheme', path: m[1] })],
   [/^(invalid nonce|realm mismatch|unknown algorithm|invalid qop)\b/, (m) => ({ action: 'login', outcome: 'failure', reason: `digest ${m[1] as string}`, method: 'digest' })],
+  // SSLStrictSNIVHostCheck and name-based virtual hosts: httpd refuses the request (403; 421 when
+  // the two names have no common TLS setup) before any handler runs.
+  [/^Hostname \S+ provided via SNI, but no hostname provided in HTTP request/, () => ({ action: 'request', outcome: 'failure', reason: 'tls sni mismatch', status: 403 })],
+  [/^Hostname \S+ provided via SNI and hostname \S+ provided via HTTP (?:are different|have no compatible SSL setup)/, () => ({ action: 'request', outcome: 'failure', reason: 'tls sni mismatch', status: 421 })],
+  [/^No hostname was provided via SNI for a name based virtual host/, () => ({ action: 'request', outcome: 'failure', reason: 'tls sni missing', status: 403 })],
   [/^client denied by server configuration: /, () => ({ action: 'request', outcome: 'failure', reason: 'client denied by server configuration', status: 403 })],
   [/^user (.*): authorization failure for "(.*)": ?(.*)$/, (m) => ({ action: 'request', outcome: 'failure', reason: 'authorization failure', user: m[1], path: m[2], status: 403 })],
   [
@@ -59,10 +64,12 @@ const FINDINGS: readonly [RegExp, (m: RegExpExecArray) => Finding][] = [
  * Apache httpd's error log (2.2 and 2.4, also via syslog), the lines that record an access decision:
  * - failed logins (`auth_basic`, `auth_digest`): `AH01617 … authentication failure … Password Mismatch`,
  *   `AH01618 user X not found`, digest `AH01792 password mismatch`, `AH01790 user not found`, and the
- *   digest protocol failures (`AH01776`/`AH01777` invalid nonce, `AH01788` realm mismatch, `AH01789`
+ *   digest protocol failures (`AH01777` nonce from the future, `AH01788` realm mismatch, `AH01789`
  *   unknown algorithm, `AH01793` invalid qop), `AH01614` wrong authentication scheme;
  * - refused requests (403): `AH01797`/`AH01630` client denied by server configuration, `AH01631`
- *   and `AH01637` authorization failures (the user authenticated, the resource is not theirs).
+ *   and `AH01637` authorization failures (the user authenticated, the resource is not theirs),
+ *   `AH02031`/`AH02033` SNI missing or without an HTTP host, `AH02032` SNI and Host disagreeing (421).
+ * `AH01776` (a digest nonce this server did not issue: a restart, another server) is ignored.
  * Everything else is ignored. `auth.method` is `digest` for `auth_digest` (2.4) or `Digest:` (2.2)
  * messages, else `basic`. `target.path` is the request path the message names (the denied-by-
  * configuration messages name a file, which is left out).
@@ -120,6 +127,12 @@ function parseApacheError(record: unknown, options: ApacheErrorParserOptions, co
   message = message.replace(/^AH\d{5}: /, '');
   const digest = message.startsWith('Digest: ') || module === 'auth_digest';
   if (message.startsWith('Digest: ')) message = message.slice('Digest: '.length);
+
+  // AH01776 "invalid nonce … received - hash is not …": the nonce was not issued by this server
+  // with its current secret — after a restart, or by another server behind the balancer (a forged
+  // one looks the same). httpd challenges again; no credential was judged, and honest browsers
+  // produce these in bursts after every restart, so they are not failed logins.
+  if (/^invalid nonce \S* ?received - hash is not /.test(message)) return ignoredRecord('digest nonce not issued by this server (restart, another server): challenged again, no credential judged');
 
   let finding: Finding | undefined;
   for (const [pattern, read] of FINDINGS) {

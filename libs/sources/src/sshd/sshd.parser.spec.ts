@@ -35,4 +35,43 @@ describe('sshd parser', () => {
     const result = createSshdParser({ year: 2026 }).parse('Feb 29 10:00:00 bastion-1 sshd[1]: Invalid user x from 192.0.2.1 port 1');
     assert.deepEqual(result, { ok: false, reason: 'time: not a real date and time in 2026' });
   });
+
+  describe('attempt identity: every line of one attempt yields its failure under one id, so it counts once', () => {
+    const parser = createSshdParser({ year: 2026 });
+    const idOf = (line: string): string | undefined => {
+      const result = parser.parse(line);
+      assert.ok(result.ok && result.events.length === 1, line);
+      return result.events[0]?.id;
+    };
+
+    it("gives PAM's error, the Failed line and the too-many summary of one second one id, and the next attempt another", () => {
+      const pam = idOf('Nov 24 10:01:01 bastion-1 sshd[41091]: error: PAM: Authentication failure for bob from 198.51.100.23');
+      const failed = idOf('Nov 24 10:01:01 bastion-1 sshd[41091]: Failed keyboard-interactive/pam for bob from 198.51.100.23 port 60500 ssh2');
+      const next = idOf('Nov 24 10:01:04 bastion-1 sshd[41091]: Failed keyboard-interactive/pam for bob from 198.51.100.23 port 60500 ssh2');
+      const summary = idOf('Nov 24 10:01:04 bastion-1 sshd[41091]: error: maximum authentication attempts exceeded for bob from 198.51.100.23 port 60500 ssh2 [preauth]');
+      assert.equal(pam, failed);
+      assert.notEqual(next, failed);
+      assert.equal(summary, next);
+    });
+
+    it('gives every line of an unknown name on one connection one id, but not the same pid minutes later or another connection', () => {
+      const invalid = idOf('Nov 24 11:00:00 bastion-1 sshd[52001]: Invalid user oracle from 45.95.147.12 port 39812');
+      const failed = idOf('Nov 24 11:00:04 bastion-1 sshd[52001]: Failed password for invalid user oracle from 45.95.147.12 port 39812 ssh2');
+      const left = idOf('Nov 24 11:00:05 bastion-1 sshd[52001]: Disconnected from invalid user oracle 45.95.147.12 port 39812 [preauth]');
+      const reused = idOf('Nov 24 11:30:00 bastion-1 sshd[52001]: Invalid user oracle from 45.95.147.12 port 40100');
+      const other = idOf('Nov 24 11:00:04 bastion-1 sshd[52002]: Invalid user oracle from 45.95.147.12 port 39830');
+      assert.deepEqual(new Set([invalid, failed, left]).size, 1);
+      assert.notEqual(reused, invalid);
+      assert.notEqual(other, invalid);
+    });
+
+    it('reads a client leaving while authenticating as a failed attempt of the user it named', () => {
+      const result = parser.parse('Jan 24 15:32:31 server sshd[2651912]: Disconnected from authenticating user root 192.0.2.98 port 59402 [preauth]');
+      assert.ok(result.ok);
+      assert.deepEqual(
+        result.events.map((e) => [e.outcome, e.reason, e.principal?.id, e.client?.ip]),
+        [['failure', 'disconnected while authenticating', 'root', '192.0.2.98']],
+      );
+    });
+  });
 });

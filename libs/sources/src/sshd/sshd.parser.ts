@@ -17,7 +17,16 @@ const SSHD_PROGRAM = /^sshd(?:-session|-auth)?$/;
 
 /** What one message means; `ignored` says why a message about a login is not counted. */
 type Reading =
-  | { action: AuthAction; outcome: Outcome; reason?: string; user?: string; address?: string; method?: string }
+  | {
+      action: AuthAction;
+      outcome: Outcome;
+      reason?: string;
+      user?: string;
+      address?: string;
+      method?: string;
+      /** Which attempt the line reports (see `attemptKey`); absent: the line is an occurrence of its own. */
+      attempt?: 'connection' | 'second';
+    }
   | { ignored: string }
   | { refused: string };
 
@@ -46,28 +55,88 @@ function readAttempt(verdict: string, method: string, rest: string): Reading {
   if (split === undefined) return { refused: 'from: missing (expected "for <user> from <address> port <n> ssh2")' };
   if ('refused' in split) return split;
   if (verdict === 'Accepted') return { action: 'login', outcome: 'success', user: split.user, address: split.address, method: methodOf(method) };
-  if (invalid) return { ignored: `failed ${method} for an unknown user: the attempt was counted once, by its "Invalid user" line` };
+  // An unknown name: the connection's one failed attempt, whatever the method (the "Invalid user"
+  // line of the same connection reports the same attempt).
+  if (invalid) return unknownUser(split.user, split.address, methodOf(method));
   if (method === 'none') return { ignored: 'failed none: the client asking which methods are allowed, not a credential' };
   if (method === 'publickey') return { ignored: 'failed publickey: a key offered and declined (clients try each key they hold)' };
-  if (split.user === '<invalid username>') return { action: 'login', outcome: 'failure', reason: 'unknown user', address: split.address, method: methodOf(method) };
-  return { action: 'login', outcome: 'failure', reason: 'invalid credentials', user: split.user, address: split.address, method: methodOf(method) };
+  if (split.user === '<invalid username>') return { action: 'login', outcome: 'failure', reason: 'unknown user', address: split.address, method: methodOf(method), attempt: 'connection' };
+  return { action: 'login', outcome: 'failure', reason: 'invalid credentials', user: split.user, address: split.address, method: methodOf(method), attempt: 'second' };
+}
+
+function unknownUser(user: string, address: string, method?: string): Reading {
+  const reading: Reading = { action: 'login', outcome: 'failure', reason: 'unknown user', user, address, attempt: 'connection' };
+  return method === undefined ? reading : { ...reading, method };
+}
+
+/** `<user> from <address>` at the end of a message (PAM's `… [via <server address>]` cut off first). */
+function userFrom(rest: string, what: string, unknown: boolean): Reading {
+  const split = splitAtAddress(rest.replace(/ via \S+$/, '').trimEnd());
+  if (split === undefined) return { refused: `from: missing (expected "${what} <user> from <address>")` };
+  if ('refused' in split) return split;
+  if (unknown) return unknownUser(split.user, split.address);
+  return { action: 'login', outcome: 'failure', reason: 'invalid credentials', user: split.user, address: split.address, attempt: 'second' };
 }
 
 const ATTEMPT = /^(Accepted|Failed) (\S+) for (.+)$/;
 const INVALID_USER = /^[Ii](?:nvalid|llegal) user (.*)$/;
 const NOT_ALLOWED = /^User (\S+) from (\S+) not allowed because (.+)$/;
 const NO_IDENTIFICATION = /^Did not receive identification string from (\S+)/;
+/** OpenSSH 8+: `banner exchange: Connection from <address> port <n>: invalid format` (and other reasons): the client spoke no SSH. */
+const BANNER_EXCHANGE = /^banner exchange: Connection from (\S+) port \d{1,5}: (.+)$/;
+/** libwrap (`hosts.deny`): `refused connect from [<user>@]<host> (<address>)`. */
+const WRAP_REFUSED = /^refused connect from \S+ \((\S+)\)$/;
 
-/** Messages about a login that another line already counts, with the line that counts it. */
+/**
+ * Lines that report an attempt another line of the same connection reports too: they yield the
+ * failure with the attempt's identity (`attemptKey`), so the detectors count the attempt once.
+ */
+const PAM_FAILURE = /^error: PAM: (?:[Aa]uthentication (?:failure|error)|User not known to the underlying authentication module) for (illegal user |invalid user )?(.+)$/;
+const ROOT_REFUSED = /^ROOT LOGIN REFUSED FROM (\S+?)(?: port \d{1,5})?(?: \[preauth\])?\s*$/;
+const TOO_MANY = /^(?:error: )?maximum authentication attempts exceeded for (invalid user )?(.+?)(?: \[preauth\])?$/;
+/** `Disconnecting|Disconnected from|Connection closed by|Connection reset by (invalid|authenticating) user X <address> port P…`. */
+const PREAUTH_END = /^(?:Disconnecting|Disconnected from|Connection (?:closed|reset) by) (invalid|authenticating) user (.*) (\S+) port \d{1,5}(?::.*| \[preauth\])?$/;
+
+/** `Received disconnect from <address>[ port <n>]:[ ]<code>: … Auth fail[ [preauth]]`: the client (JSch and its kin) saying its authentication failed. */
+const CLIENT_AUTH_FAIL = /^(?:error: )?Received disconnect from (\S+?)(?: port \d{1,5})?: ?\d+: .*Auth fail(?: \[preauth\])?$/;
+
+/** Messages that report nothing another line does not count better, with why. */
 const REPEATS: readonly [RegExp, string][] = [
+  // pam_unix logs the first failure of a connection before PAM's failure delay, two or more seconds
+  // before the "Failed password" line of the same attempt: no identity ties the two without state.
   [/^pam_unix\(sshd:auth\): authentication failure;/, 'pam_unix authentication failure: counted by its "Failed password" line'],
   [/^pam_unix\(sshd:auth\): check pass;/, 'pam_unix check: counted by its "Failed password" line'],
-  [/^error: PAM: /, 'PAM failure: counted by its "Failed keyboard-interactive/pam" line'],
-  [/^(?:error: )?maximum authentication attempts exceeded/, 'too many authentication failures: each attempt was counted by its own line'],
-  [/^Disconnecting(?::| invalid user| authenticating user).*[Tt]oo many authentication failures/, 'too many authentication failures: each attempt was counted by its own line'],
-  [/^ROOT LOGIN REFUSED/, 'root login refused: counted by its "Failed" line'],
+  [/^Disconnecting: [Tt]oo many authentication failures/, 'too many authentication failures: each attempt was counted by its own line'],
   [/^(?:Connection (?:closed|reset) by|Disconnected from|Received disconnect from|error: Received disconnect from)/, 'connection ended'],
 ];
+
+function readRepeat(message: string): Reading | undefined {
+  const pam = PAM_FAILURE.exec(message);
+  if (pam !== null) return userFrom(pam[2] as string, 'error: PAM: Authentication failure for', pam[1] !== undefined);
+  const root = ROOT_REFUSED.exec(message);
+  if (root !== null) {
+    if (!isIpAddress(root[1] as string)) return { refused: 'FROM: not an IP address' };
+    return { action: 'login', outcome: 'failure', reason: 'root login refused', user: 'root', address: root[1] as string, attempt: 'second' };
+  }
+  const tooMany = TOO_MANY.exec(message);
+  if (tooMany !== null) {
+    const rest = (tooMany[2] as string).replace(/ ssh2$/, '');
+    return userFrom(rest.replace(/ port \d{1,5}$/, ''), 'maximum authentication attempts exceeded for', tooMany[1] !== undefined);
+  }
+  const gaveUp = CLIENT_AUTH_FAIL.exec(message);
+  if (gaveUp !== null) {
+    if (!isIpAddress(gaveUp[1] as string)) return { refused: 'Received disconnect from: not an IP address' };
+    return { action: 'login', outcome: 'failure', reason: 'client reported authentication failure', address: gaveUp[1] as string, attempt: 'connection' };
+  }
+  const end = PREAUTH_END.exec(message);
+  if (end !== null) {
+    // The client left while authenticating: a failed attempt, the last of its connection.
+    if (!isIpAddress(end[3] as string)) return { refused: 'user … <address> port: not an IP address' };
+    if (end[1] === 'invalid') return unknownUser(end[2] as string, end[3] as string);
+    return { action: 'login', outcome: 'failure', reason: 'disconnected while authenticating', user: end[2] as string, address: end[3] as string, attempt: 'second' };
+  }
+  return undefined;
+}
 
 function readMessage(message: string): Reading {
   const attempt = ATTEMPT.exec(message);
@@ -79,7 +148,7 @@ function readMessage(message: string): Reading {
     const split = splitAtAddress(invalid[1] as string);
     if (split === undefined) return { refused: 'from: missing (expected "Invalid user <user> from <address>")' };
     if ('refused' in split) return split;
-    return { action: 'login', outcome: 'failure', reason: 'unknown user', user: split.user, address: split.address };
+    return unknownUser(split.user, split.address);
   }
 
   const notAllowed = NOT_ALLOWED.exec(message);
@@ -87,7 +156,7 @@ function readMessage(message: string): Reading {
     // AllowUsers/DenyUsers/AllowGroups/DenyGroups: logged instead of "Invalid user", once per connection.
     const address = notAllowed[2] as string;
     const reading: Reading = { action: 'login', outcome: 'failure', reason: clip(`user not allowed: ${notAllowed[3] as string}`, 512), user: notAllowed[1] as string };
-    return isIpAddress(address) ? { ...reading, address } : reading;
+    return isIpAddress(address) ? { ...reading, address, attempt: 'connection' } : reading;
   }
 
   const scan = NO_IDENTIFICATION.exec(message);
@@ -95,8 +164,47 @@ function readMessage(message: string): Reading {
     if (!isIpAddress(scan[1] as string)) return { refused: 'from: not an IP address' };
     return { action: 'request', outcome: 'failure', reason: 'no ssh identification string', address: scan[1] as string };
   }
+  const banner = BANNER_EXCHANGE.exec(message);
+  if (banner !== null) {
+    if (!isIpAddress(banner[1] as string)) return { refused: 'Connection from: not an IP address' };
+    return { action: 'request', outcome: 'failure', reason: clip(`ssh banner exchange failed: ${banner[2] as string}`, 512), address: banner[1] as string };
+  }
+  const wrapped = WRAP_REFUSED.exec(message);
+  if (wrapped !== null) {
+    if (!isIpAddress(wrapped[1] as string)) return { refused: 'refused connect from: not an IP address in parentheses' };
+    return { action: 'request', outcome: 'failure', reason: 'refused by tcp wrappers', address: wrapped[1] as string };
+  }
+  const repeat = readRepeat(message);
+  if (repeat !== undefined) return repeat;
   for (const [pattern, what] of REPEATS) if (pattern.test(message)) return { ignored: what };
   return { ignored: 'sshd message without a login outcome' };
+}
+
+/**
+ * The identity of the attempt a line reports, shared by every line of that attempt so it counts
+ * once (detectors count event ids; the collector numbers only byte-identical lines): one sshd
+ * process serves one connection, so the syslog host and pid name the connection, and within it
+ * - `connection`: an unknown or refused name — `Invalid user X`, `User X … not allowed`, the
+ *   `Failed <method> for invalid user X` lines, PAM's `… for illegal user X`, and the connection
+ *   ending for `invalid user X` — is the connection's one attempt for that name (a client's own
+ *   `Received disconnect … Auth fail` names none: one per connection), within the
+ *   2-minute span (LoginGraceTime) the line falls in: a pid is reused later, and two lines of one
+ *   connection on either side of a span boundary count twice (a known, bounded over-count);
+ * - `second`: a known user's attempt is the second it ended in — `error: PAM: Authentication
+ *   failure`, `ROOT LOGIN REFUSED` and `maximum authentication attempts exceeded` are logged in
+ *   the second of the `Failed` line they go with (PAM's failure delay comes before all of them), and
+ *   a client leaving while authenticating does so right after its last failure or on its own.
+ * Without a pid or an address the line is its own occurrence (the id of the line).
+ */
+/** OpenSSH's default LoginGraceTime: how long a connection may stay unauthenticated. */
+const LOGIN_GRACE_MS = 120_000;
+
+function attemptKey(reading: Extract<Reading, { action: AuthAction }>, host: string | undefined, pid: string | undefined, iso: string): string | undefined {
+  if (reading.attempt === undefined || pid === undefined || reading.address === undefined) return undefined;
+  // A pid names a connection only while it lives: an unauthenticated one is cut after
+  // LoginGraceTime (120 s by default), so the connection's lines fall in one 2-minute span.
+  const within = reading.attempt === 'connection' ? `unknown ${reading.user ?? ''} ${Math.floor(Date.parse(iso) / LOGIN_GRACE_MS)}` : `${reading.user ?? ''} ${iso.slice(0, 19)}`;
+  return recordId('sshd', `attempt\n${host ?? ''}\n${pid}\n${reading.address}\n${within}`);
 }
 
 /** Solaris and illumos put `[ID 800047 auth.info] ` before the message. */
@@ -115,7 +223,10 @@ const SOLARIS_MSGID = /^\[ID \d+ [a-z]+\.[a-z]+\] /;
  *   that connection are then ignored, so a bot's unknown name counts once per connection (a
  *   connection that tries several passwords for an unknown name counts as one).
  * - **Success**: `Accepted password|publickey|keyboard-interactive|… for X from IP` (`auth.method`).
- * - **Scan**: `Did not receive identification string from IP` → a failed `request` (no SSH spoken).
+ * - **Scan**: `Did not receive identification string from IP` → a failed `request` (no SSH spoken);
+ *   `banner exchange: Connection from IP port N: invalid format` → a failed `request` (the client
+ *   spoke something else: a scanner, TLS, HTTP); libwrap's `refused connect from H (IP)` → a failed
+ *   `request` (refused by `hosts.deny`).
  * - **Ignored**, with the line that already counts them: `pam_unix(sshd:auth): authentication failure`
  *   and `error: PAM: Authentication failure for X from H` (each precedes the `Failed` line of the same
  *   attempt), `maximum authentication attempts exceeded` / `Disconnecting: Too many authentication
@@ -162,7 +273,7 @@ function parseSshdLine(record: unknown, options: SshdParserOptions, context: Par
 
   const principal: PrincipalDto = reading.user !== undefined && reading.user !== '' ? { type: 'user', id: clip(reading.user, 512) } : { type: 'anonymous' };
   const event: AuthEventInput = {
-    id: recordId('sshd', record),
+    id: attemptKey(reading, header.host, header.pid, time.iso) ?? recordId('sshd', record),
     time: time.iso,
     source: { kind: 'sshd' },
     plane: 'north-south',
