@@ -44,7 +44,7 @@ export function planDetection(events: readonly AuthEvent[], detectors: readonly 
 function sharedWith(ops: readonly StateOp[], from: number, op: SetAddOp): number {
   for (let i = from; i < ops.length; i++) {
     const other = ops[i] as StateOp;
-    if (other.kind === 'set.add' && other.shared === true && other.key === op.key && other.member === op.member) return i;
+    if (other.kind === 'set.add' && other.shared === true && other.key === op.key && other.of === op.of && other.member === op.member) return i;
   }
   return -1;
 }

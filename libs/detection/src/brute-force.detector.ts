@@ -23,7 +23,7 @@ export const bruteForceDetector = thresholdDetector({
   subjectOf(event) {
     const ip = event.client?.ip;
     if (!ip || !isFailedCredential(event)) return undefined;
-    return { key: `bf:ip:${ip}`, member: event.id, entity: entityRef('ip', ip) };
+    return { key: 'bf:ip', of: ip, member: event.id, entity: entityRef('ip', ip) };
   },
 });
 

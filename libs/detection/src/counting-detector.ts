@@ -32,7 +32,7 @@ export function countingDetector(spec: CountingDetectorSpec): Detector<Threshold
     plan(event, p) {
       const subject = subjectOf(event);
       if (subject === undefined) return NO_OPS;
-      return [{ kind: 'window.count', key: `${id}:${subject}`, member: event.id, at: event.ts, windowMs: p.windowMs }];
+      return [{ kind: 'window.count', key: id, of: subject, member: event.id, at: event.ts, windowMs: p.windowMs }];
     },
     detect(event, [count], p): RiskSignal[] {
       const subject = subjectOf(event);

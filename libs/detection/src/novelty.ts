@@ -21,12 +21,23 @@ export type Novelty = 'new' | 'known' | 'learning';
 const PERIODS_KEPT = 3;
 
 /** The two operations, in order: the member in the subject's set, the event's period in its periods. */
-export function planNovelty(subjectKey: string, member: string, at: number, p: NoveltySettings): [SetAddOp, SetAddOp] {
+/** The two keys of a kind of subject (`mesh-peers:svc`): its members and its periods. */
+export interface NoveltyKeys {
+  members: string;
+  periods: string;
+}
+
+export function noveltyKeys(kind: string): NoveltyKeys {
+  return { members: `${kind}:members`, periods: `${kind}:periods` };
+}
+
+export function planNovelty(keys: NoveltyKeys, of: string, member: string, at: number, p: NoveltySettings): [SetAddOp, SetAddOp] {
   return [
-    { kind: 'set.add', key: `${subjectKey}:members`, member, at, maxMembers: p.maxMembers, retainMs: p.retainMs },
+    { kind: 'set.add', key: keys.members, of, member, at, maxMembers: p.maxMembers, retainMs: p.retainMs },
     {
       kind: 'set.add',
-      key: `${subjectKey}:periods`,
+      key: keys.periods,
+      of,
       member: String(Math.floor(at / p.learningMs)),
       at,
       maxMembers: PERIODS_KEPT,

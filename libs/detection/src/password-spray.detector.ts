@@ -14,6 +14,6 @@ export const passwordSprayDetector = thresholdDetector({
     const ip = event.client?.ip;
     const principal = event.principal?.id;
     if (!ip || !principal || !isFailedLogin(event)) return undefined;
-    return { key: `spray:ip:${ip}`, member: principal, entity: entityRef('ip', ip) };
+    return { key: 'spray:ip', of: ip, member: principal, entity: entityRef('ip', ip) };
   },
 });

@@ -9,6 +9,23 @@
 export type StateOp = WindowCountOp | WindowDistinctOp | RecordMergeOp | RecordReadOp | SetAddOp | CounterAddOp;
 
 /**
+ * Where an operation's state lives: a constant `key` naming what is kept (`bf:ip`, `nc:user`) and
+ * `of`, the subject it is kept about (an address, a user id, a token; absent for state about
+ * everyone, such as a population table). The store's key is `<key>:<of>` — `bf:ip:203.0.113.7` in
+ * Redis — but the two travel apart so that a store in memory finds the state from the strings the
+ * event already holds, without building one per operation.
+ */
+export interface StateAddress {
+  key: string;
+  of?: string;
+}
+
+/** The one string an operation's state is stored under: `<key>:<of>`, or `key` without a subject. */
+export function stateKey(op: StateAddress): string {
+  return op.of === undefined ? op.key : `${op.key}:${op.of}`;
+}
+
+/**
  * Adds `member` (an event id, which always comes with its event's time) at `at`; answers how many members fall in the window that ends at
  * the newest member's time (`[newest - windowMs, newest]`, where newest ≥ `at`). Counting up to
  * the newest rather than up to `at` means events arriving out of order (several ingress
@@ -19,9 +36,8 @@ export type StateOp = WindowCountOp | WindowDistinctOp | RecordMergeOp | RecordR
  * "were there three push denials in the ten minutes before this approval", asked by the approval
  * without becoming one of them. An absent key counts 0.
  */
-export interface WindowCountOp {
+export interface WindowCountOp extends StateAddress {
   kind: 'window.count';
-  key: string;
   member?: string;
   at: number;
   windowMs: number;
@@ -32,9 +48,8 @@ export interface WindowCountOp {
  * wins); answers how many distinct members were seen in the window that ends at the newest
  * member's time, as for `window.count`.
  */
-export interface WindowDistinctOp {
+export interface WindowDistinctOp extends StateAddress {
   kind: 'window.distinct';
-  key: string;
   member: string;
   at: number;
   windowMs: number;
@@ -45,9 +60,8 @@ export interface WindowDistinctOp {
  * after the merge, or with `answer: 'before'` as it was before (empty when there was none): what a
  * detector comparing this event with the previous one (impossible travel, token reuse) needs.
  */
-export interface RecordMergeOp {
+export interface RecordMergeOp extends StateAddress {
   kind: 'record.merge';
-  key: string;
   fields: Readonly<Record<string, string>>;
   /** How long the record outlives its last write (wall time). */
   retainMs: number;
@@ -62,9 +76,8 @@ export interface RecordMergeOp {
  * recently seen first, so one principal cannot grow it without bound; the key expires `retainMs`
  * after its last write (wall time).
  */
-export interface SetAddOp {
+export interface SetAddOp extends StateAddress {
   kind: 'set.add';
-  key: string;
   member: string;
   at: number;
   maxMembers: number;
@@ -90,9 +103,8 @@ export interface SetAddResult {
  * without fields, reading does not extend the record's life, so an entity looked up over the
  * API still expires on time.
  */
-export interface RecordReadOp {
+export interface RecordReadOp extends StateAddress {
   kind: 'record.read';
-  key: string;
 }
 
 /**
@@ -106,9 +118,8 @@ export interface RecordReadOp {
  * Unlike the other operations this one is NOT idempotent: a redelivered event counts again. Use it
  * for statistics where one batch counted twice is noise, never for a threshold.
  */
-export interface CounterAddOp {
+export interface CounterAddOp extends StateAddress {
   kind: 'counter.add';
-  key: string;
   fields: readonly string[];
   at: number;
   maxFields: number;

@@ -5,7 +5,10 @@ import { compileThresholdWindow, type ThresholdWindow } from './detector-config'
 
 /** What a threshold detector counts for an event: under which key, which member, for which entity. */
 export interface ThresholdSubject {
+  /** A constant naming what is counted (`bf:ip`). */
   key: string;
+  /** Whom it is counted for (the address, the user). */
+  of: string;
   /** An event id (`window.count`) or a distinct value (`window.distinct`). */
   member: string;
   entity: EntityRef;
@@ -41,7 +44,7 @@ export function thresholdDetector(spec: ThresholdDetectorSpec): Detector<Thresho
     },
     plan(event, p) {
       const subject = subjectOf(event);
-      return subject ? [{ kind: counting, key: subject.key, member: subject.member, at: event.ts, windowMs: p.windowMs }] : [];
+      return subject ? [{ kind: counting, key: subject.key, of: subject.of, member: subject.member, at: event.ts, windowMs: p.windowMs }] : [];
     },
     detect(event, [count], p): RiskSignal[] {
       const subject = subjectOf(event);

@@ -94,7 +94,7 @@ export function planRiskUpdate(signal: RiskSignal, model: RiskModel): RecordMerg
   const { weight } = weightOf(signal.type, model);
   const contribution = Math.round(weight * signal.severity * signal.confidence * 100) / 100;
   const stored: StoredContribution = { w: contribution, at: signal.at, id: signal.id, d: signal.detector };
-  return { kind: 'record.merge', key: riskRecordKey(signal.entity), fields: { [signal.type]: JSON.stringify(stored) }, retainMs: model.retainMs };
+  return { kind: 'record.merge', ...riskRecord(signal.entity), fields: { [signal.type]: JSON.stringify(stored) }, retainMs: model.retainMs };
 }
 
 /** Scores the entity from its record at time `at` (event time of the triggering signal). */
@@ -129,9 +129,9 @@ export function assessRisk(entity: EntityRef, record: Readonly<Record<string, st
   return { entity, score, level: levelOf(score, model), at, contributions };
 }
 
-/** The key of an entity's risk record in the StateStore. */
-export function riskRecordKey(entity: EntityRef): string {
-  return `risk:${entity}`;
+/** Where an entity's risk record lives in the StateStore: `risk:<entity>`. */
+export function riskRecord(entity: EntityRef): { key: 'risk'; of: EntityRef } {
+  return { key: 'risk', of: entity };
 }
 
 export function levelOf(score: number, model: RiskModel): RiskLevel {

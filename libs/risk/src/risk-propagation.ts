@@ -1,7 +1,7 @@
 import type { AuthEvent, RiskContribution, RiskScore, RiskSignal } from '@ratchet/contracts';
 import type { RecordMergeOp } from '@ratchet/detection';
 import { canonicalAddress, entityRef, type EntityRef } from '@ratchet/kernel';
-import { levelOf, scoreEntity, type RiskModel } from './risk-model';
+import { levelOf, riskRecord, scoreEntity, type RiskModel } from './risk-model';
 
 /** The contribution type under which a user carries a share of an address's risk. */
 export const LINKED_ADDRESS = 'linked:ip';
@@ -26,7 +26,7 @@ export function linkedAddressOf(signal: RiskSignal, eventsById: ReadonlyMap<stri
  * from is remembered as long as its own signals would be).
  */
 export function planLinkRead(linked: EntityRef, model: RiskModel): RecordMergeOp {
-  return { kind: 'record.merge', key: `risk:${linked}`, fields: {}, retainMs: model.retainMs };
+  return { kind: 'record.merge', ...riskRecord(linked), fields: {}, retainMs: model.retainMs };
 }
 
 /** The user's score with the address's share added; unchanged when the address has no risk. */

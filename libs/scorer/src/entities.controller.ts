@@ -2,7 +2,7 @@ import { Controller, Get, HttpStatus, Inject, Param } from '@nestjs/common';
 import { STATE_STORE, type StateStore } from '@ratchet/detection';
 import type { Clock } from '@ratchet/kernel';
 import { CLOCK, ProblemException } from '@ratchet/platform';
-import { assessRisk, explainEntity, riskRecordKey, SIGNAL_STORE, type ExplainedContribution, type SignalStore } from '@ratchet/risk';
+import { assessRisk, explainEntity, riskRecord, SIGNAL_STORE, type ExplainedContribution, type SignalStore } from '@ratchet/risk';
 import { SCORER_SETTINGS, type ScorerSettings } from './scoring.service';
 import { encodeCursor, readEntityParameter, signalView, type SignalView } from './signal-api';
 
@@ -46,7 +46,7 @@ export class EntitiesController {
   async get(@Param('*') raw: string): Promise<EntityView> {
     const entity = readEntityParameter('entity', raw);
     const [[record = {}], page] = await Promise.all([
-      this.state.execute([{ kind: 'record.read', key: riskRecordKey(entity) }]),
+      this.state.execute([{ kind: 'record.read', ...riskRecord(entity) }]),
       this.signals.query({ entity, limit: ENTITY_SIGNALS }),
     ]);
     const risk = assessRisk(entity, record as Readonly<Record<string, string>>, this.clock.now(), this.settings.riskModel);

@@ -34,7 +34,7 @@ export const httpCrawlDetector: Detector<CrawlParams> = {
     const target = event.target;
     if (ip === undefined || target?.path === undefined || (target.method !== 'GET' && target.method !== 'HEAD')) return NO_OPS;
     if (isStaticPath(target.path, p.staticExtensions)) return NO_OPS;
-    return [{ kind: 'window.distinct', key: `http-crawl:ip:${ip}`, member: `${target.host ?? ''}${target.path}`, at: event.ts, windowMs: p.windowMs }];
+    return [{ kind: 'window.distinct', key: 'http-crawl:ip', of: ip, member: `${target.host ?? ''}${target.path}`, at: event.ts, windowMs: p.windowMs }];
   },
   detect(event, [paths], p): RiskSignal[] {
     if (typeof paths !== 'number' || paths < p.threshold) return NO_SIGNALS;

@@ -46,9 +46,9 @@ export const httpProbingDetector: Detector<ProbingParams> = {
     const path = event.target?.path;
     // No request line to read a path from (TLS bytes on a plain port, another protocol's
     // handshake), answered 400: every such request is a probe of its own.
-    if (path === undefined) return status === 400 ? [{ kind: 'window.distinct', key: `http-probing:ip:${ip}`, member: `(malformed request) ${event.id}`, at: event.ts, windowMs: p.windowMs }] : NO_OPS;
+    if (path === undefined) return status === 400 ? [{ kind: 'window.distinct', key: 'http-probing:ip', of: ip, member: `(malformed request) ${event.id}`, at: event.ts, windowMs: p.windowMs }] : NO_OPS;
     if (isStaticPath(path, p.staticExtensions)) return NO_OPS;
-    return [{ kind: 'window.distinct', key: `http-probing:ip:${ip}`, member: `${event.target?.host ?? ''}${path}`, at: event.ts, windowMs: p.windowMs }];
+    return [{ kind: 'window.distinct', key: 'http-probing:ip', of: ip, member: `${event.target?.host ?? ''}${path}`, at: event.ts, windowMs: p.windowMs }];
   },
   detect(event, [paths], p): RiskSignal[] {
     if (typeof paths !== 'number' || paths < p.threshold) return NO_SIGNALS;

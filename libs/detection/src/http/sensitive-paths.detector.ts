@@ -79,7 +79,7 @@ export const httpSensitivePathsDetector: Detector<SensitivePathParams> = {
     if (ip === undefined || path === undefined) return NO_OPS;
     const normalised = normalisePath(path);
     if (matchOf(normalised, p) === undefined) return NO_OPS;
-    return [{ kind: 'window.distinct', key: `http-sensitive:ip:${ip}`, member: `${event.target?.host ?? ''}${normalised}`, at: event.ts, windowMs: p.windowMs }];
+    return [{ kind: 'window.distinct', key: 'http-sensitive:ip', of: ip, member: `${event.target?.host ?? ''}${normalised}`, at: event.ts, windowMs: p.windowMs }];
   },
   detect(event, [paths], p): RiskSignal[] {
     if (typeof paths !== 'number' || paths < p.threshold) return NO_SIGNALS;

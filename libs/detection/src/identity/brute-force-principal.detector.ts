@@ -20,6 +20,6 @@ export const bruteForcePrincipalDetector = thresholdDetector({
   subjectOf(event) {
     const user = userIdOf(event);
     if (!user || !isFailedLogin(event)) return undefined;
-    return { key: `bfp:user:${user}`, member: event.id, entity: entityRef('user', user) };
+    return { key: 'bfp:user', of: user, member: event.id, entity: entityRef('user', user) };
   },
 });

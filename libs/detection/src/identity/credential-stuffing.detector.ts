@@ -43,16 +43,15 @@ export const credentialStuffingDetector: Detector<CredentialStuffingParams> = {
   plan(event, p) {
     const target = targetOf(event);
     if (!target || event.action !== 'login' || event.outcome === 'challenge') return [];
-    const key = `cs:${target}`;
-    const attempts: StateOp = { kind: 'window.count', key: `${key}:attempts`, member: event.id, at: event.ts, windowMs: p.windowMs };
+    const attempts: StateOp = { kind: 'window.count', key: 'cs:attempts', of: target, member: event.id, at: event.ts, windowMs: p.windowMs };
     const ip = event.client?.ip;
     const principal = event.principal?.id;
     if (!isFailedLogin(event) || !ip || !principal) return [attempts];
     return [
       attempts,
-      { kind: 'window.count', key: `${key}:failures`, member: event.id, at: event.ts, windowMs: p.windowMs },
-      { kind: 'window.distinct', key: `${key}:principals`, member: principal, at: event.ts, windowMs: p.windowMs },
-      { kind: 'window.distinct', key: `${key}:addresses`, member: ip, at: event.ts, windowMs: p.windowMs },
+      { kind: 'window.count', key: 'cs:failures', of: target, member: event.id, at: event.ts, windowMs: p.windowMs },
+      { kind: 'window.distinct', key: 'cs:principals', of: target, member: principal, at: event.ts, windowMs: p.windowMs },
+      { kind: 'window.distinct', key: 'cs:addresses', of: target, member: ip, at: event.ts, windowMs: p.windowMs },
     ];
   },
   detect(event, results, p): RiskSignal[] {

@@ -43,6 +43,7 @@ export interface FirstSeenFeature {
  * are keyed by event id or value, so a redelivered login is neither new nor counted twice.
  */
 export function firstSeenDetector(feature: FirstSeenFeature): Detector<FirstSeenParams> {
+  const valuesKey = `${feature.keyPrefix}:user`;
   return {
     id: feature.id,
     signalType: feature.signalType,
@@ -56,8 +57,8 @@ export function firstSeenDetector(feature: FirstSeenFeature): Detector<FirstSeen
       const value = feature.valueOf(event);
       if (!user || value === undefined || !isSuccessfulLogin(event)) return [];
       return [
-        { kind: 'set.add', key: `fs:h${p.minHistory}:user:${user}`, member: event.id, at: event.ts, maxMembers: p.minHistory, retainMs: p.retainMs, shared: true },
-        { kind: 'set.add', key: `${feature.keyPrefix}:user:${user}`, member: value, at: event.ts, maxMembers: p.maxValues, retainMs: p.retainMs },
+        { kind: 'set.add', key: historyKey(p.minHistory), of: user, member: event.id, at: event.ts, maxMembers: p.minHistory, retainMs: p.retainMs, shared: true },
+        { kind: 'set.add', key: valuesKey, of: user, member: value, at: event.ts, maxMembers: p.maxValues, retainMs: p.retainMs },
       ];
     },
     detect(event, [logins, values], p): RiskSignal[] {
@@ -77,4 +78,15 @@ export function firstSeenDetector(feature: FirstSeenFeature): Detector<FirstSeen
 
 function isSetAnswer(result: unknown): result is SetAddResult {
   return typeof result === 'object' && result !== null && 'known' in result;
+}
+
+/** `fs:h<minHistory>:user`, built once per history length rather than once per login. */
+const HISTORY_KEYS = new Map<number, string>();
+function historyKey(minHistory: number): string {
+  let key = HISTORY_KEYS.get(minHistory);
+  if (key === undefined) {
+    key = `fs:h${minHistory}:user`;
+    HISTORY_KEYS.set(minHistory, key);
+  }
+  return key;
 }

@@ -46,7 +46,7 @@ export const impossibleTravelDetector: Detector<ImpossibleTravelParams> = {
     const geo = event.client?.geo;
     if (!user || !isSuccessfulLogin(event) || geo?.lat === undefined || geo.lon === undefined) return [];
     const fields: Record<string, string> = { lat: String(geo.lat), lon: String(geo.lon), at: String(event.ts), country: geo.country ?? '', ip: event.client?.ip ?? '', id: event.id };
-    return [{ kind: 'record.merge', key: `travel:user:${user}`, fields, retainMs: p.retainMs, answer: 'before' }];
+    return [{ kind: 'record.merge', key: 'travel:user', of: user, fields, retainMs: p.retainMs, answer: 'before' }];
   },
   detect(event, [previous], p): RiskSignal[] {
     if (typeof previous !== 'object' || Array.isArray(previous) || !('lat' in previous)) return [];

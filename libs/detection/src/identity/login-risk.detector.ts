@@ -79,7 +79,7 @@ export const loginRiskDetector: Detector<LoginRiskParams> = {
     if (!user || !isSuccessfulLogin(event) || !event.client?.ip) return [];
     const fields = fieldsOf(event);
     return [
-      { kind: 'counter.add', key: `lr:user:${user}`, fields, at: event.ts, maxFields: p.maxUserValues, retainMs: p.retainMs },
+      { kind: 'counter.add', key: 'lr:user', of: user, fields, at: event.ts, maxFields: p.maxUserValues, retainMs: p.retainMs },
       { kind: 'counter.add', key: 'lr:all', fields, at: event.ts, maxFields: p.maxGlobalValues, retainMs: p.retainMs },
     ];
   },

@@ -25,10 +25,9 @@ export const mfaFatigueDetector: Detector<ThresholdWindow> = {
   plan(event, p) {
     const user = userIdOf(event);
     if (!user) return [];
-    const key = `mfa:user:${user}`;
-    if (isRefusedPush(event)) return [{ kind: 'window.count', key, member: event.id, at: event.ts, windowMs: p.windowMs }];
+    if (isRefusedPush(event)) return [{ kind: 'window.count', key: 'mfa:user', of: user, member: event.id, at: event.ts, windowMs: p.windowMs }];
     // Asks how many refusals came before, without becoming one.
-    if (isMfaApproval(event)) return [{ kind: 'window.count', key, at: event.ts, windowMs: p.windowMs }];
+    if (isMfaApproval(event)) return [{ kind: 'window.count', key: 'mfa:user', of: user, at: event.ts, windowMs: p.windowMs }];
     return [];
   },
   detect(event, [refusals], p): RiskSignal[] {

@@ -43,8 +43,8 @@ export const slowBruteForceDetector: Detector<SlowBruteForceParams> = {
     // '' (a principal id is never empty), so anonymous noise cannot pass for user enumeration.
     const principal = event.principal?.id ?? '';
     return [
-      { kind: 'window.count', key: `sbf:ip:${ip}`, member: event.id, at: event.ts, windowMs: p.windowMs },
-      { kind: 'window.distinct', key: `sbfp:ip:${ip}`, member: principal, at: event.ts, windowMs: p.windowMs },
+      { kind: 'window.count', key: 'sbf:ip', of: ip, member: event.id, at: event.ts, windowMs: p.windowMs },
+      { kind: 'window.distinct', key: 'sbfp:ip', of: ip, member: principal, at: event.ts, windowMs: p.windowMs },
     ];
   },
   detect(event, [failures, principals], p): RiskSignal[] {

@@ -34,7 +34,7 @@ export const tokenReuseDetector: Detector<TokenReuseParams> = {
     if (!token || !ip) return [];
     // Admission wrote the address in its canonical spelling.
     const fields = { ip, asn: asnOf(event), device: event.client?.deviceId ?? '' };
-    return [{ kind: 'record.merge', key: `tok:${token}`, fields, retainMs: p.retainMs, answer: 'before' }];
+    return [{ kind: 'record.merge', key: 'tok', of: token, fields, retainMs: p.retainMs, answer: 'before' }];
   },
   detect(event, [previous]): RiskSignal[] {
     const ip = event.client?.ip;

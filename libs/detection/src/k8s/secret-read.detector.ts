@@ -2,8 +2,10 @@ import type { RiskSignal } from '@ratchet/contracts';
 import { eventSignal, type Detector } from '../detector';
 import { readDuration, readNamePatterns, readSettings, readWholeNumber, type NameMatcher } from '../detector-settings';
 import { NO_OPS, NO_SIGNALS, principalEntityOf } from '../event-reading';
-import { noveltyOf, planNovelty, type NoveltySettings } from '../novelty';
+import { noveltyKeys, noveltyOf, planNovelty, type NoveltySettings } from '../novelty';
 import { CONTROL_PLANE_IDENTITIES, isControlPlaneCall } from './control-plane';
+
+const SECRET_READERS = noveltyKeys('k8s-secret-readers');
 
 export interface SecretReadParams extends NoveltySettings {
   /** Identities expected to read secrets anywhere (default: the control plane's own). */
@@ -45,7 +47,7 @@ export const k8sSecretReadDetector: Detector<SecretReadParams> = {
     const verb = event.target.method;
     const reader = event.principal?.id;
     if (verb === undefined || !READ_VERBS.has(verb) || reader === undefined || p.knownReaders(reader)) return NO_OPS;
-    return planNovelty(`k8s-secret-readers:${event.target.namespace ?? '*'}`, reader, event.ts, p);
+    return planNovelty(SECRET_READERS, event.target.namespace ?? '*', reader, event.ts, p);
   },
   detect(event, [reader, periods]): RiskSignal[] {
     const entity = principalEntityOf(event);

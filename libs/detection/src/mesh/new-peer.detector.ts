@@ -3,7 +3,9 @@ import { entityRef } from '@ratchet/kernel';
 import { eventSignal, type Detector } from '../detector';
 import { readDuration, readSettings, readWholeNumber } from '../detector-settings';
 import { NO_OPS, NO_SIGNALS, workloadOf } from '../event-reading';
-import { noveltyOf, planNovelty, type NoveltySettings } from '../novelty';
+import { noveltyKeys, noveltyOf, planNovelty, type NoveltySettings } from '../novelty';
+
+const MESH_PEERS = noveltyKeys('mesh-peers:svc');
 
 export type NewPeerParams = NoveltySettings;
 
@@ -35,7 +37,7 @@ export const meshNewPeerDetector: Detector<NewPeerParams> = {
     const caller = workloadOf(event);
     const callee = event.target?.service;
     if (caller === undefined || callee === undefined) return NO_OPS;
-    return planNovelty(`mesh-peers:svc:${caller}`, callee, event.ts, p);
+    return planNovelty(MESH_PEERS, caller, callee, event.ts, p);
   },
   detect(event, [peer, periods]): RiskSignal[] {
     if (noveltyOf(peer, periods) !== 'new') return NO_SIGNALS;

@@ -149,19 +149,72 @@ interface Entry<T> {
   expiresAt: number;
 }
 
+/**
+ * One kind of state, keyed as the operations are: by the constant `key` (`bf:ip`), then by the
+ * subject `of` (`203.0.113.7`). Two lookups on strings that already exist — a literal and a string
+ * of the event — rather than one on a key built for every operation: building, flattening and
+ * hashing `bf:ip:203.0.113.7` cost more than the lookup itself.
+ */
+class Keyspace<T> {
+  private readonly byKey = new Map<string, Map<string, Entry<T>>>();
+
+  /** Subjects held, over all keys. */
+  get size(): number {
+    let size = 0;
+    for (const subjects of this.byKey.values()) size += subjects.size;
+    return size;
+  }
+
+  live(key: string, of: string, now: number): Entry<T> | undefined {
+    const subjects = this.byKey.get(key);
+    const entry = subjects?.get(of);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAt > now) return entry;
+    subjects?.delete(of);
+    return undefined;
+  }
+
+  /** The live entry, or a new one made by `create` and stored: one lookup each way when it exists. */
+  liveOrNew(key: string, of: string, now: number, create: () => T): Entry<T> {
+    let subjects = this.byKey.get(key);
+    if (subjects === undefined) {
+      subjects = new Map();
+      this.byKey.set(key, subjects);
+    }
+    const entry = subjects.get(of);
+    if (entry !== undefined && entry.expiresAt > now) return entry;
+    const fresh = { value: create(), expiresAt: 0 };
+    subjects.set(of, fresh);
+    return fresh;
+  }
+
+  /** Forgets what expired, as Redis does by itself. */
+  sweep(now: number): void {
+    for (const [key, subjects] of this.byKey) {
+      for (const [of, entry] of subjects) if (entry.expiresAt <= now) subjects.delete(of);
+      if (subjects.size === 0) this.byKey.delete(key);
+    }
+  }
+
+  clear(): void {
+    this.byKey.clear();
+  }
+}
+
 /** The embedded shape's state: same semantics as the Redis adapter, in one process's memory. */
 export class MemoryStateStore implements StateStore {
-  private readonly windows = new Map<string, Entry<TimeIndex>>();
-  private readonly records = new Map<string, Entry<Record<string, string>>>();
-  private readonly sets = new Map<string, Entry<Recency>>();
-  private readonly counters = new Map<string, Entry<Recency>>();
+  private readonly windows = new Keyspace<TimeIndex>();
+  private readonly records = new Keyspace<Record<string, string>>();
+  private readonly sets = new Keyspace<Recency>();
+  private readonly counters = new Keyspace<Recency>();
   private opsSinceSweep = 0;
 
   constructor(private readonly clock: Clock = systemClock) {}
 
   async execute(ops: readonly StateOp[]): Promise<StateResult[]> {
     const now = this.clock.now();
-    const results = ops.map((op) => this.apply(op, now));
+    const results = new Array<StateResult>(ops.length);
+    for (let i = 0; i < ops.length; i++) results[i] = this.apply(ops[i] as StateOp, now);
     this.opsSinceSweep += ops.length;
     if (this.opsSinceSweep > 50_000) this.sweep(now);
     return results;
@@ -180,16 +233,17 @@ export class MemoryStateStore implements StateStore {
   }
 
   private apply(op: StateOp, now: number): StateResult {
+    const of = op.of ?? '';
     switch (op.kind) {
       case 'window.count':
       case 'window.distinct': {
         if (op.member === undefined) {
-          const index = live(this.windows, op.key, now)?.value;
+          const index = this.windows.live(op.key, of, now)?.value;
           if (!index) return 0;
           const end = Math.max(op.at, index.newest());
           return index.count(end - op.windowMs, end);
         }
-        const entry = liveOrNew(this.windows, op.key, now, op.kind === 'window.distinct' ? newDistinctIndex : newCountingIndex);
+        const entry = this.windows.liveOrNew(op.key, of, now, op.kind === 'window.distinct' ? newDistinctIndex : newCountingIndex);
         entry.value.add(op.member, op.at);
         const end = Math.max(op.at, entry.value.newest());
         entry.value.trim(end - windowRetentionMs(op.windowMs));
@@ -197,14 +251,14 @@ export class MemoryStateStore implements StateStore {
         return entry.value.count(end - op.windowMs, end);
       }
       case 'record.merge': {
-        const entry = liveOrNew(this.records, op.key, now, newRecord);
+        const entry = this.records.liveOrNew(op.key, of, now, newRecord);
         const before = op.answer === 'before' ? { ...entry.value } : undefined;
         Object.assign(entry.value, op.fields);
         entry.expiresAt = now + op.retainMs;
         return before ?? { ...entry.value };
       }
       case 'set.add': {
-        const entry = liveOrNew(this.sets, op.key, now, newRecency);
+        const entry = this.sets.liveOrNew(op.key, of, now, newRecency);
         const result = { known: entry.value.has(op.member), size: entry.value.size };
         entry.value.touch(op.member, op.at);
         entry.value.keepNewest(op.maxMembers);
@@ -212,9 +266,9 @@ export class MemoryStateStore implements StateStore {
         return result;
       }
       case 'record.read':
-        return { ...live(this.records, op.key, now)?.value };
+        return { ...this.records.live(op.key, of, now)?.value };
       case 'counter.add': {
-        const entry = liveOrNew(this.counters, op.key, now, newRecency);
+        const entry = this.counters.liveOrNew(op.key, of, now, newRecency);
         const answer = new Array<number>(op.fields.length);
         for (let i = 0; i < op.fields.length; i++) answer[i] = ++entry.value.touch(op.fields[i] as string, op.at).count;
         entry.value.keepNewest(op.maxFields);
@@ -226,35 +280,17 @@ export class MemoryStateStore implements StateStore {
 
   private sweep(now: number): void {
     this.opsSinceSweep = 0;
-    for (const [key, entry] of this.windows) if (entry.expiresAt <= now) this.windows.delete(key);
-    for (const [key, entry] of this.records) if (entry.expiresAt <= now) this.records.delete(key);
-    for (const [key, entry] of this.sets) if (entry.expiresAt <= now) this.sets.delete(key);
-    for (const [key, entry] of this.counters) if (entry.expiresAt <= now) this.counters.delete(key);
+    this.windows.sweep(now);
+    this.records.sweep(now);
+    this.sets.sweep(now);
+    this.counters.sweep(now);
   }
-}
-
-/** The live entry at `key`, or a new one made by `create` and stored there: one lookup when it exists. */
-function liveOrNew<T>(map: Map<string, Entry<T>>, key: string, now: number, create: () => T): Entry<T> {
-  const entry = map.get(key);
-  if (entry !== undefined && entry.expiresAt > now) return entry;
-  const fresh = { value: create(), expiresAt: 0 };
-  map.set(key, fresh);
-  return fresh;
 }
 
 const newCountingIndex = (): TimeIndex => new TimeIndex(false);
 const newDistinctIndex = (): TimeIndex => new TimeIndex(true);
 const newRecord = (): Record<string, string> => ({});
 const newRecency = (): Recency => new Recency();
-
-function live<T>(map: Map<string, Entry<T>>, key: string, now: number): Entry<T> | undefined {
-  const entry = map.get(key);
-  if (entry && entry.expiresAt <= now) {
-    map.delete(key);
-    return undefined;
-  }
-  return entry;
-}
 
 /** First index at or after `lo` whose value is ≥ `value`. */
 function lowerBound(sorted: readonly number[], lo: number, value: number): number {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { StateOp, StateResult, StateStore } from '@ratchet/detection';
-import { windowRetentionMs } from '@ratchet/detection';
+import { stateKey, windowRetentionMs } from '@ratchet/detection';
 import { closeRedisClient, redisClientOptions } from './redis-client';
 import { redisError } from './redis-errors';
 
@@ -106,7 +106,7 @@ export class RedisStateStore implements StateStore {
     const answers: number[] = [];
     let queued = 0;
     for (const op of ops) {
-      const key = this.keyPrefix + op.key;
+      const key = this.keyPrefix + stateKey(op);
       switch (op.kind) {
         case 'window.count':
         case 'window.distinct': {
