@@ -1,3 +1,4 @@
+export * from './action-builders';
 export * from './await-until';
 export * from './contracts/decision-store.contract';
 export * from './contracts/event-log.contract';
