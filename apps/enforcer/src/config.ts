@@ -1,3 +1,4 @@
+import { readFastPathOptions, type FastPathOptions } from '@ratchet/enforcer';
 import { envReader, readPlatformConfig, type PlatformConfig } from '@ratchet/platform';
 
 export interface EnforcerConfig {
@@ -11,6 +12,8 @@ export interface EnforcerConfig {
   trustedProxies: string[];
   /** ENFORCER_ALLOWLIST: addresses, CIDRs, entities never acted against; default none. */
   allowlist: string[];
+  /** RATCHET_FAIL_MODE(_ROUTES), RATCHET_SUBJECT_HEADER, RATCHET_EXT_AUTHZ_GRPC_PORT (default 9191) / _HOST (default 127.0.0.1): see readFastPathOptions. */
+  fastPath: FastPathOptions;
   logFormat: 'json' | 'text';
   platform: PlatformConfig;
 }
@@ -23,6 +26,7 @@ export function readEnforcerConfig(env: NodeJS.ProcessEnv = process.env): Enforc
     group: read.string('ENFORCER_GROUP', 'ratchet-enforcer'),
     trustedProxies: read.list('ENFORCER_TRUSTED_PROXIES', read.list('RATCHET_TRUSTED_PROXIES', ['127.0.0.1/32', '::1/128'])),
     allowlist: read.list('ENFORCER_ALLOWLIST', []),
+    fastPath: readFastPathOptions(env, 9191),
     logFormat: read.oneOf('LOG_FORMAT', ['json', 'text'] as const, 'json'),
     platform: readPlatformConfig(env, 'enforcer'),
   };

@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   startTelemetry({ serviceName: 'ratchet-enforcer', ...config.platform.telemetry });
 
   @Module({
-    imports: [servicesPlatform(config.platform, 'enforcer'), EnforcerModule.forRoot({ trustedProxies: config.trustedProxies, allowlist: config.allowlist })],
+    imports: [servicesPlatform(config.platform, 'enforcer'), EnforcerModule.forRoot({ trustedProxies: config.trustedProxies, allowlist: config.allowlist, ...config.fastPath })],
   })
   class EnforcerAppModule {}
 

@@ -1,4 +1,5 @@
 import { LOOPBACK, readCollectorOptions, type CollectorOptions } from '@ratchet/collector';
+import { readFastPathOptions, type FastPathOptions } from '@ratchet/enforcer';
 import { envReader, readDetectorConfig, readLogLevels, readPlatformConfig, readSourceCatalogue, type DetectorConfig, type PlatformConfig } from '@ratchet/platform';
 import type { SourceCatalogue } from '@ratchet/sources';
 
@@ -10,6 +11,8 @@ export interface EmbeddedConfig {
   /** ENFORCER_TRUSTED_PROXIES, else RATCHET_TRUSTED_PROXIES, else loopback: whose X-Forwarded-For /authz believes. */
   trustedProxies: string[];
   allowlist: string[];
+  /** RATCHET_FAIL_MODE(_ROUTES), RATCHET_SUBJECT_HEADER, RATCHET_EXT_AUTHZ_GRPC_PORT (default: not served) / _HOST: see readFastPathOptions. */
+  fastPath?: FastPathOptions;
   /** Enrichment (RATCHET_GEOIP_*) and the trusted proxies of logged X-Forwarded-For; no raw topics (nothing outside the process can publish to the memory log). */
   collector?: Partial<CollectorOptions>;
   logFormat: 'json' | 'text';
@@ -34,6 +37,7 @@ export function readEmbeddedConfig(env: NodeJS.ProcessEnv = process.env, now = D
     bodyLimit: read.int('COLLECTOR_BODY_LIMIT', 1_048_576, { min: 1_024 }),
     trustedProxies: read.list('ENFORCER_TRUSTED_PROXIES', read.list('RATCHET_TRUSTED_PROXIES', LOOPBACK)),
     allowlist: read.list('ENFORCER_ALLOWLIST', []),
+    fastPath: readFastPathOptions(env, undefined),
     collector: { ...readCollectorOptions(env), rawTopics: [] },
     logFormat: read.oneOf('LOG_FORMAT', ['json', 'text'] as const, 'text'),
     logLevels: readLogLevels(env),
