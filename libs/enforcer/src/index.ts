@@ -12,3 +12,5 @@ export * from './fast-path/fast-path-answer';
 export * from './fast-path/fast-path-settings';
 export * from './fast-path/fast-path.service';
 export * from './fast-path/fast-path-options';
+export * from './ext-authz/ext-authz-client';
+export * from './ext-authz/ext-authz-messages';

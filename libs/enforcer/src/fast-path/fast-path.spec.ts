@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { credentials, makeGenericClientConstructor, Metadata, type Client, type ServiceError } from '@grpc/grpc-js';
 import { Module } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DECISION_STORE, type DecisionStore } from '@ratchet/chains';
@@ -10,7 +9,8 @@ import { ManualClock } from '@ratchet/kernel';
 import { createHttpApp, PlatformModule } from '@ratchet/platform';
 import { decisionOf } from '@ratchet/testing';
 import { EnforcerModule } from '../enforcer.module';
-import { ExtAuthzGrpcServer, loadAuthorizationService } from '../ext-authz/ext-authz-grpc.server';
+import { createAuthorizationClient, type AuthorizationClient } from '../ext-authz/ext-authz-client';
+import { ExtAuthzGrpcServer } from '../ext-authz/ext-authz-grpc.server';
 import type { ProtoCheckRequest, ProtoCheckResponse } from '../ext-authz/ext-authz-messages';
 
 const T0 = Date.parse('2026-11-24T10:00:00.000Z');
@@ -22,7 +22,7 @@ const CART = 'spiffe://cluster.local/ns/shop/sa/cart';
 
 interface Answer {
   status: number;
-  headers: Record<string, string | string[] | undefined>;
+  headers: Record<string, string | string[] | number | undefined>;
 }
 
 /** The enforcer in one process over memory adapters, a manual clock, and ext_authz gRPC on a free loopback port. */
@@ -30,7 +30,7 @@ describe('the fast path over /authz, ext_authz HTTP and ext_authz gRPC', { timeo
   const clock = new ManualClock(T0);
   let app: NestFastifyApplication;
   let store: DecisionStore;
-  let grpc: Client & { Check(request: ProtoCheckRequest, metadata: Metadata, callback: (err: ServiceError | null, response?: ProtoCheckResponse) => void): void };
+  let grpc: AuthorizationClient;
 
   before(async () => {
     @Module({ imports: [PlatformModule.memory({ clock }), EnforcerModule.forRoot({ subjectHeader: 'X-JWT-Sub', failModeRoutes: ['/admin=closed'], extAuthzGrpc: { host: '127.0.0.1', port: 0 } })] })
@@ -39,8 +39,7 @@ describe('the fast path over /authz, ext_authz HTTP and ext_authz gRPC', { timeo
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
     store = app.get<DecisionStore>(DECISION_STORE);
-    const Authorization = makeGenericClientConstructor(loadAuthorizationService(), 'Authorization');
-    grpc = new Authorization(`127.0.0.1:${app.get(ExtAuthzGrpcServer).port()}`, credentials.createInsecure()) as typeof grpc;
+    grpc = createAuthorizationClient(`127.0.0.1:${app.get(ExtAuthzGrpcServer).port()}`);
   });
 
   after(async () => {
@@ -53,8 +52,7 @@ describe('the fast path over /authz, ext_authz HTTP and ext_authz gRPC', { timeo
     const response = await app.getHttpAdapter().getInstance().inject({ method: 'GET', url: '/authz', headers });
     return { status: response.statusCode, headers: response.headers };
   };
-  const check = (request: ProtoCheckRequest): Promise<ProtoCheckResponse> =>
-    new Promise((resolve, reject) => grpc.Check(request, new Metadata(), (err, response) => (err || !response ? reject(err ?? new Error('no response')) : resolve(response))));
+  const check = (request: ProtoCheckRequest): Promise<ProtoCheckResponse> => grpc.check(request);
   const deniedHeader = (response: ProtoCheckResponse, key: string) => response.denied_response?.headers.find((h) => h.header.key === key)?.header.value;
   const envoyRequest = (address: string, path: string, extra: NonNullable<ProtoCheckRequest['attributes']> = {}): ProtoCheckRequest => ({
     attributes: { source: { address: { socket_address: { address } } }, request: { http: { method: 'GET', path, host: 'shop.example.com', headers: {} } }, ...extra },
