@@ -58,11 +58,15 @@ export class TestPki {
   }
 }
 
+/** How Envoy's ext_authz filter asks Ratchet: gRPC `Check`, or the HTTP service under `/ext_authz`. */
+export type ExtAuthzMode = { kind: 'grpc'; port: number } | { kind: 'http'; port: number };
+
 /**
  * A real Envoy on loopback terminating mTLS (client certificates required, signed by the test CA)
- * in front of an upstream, with the `ext_authz` HTTP filter asking Ratchet over gRPC before every
- * request — a sidecar or gateway with Istio's CUSTOM action, reduced to its parts. Envoy fills
- * `source.principal` from the client certificate's URI SAN.
+ * in front of an upstream, with the `ext_authz` HTTP filter asking Ratchet before every request —
+ * a sidecar or gateway with Istio's CUSTOM action, reduced to its parts. Over gRPC, Envoy fills
+ * `source.principal` from the client certificate's URI SAN; as an HTTP service, it writes that
+ * SAN into `X-Forwarded-Client-Cert` (SANITIZE_SET) and lets the header through to Ratchet.
  */
 export class EnvoyProcess {
   private child: ChildProcess | undefined;
@@ -73,7 +77,7 @@ export class EnvoyProcess {
     readonly port: number,
     private readonly adminPort: number,
     private readonly upstreamPort: number,
-    private readonly ratchetGrpcPort: number,
+    private readonly ratchet: ExtAuthzMode,
     private readonly pki: TestPki,
   ) {}
 
@@ -151,6 +155,9 @@ static_resources:
         typed_config:
           "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
           stat_prefix: ingress
+          use_remote_address: true
+          forward_client_cert_details: SANITIZE_SET
+          set_current_client_cert_details: { uri: true }
           route_config:
             virtual_hosts:
             - name: app
@@ -159,15 +166,13 @@ static_resources:
               - match: { prefix: "/" }
                 route: { cluster: app }
           http_filters:
-          # The block docs/enforcement.md documents.
+          # The blocks docs/enforcement.md documents.
           - name: envoy.filters.http.ext_authz
             typed_config:
               "@type": type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz
               transport_api_version: V3
               failure_mode_allow: false
-              grpc_service:
-                envoy_grpc: { cluster_name: ratchet }
-                timeout: 1s
+${this.ratchet.kind === 'grpc' ? GRPC_SERVICE : HTTP_SERVICE}
           - name: envoy.filters.http.router
             typed_config:
               "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
@@ -179,13 +184,25 @@ static_resources:
       endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${this.upstreamPort} } } } }] }]
   - name: ratchet
     type: STATIC
-    typed_extension_protocol_options:
-      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
-        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
-        explicit_http_config: { http2_protocol_options: {} }
+${this.ratchet.kind === 'grpc' ? HTTP2_OPTIONS : ''}
     load_assignment:
       cluster_name: ratchet
-      endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${this.ratchetGrpcPort} } } } }] }]
+      endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: 127.0.0.1, port_value: ${this.ratchet.port} } } } }] }]
 `;
   }
 }
+
+const GRPC_SERVICE = `              grpc_service:
+                envoy_grpc: { cluster_name: ratchet }
+                timeout: 1s`;
+
+const HTTP_SERVICE = `              http_service:
+                server_uri: { uri: "http://127.0.0.1", cluster: ratchet, timeout: 1s }
+                path_prefix: /ext_authz
+              allowed_headers:
+                patterns: [{ exact: x-forwarded-for }, { exact: x-forwarded-client-cert }]`;
+
+const HTTP2_OPTIONS = `    typed_extension_protocol_options:
+      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
+        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+        explicit_http_config: { http2_protocol_options: {} }`;
