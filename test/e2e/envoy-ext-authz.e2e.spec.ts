@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { createRedisClient, RedisDecisionStore } from '@ratchet/platform/services';
 import { awaitUntil, decisionOf, testInfra, uniqueName } from '@ratchet/testing';
 import { EnvoyProcess, TestPki } from './support/envoy';
-import { freePort, ServiceProcess } from './support/services';
+import { freePort, ServiceProcess, sharedInfraEnv } from './support/services';
 
 const ATTACKER = 'spiffe://ratchet.test/ns/shop/sa/rider';
 const BENIGN = 'spiffe://ratchet.test/ns/shop/sa/cart';
@@ -42,15 +42,7 @@ describe('Envoy ext_authz (gRPC and HTTP service) in front of an upstream, askin
     await new Promise<void>((resolve) => upstream.listen(upstreamPort, '127.0.0.1', resolve));
     pki = await TestPki.create();
     [attacker, benign, courier] = await Promise.all([pki.client('rider', ATTACKER), pki.client('cart', BENIGN), pki.client('courier', COURIER)]);
-    enforcer = new ServiceProcess('enforcer', enforcerPort, {
-      KAFKA_BROKERS: infra.kafkaBrokers.join(','),
-      KAFKA_TOPIC_PREFIX: prefix,
-      REDIS_URL: infra.redisUrl,
-      REDIS_KEY_PREFIX: prefix,
-      RATCHET_EXT_AUTHZ_GRPC_PORT: String(grpcPort),
-      RATCHET_TRACE_SAMPLE_RATIO: '0',
-      LOG_LEVEL: 'warn',
-    });
+    enforcer = new ServiceProcess('enforcer', enforcerPort, { ...sharedInfraEnv(infra, prefix), RATCHET_EXT_AUTHZ_GRPC_PORT: String(grpcPort) });
     await enforcer.start();
     envoy = new EnvoyProcess(envoyPort, adminPort, upstreamPort, { kind: 'grpc', port: grpcPort }, pki);
     envoyHttp = new EnvoyProcess(envoyHttpPort, adminHttpPort, upstreamPort, { kind: 'http', port: enforcerPort }, pki);
