@@ -63,6 +63,25 @@ export function metricValue(text: string, name: string): number {
   return match?.[1] ? Number(match[1]) : Number.NaN;
 }
 
+/**
+ * The upper bound of the Prometheus histogram bucket holding quantile `q` of the series whose
+ * labels include `label` (e.g. `api="authz"`): a ceiling on the true quantile, as exact as the
+ * buckets are fine. NaN without samples; Infinity when it lies beyond the last bucket.
+ */
+export function histogramQuantileBound(text: string, name: string, label: string, q: number): number {
+  const buckets: Array<{ le: number; count: number }> = [];
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}_bucket{`) || !line.includes(label)) continue;
+    const le = /le="([^"]+)"/.exec(line)?.[1];
+    const count = Number(line.split(' ').pop());
+    if (le !== undefined) buckets.push({ le: le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le), count });
+  }
+  buckets.sort((a, b) => a.le - b.le);
+  const total = buckets.at(-1)?.count ?? 0;
+  if (total === 0) return Number.NaN;
+  return buckets.find((b) => b.count >= q * total)?.le ?? Number.POSITIVE_INFINITY;
+}
+
 /** Polls `GET url` until it answers `status`; throws after `timeoutMs`. */
 export async function waitForStatus(client: HttpClient, path: string, status: number, timeoutMs: number, stillAlive: () => boolean = () => true): Promise<void> {
   const deadline = performance.now() + timeoutMs;

@@ -22,6 +22,8 @@ describe('services shape over Kafka and Redis', { timeout: 240_000 }, () => {
     REDIS_URL: infra.redisUrl,
     REDIS_KEY_PREFIX: `${prefix}`,
     RATCHET_TRACE_SAMPLE_RATIO: '0',
+    // ext_authz gRPC on any free port: the enforcer's default (9191) may be taken on a shared machine.
+    RATCHET_EXT_AUTHZ_GRPC_PORT: '0',
   };
   let collector: ServiceProcess;
   let scorer: ServiceProcess;

@@ -1,4 +1,5 @@
 import type { ActionCaps } from '@ratchet/chains';
+import { readFastPathOptions, type FastPathOptions } from '@ratchet/enforcer';
 import { envReader, readActionCaps, readChainsPath, readPlatformConfig, readPolicyConfig, type PlatformConfig, type PolicyConfig } from '@ratchet/platform';
 
 export interface EnforcerConfig {
@@ -16,6 +17,8 @@ export interface EnforcerConfig {
   chainsPath?: string;
   /** ENFORCER_MAX_NEW_ACTIONS_PER_MINUTE (default 60) and ENFORCER_MAX_ACTIVE_ACTIONS (default 10000): caps no chain can lift. */
   caps: ActionCaps;
+  /** RATCHET_FAIL_MODE(_ROUTES), RATCHET_SUBJECT_HEADER, RATCHET_EXT_AUTHZ_GRPC_PORT (default 9191) / _HOST (default 127.0.0.1): see readFastPathOptions. */
+  fastPath: FastPathOptions;
   logFormat: 'json' | 'text';
   platform: PlatformConfig;
   /** RATCHET_POLICY_*: the policy path; off unless RATCHET_POLICY_TARGETS names targets. */
@@ -32,6 +35,7 @@ export function readEnforcerConfig(env: NodeJS.ProcessEnv = process.env): Enforc
     allowlist: read.list('ENFORCER_ALLOWLIST', []),
     ...readChainsPath(read),
     caps: readActionCaps(read),
+    fastPath: readFastPathOptions(env, 9191),
     logFormat: read.oneOf('LOG_FORMAT', ['json', 'text'] as const, 'json'),
     platform: readPlatformConfig(env, 'enforcer'),
     policy: readPolicyConfig(env),

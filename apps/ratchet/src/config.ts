@@ -1,4 +1,5 @@
 import { LOOPBACK, readCollectorOptions, type CollectorOptions } from '@ratchet/collector';
+import { readFastPathOptions, type FastPathOptions } from '@ratchet/enforcer';
 import type { ActionCaps } from '@ratchet/chains';
 import {
   envReader,
@@ -27,6 +28,8 @@ export interface EmbeddedConfig {
   chainsPath?: string;
   /** ENFORCER_MAX_NEW_ACTIONS_PER_MINUTE (default 60), ENFORCER_MAX_ACTIVE_ACTIONS (default 10000). */
   caps?: ActionCaps;
+  /** RATCHET_FAIL_MODE(_ROUTES), RATCHET_SUBJECT_HEADER, RATCHET_EXT_AUTHZ_GRPC_PORT (default: not served) / _HOST: see readFastPathOptions. */
+  fastPath?: FastPathOptions;
   /** Enrichment (RATCHET_GEOIP_*) and the trusted proxies of logged X-Forwarded-For; no raw topics (nothing outside the process can publish to the memory log). */
   collector?: Partial<CollectorOptions>;
   logFormat: 'json' | 'text';
@@ -53,6 +56,7 @@ export function readEmbeddedConfig(env: NodeJS.ProcessEnv = process.env, now = D
     allowlist: read.list('ENFORCER_ALLOWLIST', []),
     ...readChainsPath(read),
     caps: readActionCaps(read),
+    fastPath: readFastPathOptions(env, undefined),
     collector: { ...readCollectorOptions(env), rawTopics: [] },
     logFormat: read.oneOf('LOG_FORMAT', ['json', 'text'] as const, 'text'),
     logLevels: readLogLevels(env),

@@ -366,10 +366,14 @@ describe('the embedded Ratchet: credential attacks', SUITE, () => {
     assert.equal(other.headers.get('x-ratchet-decision'), 'allow');
   });
 
-  it('does not deny an address with nineteen failed logins', async () => {
+  it('rate-limits, but does not deny, an address with nineteen failed logins', async () => {
     await postAccepted(r, failures('203.0.113.12', 19));
     await settled(r, '203.0.113.12');
+    // One request a second: the first passes, the second within that second is told to wait.
     assert.equal((await authz(r, { 'x-real-ip': '203.0.113.12' })).status, 200);
+    const limited = await authz(r, { 'x-real-ip': '203.0.113.12' });
+    assert.equal(limited.status, 429);
+    assert.equal(limited.headers.get('x-ratchet-action'), 'ingress.rate-limit');
   });
 
   it('does not count failures that are more than five minutes apart towards one attack', async () => {
@@ -395,10 +399,12 @@ describe('the embedded Ratchet: credential attacks', SUITE, () => {
     assert.equal(denied.headers.get('x-ratchet-action'), 'ingress.deny');
   });
 
-  it('does not deny an address whose failed logins name nine distinct principals', async () => {
+  it('asks for a second factor from, but does not deny, an address whose failed logins name nine distinct principals', async () => {
     await postAccepted(r, failures('203.0.113.21', 9, { distinctPrincipals: true }));
     await settled(r, '203.0.113.21');
-    assert.equal((await authz(r, { 'x-real-ip': '203.0.113.21' })).status, 200);
+    const answer = await authz(r, { 'x-real-ip': '203.0.113.21' });
+    assert.equal(answer.status, 401);
+    assert.equal(answer.headers.get('x-ratchet-action'), 'ingress.step-up');
   });
 
   it('does not count an event twice when the same ids are posted again', async () => {

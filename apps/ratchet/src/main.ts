@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const address = `http://${config.host}:${typeof bound === 'object' && bound ? bound.port : config.port}`;
   const log = new Logger('ratchet');
   for (const feed of config.detectors?.feeds ?? []) log.log(describeLoadedFeed(feed));
-  log.log(`listening on ${address}: POST /v1/events, GET /authz, GET /v1/decisions, GET /v1/chains, GET /v1/entities/{entity}, GET /v1/signals, /healthz, /readyz, /metrics`);
+  log.log(`listening on ${address}: POST /v1/events, GET /authz, /ext_authz/*, GET /v1/decisions, GET /v1/chains, GET /v1/entities/{entity}, GET /v1/signals, /healthz, /readyz, /metrics`);
   if (process.argv.includes('--demo')) {
     const demo = startDemoTraffic(address);
     app.getHttpServer().on('close', () => demo.stop());

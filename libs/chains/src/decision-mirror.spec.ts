@@ -60,6 +60,16 @@ describe('DecisionMirror', () => {
     assert.deepEqual(mirror.enforced(['user:alice@example.com', 'ip:203.0.113.7'], T0), address);
   });
 
+  it('lists every enforced decision in force against the entities of a request, for a verdict to weigh', () => {
+    const mirror = new DecisionMirror();
+    const user = decision('user:alice@example.com');
+    const address = decision('ip:203.0.113.7', { ttlMs: 2 * TTL });
+    const shadow = decision('ip:203.0.113.8', { mode: 'shadow' });
+    for (const d of [user, address, shadow]) mirror.apply(d);
+    assert.deepEqual(mirror.enforcedAll(['user:alice@example.com', 'ip:203.0.113.7', 'ip:203.0.113.8'], T0), [user, address]);
+    assert.deepEqual(mirror.enforcedAll(['user:alice@example.com', 'ip:203.0.113.7'], T0 + TTL), [address]);
+  });
+
   it('keeps the later expiry when an older decision arrives after it', () => {
     const mirror = new DecisionMirror();
     const later = decision('ip:203.0.113.7', { decidedAt: T0 + 60_000 });

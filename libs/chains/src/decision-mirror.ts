@@ -43,6 +43,17 @@ export class DecisionMirror {
     return found;
   }
 
+  /** Every enforced (not shadow) decision in force at `now` against any of the entities: what a verdict is judged on. */
+  enforcedAll(entities: readonly EntityRef[], now: number): EnforcementAction[] {
+    const found: EnforcementAction[] = [];
+    for (const entity of entities) {
+      const actions = this.byEntity.get(entity);
+      if (!actions) continue;
+      for (const action of actions.values()) if (action.mode === 'enforce' && action.expiresAt > now) found.push(action);
+    }
+    return found;
+  }
+
   /** Whether this decision (same id) is in force at `now`, shadow or not. */
   isActive(action: Pick<EnforcementAction, 'id' | 'entity'>, now: number): boolean {
     const current = this.byEntity.get(action.entity)?.get(action.id);

@@ -6,3 +6,5 @@ export * from './chain-runs';
 export * from './decision-mirror';
 export * from './decision-store.port';
 export * from './guards';
+export * from './token-buckets.port';
+export * from './verdict';

@@ -18,6 +18,8 @@ export class DecisionMirrorService implements OnModuleInit, OnApplicationShutdow
   private watch: { close(): Promise<void> } | undefined;
   private purgeTimer: NodeJS.Timeout | undefined;
   private loaded = false;
+  /** When the store first failed a re-read since the last one that worked; undefined while reachable. */
+  private unreachableSince: number | undefined;
 
   constructor(
     @Inject(DECISION_STORE) private readonly store: DecisionStore,
@@ -38,14 +40,28 @@ export class DecisionMirrorService implements OnModuleInit, OnApplicationShutdow
     this.purgeTimer.unref();
   }
 
-  private async resync(): Promise<void> {
+  /**
+   * Re-reads the store into the mirror and forgets expired decisions. Resolves false when the
+   * store could not be read: from then until a re-read works, `staleSince` says since when.
+   */
+  async resync(): Promise<boolean> {
+    let reachable = true;
     try {
       for (const action of await this.store.active(this.clock.now())) this.mirror.apply(action);
+      this.unreachableSince = undefined;
     } catch (err) {
-      this.log.warn(`decision store unreachable; answering from the last known decisions: ${(err as Error).message}`);
+      reachable = false;
+      this.unreachableSince ??= this.clock.now();
+      this.log.warn(`decision store unreachable; answering from the last known decisions (fail-open routes) or refusing (fail-closed routes): ${(err as Error).message}`);
     }
     this.mirror.purge(this.clock.now());
     this.metrics.activeDecisions.set(this.mirror.active(this.clock.now()).length);
+    return reachable;
+  }
+
+  /** Since when the decision store has been unreachable (the mirror may miss decisions); undefined while it answers. */
+  staleSince(): number | undefined {
+    return this.unreachableSince;
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -55,6 +71,11 @@ export class DecisionMirrorService implements OnModuleInit, OnApplicationShutdow
 
   enforced(entities: readonly EntityRef[]): EnforcementAction | undefined {
     return this.mirror.enforced(entities, this.clock.now());
+  }
+
+  /** Every enforced decision in force against any of the entities: what a fast-path verdict weighs. */
+  enforcedAll(entities: readonly EntityRef[]): EnforcementAction[] {
+    return this.mirror.enforcedAll(entities, this.clock.now());
   }
 
   /** Whether a decision with this id is in force now (an extension, not a new decision). */

@@ -5,6 +5,10 @@ import { DEFAULT_RISK_MODEL, type RiskModel } from '@ratchet/risk';
 import { AuthzController, TRUSTED_PROXIES } from './authz.controller';
 import { ChainSetService, loadChainFiles } from './chain-set.service';
 import { ChainsController } from './chains.controller';
+import { ExtAuthzGrpcServer } from './ext-authz/ext-authz-grpc.server';
+import { compileFailModes, type FailMode } from './fast-path/fail-mode';
+import { FAST_PATH_SETTINGS, type FastPathSettings } from './fast-path/fast-path-settings';
+import { FastPathService } from './fast-path/fast-path.service';
 import { DecisionMirrorService } from './decision-mirror.service';
 import { DecisionsController } from './decisions.controller';
 import { ENFORCER_SETTINGS, EnforcementService, type EnforcerSettings } from './enforcement.service';
@@ -31,9 +35,17 @@ export interface EnforcerModuleOptions {
   relaxEveryMs?: number;
   /** The policy path (Kubernetes objects for the decisions in force). Default: off. */
   policy?: PolicyReconcilerSettings;
+  /** When Redis cannot be reached: answer from the last known decisions (`open`) or refuse (`closed`). Default: open. */
+  failMode?: FailMode;
+  /** Per path prefix fail modes, `/admin=closed`; the longest matching prefix wins. Default: none. */
+  failModeRoutes?: readonly string[];
+  /** Header with the verified JWT subject, believed from trusted proxies. Default: none. */
+  subjectHeader?: string;
+  /** Serve Envoy ext_authz gRPC here (port 0: any free port). Default: not served. */
+  extAuthzGrpc?: { host: string; port: number };
 }
 
-/** The enforcer: chains over `risk.scores`, the decision store and its mirror, `/authz`, `/v1/chains`. */
+/** The enforcer: chains over `risk.scores`, the decision store and its mirror, the fast path (`/authz`, Envoy `ext_authz` HTTP and gRPC), `/v1/chains`. */
 @Module({})
 export class EnforcerModule {
   static forRoot(options: EnforcerModuleOptions = {}): DynamicModule {
@@ -46,6 +58,11 @@ export class EnforcerModule {
       riskModel: options.riskModel ?? DEFAULT_RISK_MODEL,
       relaxEveryMs: options.relaxEveryMs ?? 30_000,
     };
+    const fastPath: FastPathSettings = {
+      failModes: compileFailModes(options.failMode ?? 'open', options.failModeRoutes ?? []),
+      ...(options.subjectHeader ? { subjectHeader: options.subjectHeader.toLowerCase() } : {}),
+      ...(options.extAuthzGrpc ? { grpc: options.extAuthzGrpc } : {}),
+    };
     return {
       module: EnforcerModule,
       controllers: [AuthzController, ChainsController, DecisionsController, RiskScoresConsumer],
@@ -53,11 +70,14 @@ export class EnforcerModule {
         { provide: ENFORCER_SETTINGS, useValue: settings },
         { provide: ChainSetService, useFactory: () => new ChainSetService(chainSet, chains) },
         { provide: TRUSTED_PROXIES, useValue: compileTrustedProxies(options.trustedProxies ?? ['127.0.0.1/32', '::1/128']) },
+        { provide: FAST_PATH_SETTINGS, useValue: fastPath },
         EnforcementService,
         DecisionMirrorService,
         ...(options.policy ? [{ provide: POLICY_RECONCILER, useValue: options.policy }, PolicyReconcilerService] : []),
+        FastPathService,
+        ExtAuthzGrpcServer,
       ],
-      exports: [EnforcementService, DecisionMirrorService, ChainSetService],
+      exports: [EnforcementService, DecisionMirrorService, ChainSetService, FastPathService, ExtAuthzGrpcServer],
     };
   }
 }

@@ -10,6 +10,7 @@ export * from './memory/memory-decision-store';
 export * from './memory/memory-event-log';
 export * from './memory/memory-signal-store';
 export * from './memory/memory-state-store';
+export * from './memory/memory-token-buckets';
 export * from './memory/partitioner';
 export * from './platform.module';
 export * from './telemetry/telemetry';

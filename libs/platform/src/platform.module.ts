@@ -1,5 +1,5 @@
 import { Global, Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown, type Provider } from '@nestjs/common';
-import { DECISION_STORE, type DecisionStore } from '@ratchet/chains';
+import { DECISION_STORE, TOKEN_BUCKETS, type DecisionStore, type TokenBuckets } from '@ratchet/chains';
 import { EVENT_LOG, type EventLog } from '@ratchet/contracts';
 import { STATE_STORE, type StateStore } from '@ratchet/detection';
 import { systemClock, type Clock } from '@ratchet/kernel';
@@ -11,6 +11,7 @@ import { MemoryDecisionStore } from './memory/memory-decision-store';
 import { MemoryEventLog } from './memory/memory-event-log';
 import { MemorySignalStore } from './memory/memory-signal-store';
 import { MemoryStateStore } from './memory/memory-state-store';
+import { MemoryTokenBuckets } from './memory/memory-token-buckets';
 
 export const CLOCK = Symbol.for('ratchet.Clock');
 
@@ -22,10 +23,11 @@ class AdapterLifecycle implements OnApplicationShutdown {
     @Inject(STATE_STORE) private readonly state: StateStore,
     @Inject(DECISION_STORE) private readonly decisions: DecisionStore,
     @Inject(SIGNAL_STORE) private readonly signals: SignalStore,
+    @Inject(TOKEN_BUCKETS) private readonly buckets: TokenBuckets,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([this.eventLog.close(), this.state.close(), this.decisions.close(), this.signals.close()]);
+    await Promise.allSettled([this.eventLog.close(), this.state.close(), this.decisions.close(), this.signals.close(), this.buckets.close()]);
   }
 }
 
@@ -49,17 +51,18 @@ export class PlatformModule {
       { provide: STATE_STORE, useValue: new MemoryStateStore(clock) },
       { provide: DECISION_STORE, useValue: new MemoryDecisionStore() },
       { provide: SIGNAL_STORE, useValue: new MemorySignalStore() },
+      { provide: TOKEN_BUCKETS, useValue: new MemoryTokenBuckets(clock) },
     ]);
   }
 
-  /** Binds the given adapters (CLOCK, EVENT_LOG, STATE_STORE, DECISION_STORE, SIGNAL_STORE) plus metrics and health. */
+  /** Binds the given adapters (CLOCK, EVENT_LOG, STATE_STORE, DECISION_STORE, SIGNAL_STORE, TOKEN_BUCKETS) plus metrics and health. */
   static with(adapters: Provider[]): DynamicModule {
     return {
       module: PlatformModule,
       global: true,
       controllers: [HealthController],
       providers: [...adapters, RatchetMetrics, Readiness, AdapterLifecycle],
-      exports: [CLOCK, EVENT_LOG, STATE_STORE, DECISION_STORE, SIGNAL_STORE, RatchetMetrics, Readiness],
+      exports: [CLOCK, EVENT_LOG, STATE_STORE, DECISION_STORE, SIGNAL_STORE, TOKEN_BUCKETS, RatchetMetrics, Readiness],
     };
   }
 }

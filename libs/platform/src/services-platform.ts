@@ -1,5 +1,5 @@
 import type { DynamicModule } from '@nestjs/common';
-import { DECISION_STORE } from '@ratchet/chains';
+import { DECISION_STORE, TOKEN_BUCKETS } from '@ratchet/chains';
 import { EVENT_LOG } from '@ratchet/contracts';
 import { STATE_STORE } from '@ratchet/detection';
 import { systemClock } from '@ratchet/kernel';
@@ -11,8 +11,9 @@ import { createRedisClient } from './redis/redis-client';
 import { RedisDecisionStore } from './redis/redis-decision-store';
 import { RedisSignalStore } from './redis/redis-signal-store';
 import { RedisStateStore } from './redis/redis-state-store';
+import { RedisTokenBuckets } from './redis/redis-token-buckets';
 
-/** The services shape's adapters: Kafka for the log, Redis for state, recent signals and decisions. */
+/** The services shape's adapters: Kafka for the log, Redis for state, recent signals, decisions and rate-limit buckets. */
 export function servicesPlatform(config: PlatformConfig, service: string): DynamicModule {
   return PlatformModule.with([
     { provide: CLOCK, useValue: systemClock },
@@ -33,6 +34,10 @@ export function servicesPlatform(config: PlatformConfig, service: string): Dynam
       provide: DECISION_STORE,
       useFactory: async () => new RedisDecisionStore(await createRedisClient(config.redis.url, `ratchet-${service}-decisions`), config.redis.keyPrefix),
     },
+    {
+      provide: TOKEN_BUCKETS,
+      useFactory: async () => new RedisTokenBuckets(await createRedisClient(config.redis.url, `ratchet-${service}-buckets`), config.redis.keyPrefix),
+    },
   ]);
 }
 
@@ -41,3 +46,4 @@ export { createRedisClient } from './redis/redis-client';
 export { RedisDecisionStore } from './redis/redis-decision-store';
 export { RedisSignalStore } from './redis/redis-signal-store';
 export { RedisStateStore } from './redis/redis-state-store';
+export { RedisTokenBuckets } from './redis/redis-token-buckets';

@@ -1,4 +1,4 @@
-import { actionId, type ActionKind, type EnforcementAction } from '@ratchet/contracts';
+import { actionId, type ActionKind, type ActionParams, type EnforcementAction, type EnforcementMode } from '@ratchet/contracts';
 import type { EntityRef } from '@ratchet/kernel';
 
 /**
@@ -21,4 +21,26 @@ export function enforcementAction(action: ActionKind, entity: EntityRef, overrid
     expiresAt: decidedAt + ttlMs,
     ...overrides,
   };
+}
+
+export interface DecisionOptions {
+  decidedAt: number;
+  ttlMs: number;
+  params?: ActionParams;
+  mode?: EnforcementMode;
+  chain?: string;
+  step?: number;
+}
+
+/** A decision of the credential-attack chain, for fast-path specs that put decisions directly: `enforcementAction` with its time and origin named. */
+export function decisionOf(action: ActionKind, entity: EntityRef, options: DecisionOptions): EnforcementAction {
+  const { decidedAt, ttlMs, params, mode = 'enforce', chain = 'credential-attack', step = 0 } = options;
+  return enforcementAction(action, entity, {
+    decidedAt,
+    ttlMs,
+    expiresAt: decidedAt + ttlMs,
+    mode,
+    ...(params ? { params } : {}),
+    reason: { chain, step, signalType: 'brute_force', signalId: `sig-${decidedAt}`, score: 80 },
+  });
 }

@@ -1,9 +1,11 @@
+export * from './action-builders';
 export * from './await-until';
 export * from './contracts/decision-store.contract';
 export * from './contracts/event-log.contract';
 export * from './contracts/signal-store.contract';
 export * from './contracts/state-store.contract';
 export * from './action-builders';
+export * from './contracts/token-buckets.contract';
 export * from './event-builders';
 export * from './infra';
 // The embedded shape's state store: the real in-memory adapter, which passes the same contract

@@ -18,10 +18,15 @@ export class NginxProcess {
   private dir = '';
   private output = '';
 
+  /**
+   * `passRateLimits`: add the docs/enforcement.md recipe that turns Ratchet's 429 (which
+   * `auth_request` would make a 500) back into a 429 with its Retry-After.
+   */
   constructor(
     readonly port: number,
     private readonly upstreamPort: number,
     private readonly authzUrl: string,
+    private readonly options: { passRateLimits?: boolean } = {},
   ) {}
 
   get url(): string {
@@ -58,7 +63,14 @@ export class NginxProcess {
 
   /** Requests a path as the client `clientIp` (the address a trusted load balancer reports). */
   async get(path: string, clientIp: string): Promise<number> {
-    return (await fetch(`${this.url}${path}`, { headers: { 'x-forwarded-for': clientIp } })).status;
+    return (await this.request(path, clientIp)).status;
+  }
+
+  /** The same, keeping the answer's headers. */
+  async request(path: string, clientIp: string): Promise<Response> {
+    const response = await fetch(`${this.url}${path}`, { headers: { 'x-forwarded-for': clientIp } });
+    await response.arrayBuffer();
+    return response;
   }
 
   private config(): string {
@@ -88,8 +100,10 @@ http {
 
     location / {
       auth_request /_ratchet;
+${this.options.passRateLimits ? RATE_LIMIT_RECIPE : ''}
       proxy_pass http://127.0.0.1:${this.upstreamPort};
     }
+${this.options.passRateLimits ? RATE_LIMIT_LOCATION : ''}
 
     # The block the README documents.
     location = /_ratchet {
@@ -106,3 +120,16 @@ http {
 `;
   }
 }
+
+/** docs/enforcement.md: NGINX's auth_request turns a 429 into a 500; these lines turn it back. */
+const RATE_LIMIT_RECIPE = `      auth_request_set $ratchet_decision $upstream_http_x_ratchet_decision;
+      auth_request_set $ratchet_retry_after $upstream_http_retry_after;
+      error_page 500 = @ratchet_refused;`;
+
+const RATE_LIMIT_LOCATION = `    location @ratchet_refused {
+      if ($ratchet_decision = rate-limit) {
+        add_header Retry-After $ratchet_retry_after always;
+        return 429;
+      }
+      return 500;
+    }`;

@@ -88,3 +88,19 @@ export async function metricValue(service: ServiceProcess, name: string): Promis
   const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
   return line ? Number(line.split(' ').pop()) : 0;
 }
+
+/**
+ * The environment a service needs on the shared Kafka and Redis under its own topic and key
+ * prefix, with ext_authz gRPC on a free port (the enforcer's default, 9191, may be taken).
+ */
+export function sharedInfraEnv(infra: { kafkaBrokers: string[]; redisUrl: string }, prefix: string): Record<string, string> {
+  return {
+    KAFKA_BROKERS: infra.kafkaBrokers.join(','),
+    KAFKA_TOPIC_PREFIX: prefix,
+    REDIS_URL: infra.redisUrl,
+    REDIS_KEY_PREFIX: prefix,
+    RATCHET_EXT_AUTHZ_GRPC_PORT: '0',
+    RATCHET_TRACE_SAMPLE_RATIO: '0',
+    LOG_LEVEL: 'warn',
+  };
+}

@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { AppError } from '@ratchet/kernel';
-import { denyAction, describeDecisionStoreContract, describeSignalStoreContract, describeStateStoreContract, testInfra, uniqueName } from '@ratchet/testing';
+import { denyAction, describeDecisionStoreContract, describeSignalStoreContract, describeStateStoreContract, describeTokenBucketsContract, testInfra, uniqueName } from '@ratchet/testing';
 import { createRedisClient, redisClientOptions } from './redis-client';
 import { RedisDecisionStore } from './redis-decision-store';
 import { RedisSignalStore } from './redis-signal-store';
 import { RedisStateStore } from './redis-state-store';
+import { RedisTokenBuckets } from './redis-token-buckets';
 
 const { redisUrl } = testInfra();
 /** Nothing listens here: connections are refused at once. */
@@ -18,6 +19,12 @@ describeDecisionStoreContract('redis', async () => {
   const prefix = `${uniqueName('ratchet')}:`;
   const [a, b] = await Promise.all([createRedisClient(redisUrl, 'replica-a'), createRedisClient(redisUrl, 'replica-b')]);
   return { a: new RedisDecisionStore(a, prefix), b: new RedisDecisionStore(b, prefix) };
+});
+
+describeTokenBucketsContract('redis', async () => {
+  const prefix = `${uniqueName('ratchet')}:`;
+  const [a, b] = await Promise.all([createRedisClient(redisUrl, 'buckets-a'), createRedisClient(redisUrl, 'buckets-b')]);
+  return { a: new RedisTokenBuckets(a, prefix), b: new RedisTokenBuckets(b, prefix) };
 });
 
 describeSignalStoreContract('redis', async (retention) => new RedisSignalStore(await createRedisClient(redisUrl, 'signal-contract'), `${uniqueName('ratchet')}:`, retention));
