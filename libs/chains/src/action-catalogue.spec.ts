@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ACTION_KINDS } from '@ratchet/contracts';
-import { ACTION_CATALOGUE, compileActionParams, RENDER_TARGETS } from './action-catalogue';
+import { POLICY_TARGETS, requiredRbac } from '@ratchet/policy';
+import { ACTION_CATALOGUE, compileActionParams, SERVICE_TARGETS } from './action-catalogue';
 import { compileChains } from './chain';
 
 describe('ACTION_CATALOGUE', () => {
@@ -10,19 +11,28 @@ describe('ACTION_CATALOGUE', () => {
   });
 
   it('renders each action to at least one known target', () => {
+    const known = new Set<string>([...SERVICE_TARGETS, ...POLICY_TARGETS.map((t) => t.name)]);
     for (const action of ACTION_CATALOGUE) {
       assert.ok(action.targets.length > 0, `${action.id} renders nowhere`);
-      for (const target of action.targets) assert.ok((RENDER_TARGETS as readonly string[]).includes(target), `${action.id}: unknown target ${target}`);
+      for (const target of action.targets) assert.ok(known.has(target), `${action.id}: unknown target ${target}`);
     }
   });
 
-  it('asks RBAC for every action it renders as a Kubernetes object, with verbs to create and remove or patch it', () => {
-    const kubernetesTargets = ['nginx-ingress-policy', 'istio-authorization-policy', 'network-policy', 'cert-manager'];
+  it('names as targets exactly the policy targets that render the action, and asks exactly their RBAC', () => {
     for (const action of ACTION_CATALOGUE) {
-      if (!action.targets.some((t) => kubernetesTargets.includes(t))) continue;
-      assert.ok(action.requiredRbac.length > 0, `${action.id} renders objects but asks no RBAC`);
-      for (const rule of action.requiredRbac) assert.ok(rule.verbs.includes('patch'), `${action.id}: ${rule.resources.join(',')} cannot be patched`);
+      const rendering = POLICY_TARGETS.filter((t) => t.actions.includes(action.id));
+      assert.deepEqual(
+        action.targets.filter((t) => !(SERVICE_TARGETS as readonly string[]).includes(t)),
+        rendering.map((t) => t.name),
+      );
+      assert.deepEqual(action.requiredRbac, requiredRbac(rendering));
     }
+  });
+
+  it('asks RBAC to patch every Kubernetes object an action renders or attaches to (server-side apply is a patch)', () => {
+    const rendered = ACTION_CATALOGUE.filter((a) => a.targets.some((t) => !(SERVICE_TARGETS as readonly string[]).includes(t)));
+    assert.ok(rendered.length > 0);
+    for (const action of rendered) assert.ok(action.requiredRbac.some((rule) => rule.verbs.includes('patch')), `${action.id} can patch nothing it renders`);
   });
 
   it('gives an example each action accepts in a chain', () => {

@@ -1,27 +1,16 @@
 import { ACTION_KINDS, type ActionKind, type ActionParams } from '@ratchet/contracts';
+import { POLICY_TARGETS, requiredRbac, type PolicyTargetName, type RbacRule } from '@ratchet/policy';
 
 /**
- * Where an action materialises besides the fast path: the decision answered by `/authz`
- * (`authz`, NGINX `auth_request`) and Envoy `ext_authz`, or a rendered Kubernetes object, or a
- * call out. Policy renderers read these ids to know which actions they must render.
+ * Where an action materialises without a Kubernetes object: the decision answered by `/authz`
+ * (NGINX `auth_request`) and Envoy `ext_authz`, or a call out (`webhook`). The Kubernetes targets
+ * are `@ratchet/policy`'s (`POLICY_TARGETS`), and so is the RBAC they need: the catalogue reads
+ * both from there, so what it says an action needs is what the renderers and the enforcer's
+ * ClusterRole hold.
  */
-export const RENDER_TARGETS = [
-  'authz',
-  'ext_authz',
-  'nginx-ingress-policy',
-  'istio-authorization-policy',
-  'network-policy',
-  'cert-manager',
-  'webhook',
-] as const;
-export type RenderTarget = (typeof RENDER_TARGETS)[number];
-
-/** One Kubernetes RBAC rule, as a ClusterRole lists it. */
-export interface RbacRule {
-  apiGroups: readonly string[];
-  resources: readonly string[];
-  verbs: readonly string[];
-}
+export const SERVICE_TARGETS = ['authz', 'ext_authz', 'webhook'] as const;
+export type RenderTarget = (typeof SERVICE_TARGETS)[number] | PolicyTargetName;
+export type { RbacRule };
 
 /** One parameter an action takes, besides `action` and `ttl`. */
 export interface ActionParam {
@@ -51,30 +40,26 @@ export interface ActionDescription {
    * a rate limit's 429), which the fast path does not give yet, and for those that change no traffic.
    */
   denies: boolean;
+  /** Its service targets, then every policy target that renders it. */
   targets: readonly RenderTarget[];
-  /** What Ratchet's service account needs to render and remove it; none for the fast path alone. */
+  /** What Ratchet's service account needs to render and remove it: the union of its policy targets' rules; none for the fast path alone. */
   requiredRbac: readonly RbacRule[];
   /** A step's `then` entry using it, as a chain file writes it. */
   example: Readonly<Record<string, string | number | boolean>>;
 }
 
-const NGINX_POLICIES: RbacRule = { apiGroups: ['k8s.nginx.org'], resources: ['policies'], verbs: ['get', 'list', 'create', 'patch', 'delete'] };
-const ISTIO_POLICIES: RbacRule = { apiGroups: ['security.istio.io'], resources: ['authorizationpolicies'], verbs: ['get', 'list', 'create', 'patch', 'delete'] };
-const ISTIO_PEER_AUTH: RbacRule = { apiGroups: ['security.istio.io'], resources: ['peerauthentications'], verbs: ['get', 'list', 'create', 'patch', 'delete'] };
-const NETWORK_POLICIES: RbacRule = { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['get', 'list', 'create', 'patch', 'delete'] };
-const POD_LABELS: RbacRule = { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'patch'] };
-const CERTIFICATES: RbacRule = { apiGroups: ['cert-manager.io'], resources: ['certificates'], verbs: ['get', 'list', 'patch'] };
 
-/** Every action, one entry per id of ACTION_KINDS (a spec checks both lists agree). */
-export const ACTION_CATALOGUE: readonly ActionDescription[] = [
+/** What an action says of itself; its Kubernetes targets and RBAC come from the policy targets. */
+type OwnDescription = Omit<ActionDescription, 'targets' | 'requiredRbac'> & { services: ReadonlyArray<(typeof SERVICE_TARGETS)[number]> };
+
+const DESCRIPTIONS: readonly OwnDescription[] = [
   {
     id: 'ingress.deny',
     summary: 'Refuse every request from the entity at the ingress for the TTL (403 from /authz, a deny Policy)',
     entities: ['ip', 'user', 'token'],
     denies: true,
     params: {},
-    targets: ['authz', 'ext_authz', 'nginx-ingress-policy'],
-    requiredRbac: [NGINX_POLICIES],
+    services: ['authz', 'ext_authz'],
     example: { action: 'ingress.deny', ttl: '15m' },
   },
   {
@@ -86,8 +71,7 @@ export const ACTION_CATALOGUE: readonly ActionDescription[] = [
       rps: { type: 'number', summary: 'Requests per second allowed', required: true, min: 0.01, max: 10_000 },
       burst: { type: 'number', summary: 'Requests allowed above the rate in a burst (default: rps)', required: false, min: 0, max: 100_000 },
     },
-    targets: ['nginx-ingress-policy', 'ext_authz'],
-    requiredRbac: [NGINX_POLICIES],
+    services: ['ext_authz'],
     example: { action: 'ingress.rate-limit', rps: 1, ttl: '30m' },
   },
   {
@@ -98,8 +82,7 @@ export const ACTION_CATALOGUE: readonly ActionDescription[] = [
     params: {
       acr: { type: 'string', summary: 'Authentication context class the IdP must assert (default: mfa)', required: false },
     },
-    targets: ['authz', 'ext_authz'],
-    requiredRbac: [],
+    services: ['authz', 'ext_authz'],
     example: { action: 'ingress.step-up', ttl: '15m' },
   },
   {
@@ -108,8 +91,7 @@ export const ACTION_CATALOGUE: readonly ActionDescription[] = [
     entities: ['ip', 'svc'],
     denies: true,
     params: {},
-    targets: ['ext_authz', 'istio-authorization-policy'],
-    requiredRbac: [ISTIO_POLICIES],
+    services: ['ext_authz'],
     example: { action: 'mesh.deny', ttl: '1h' },
   },
   {
@@ -118,8 +100,7 @@ export const ACTION_CATALOGUE: readonly ActionDescription[] = [
     entities: ['svc', 'ip'],
     denies: false,
     params: {},
-    targets: ['istio-authorization-policy'],
-    requiredRbac: [ISTIO_PEER_AUTH],
+    services: [],
     example: { action: 'mesh.require-mtls', ttl: '1h' },
   },
   {
@@ -130,8 +111,7 @@ export const ACTION_CATALOGUE: readonly ActionDescription[] = [
     params: {
       allowNamespaces: { type: 'string', summary: 'Comma-separated namespaces still reachable (default: none)', required: false },
     },
-    targets: ['network-policy'],
-    requiredRbac: [NETWORK_POLICIES, POD_LABELS],
+    services: [],
     example: { action: 'network.quarantine', ttl: '1h' },
   },
   {
@@ -140,8 +120,7 @@ export const ACTION_CATALOGUE: readonly ActionDescription[] = [
     entities: ['user', 'token'],
     denies: true,
     params: {},
-    targets: ['authz', 'ext_authz', 'webhook'],
-    requiredRbac: [],
+    services: ['authz', 'ext_authz', 'webhook'],
     example: { action: 'session.revoke', ttl: '1h' },
   },
   {
@@ -153,8 +132,7 @@ export const ACTION_CATALOGUE: readonly ActionDescription[] = [
       channel: { type: 'string', summary: 'Name of the notification channel configured on the enforcer (default: default)', required: false },
       severity: { type: 'string', summary: 'How loud (default: warning)', required: false, oneOf: ['info', 'warning', 'critical'] },
     },
-    targets: ['webhook'],
-    requiredRbac: [],
+    services: ['webhook'],
     example: { action: 'notify', severity: 'critical', ttl: '1h' },
   },
   {
@@ -163,11 +141,16 @@ export const ACTION_CATALOGUE: readonly ActionDescription[] = [
     entities: ['svc'],
     denies: false,
     params: {},
-    targets: ['cert-manager'],
-    requiredRbac: [CERTIFICATES],
+    services: [],
     example: { action: 'cert.rotate', ttl: '5m' },
   },
 ];
+
+/** Every action, one entry per id of ACTION_KINDS (a spec checks both lists agree). */
+export const ACTION_CATALOGUE: readonly ActionDescription[] = DESCRIPTIONS.map(({ services, ...own }) => {
+  const rendering = POLICY_TARGETS.filter((t) => t.actions.includes(own.id));
+  return { ...own, targets: [...services, ...rendering.map((t) => t.name)], requiredRbac: requiredRbac(rendering) };
+});
 
 export function describeAction(kind: ActionKind): ActionDescription {
   const found = ACTION_CATALOGUE.find((a) => a.id === kind);
