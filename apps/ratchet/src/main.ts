@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { describeLoadedFeed, readDetectorConfig, startTelemetry } from '@ratchet/platform';
 import { readEmbeddedConfig, readIngestSources, readPolicyRenderConfig } from './config';
-import { collectorEnricher, embeddedReplayEnvironment, formatEval, parseEvalArgs, runEval } from './cli/eval.command';
+import { collectorEnrichment, embeddedReplayEnvironment, formatEval, parseEvalArgs, runEval } from './cli/eval.command';
 import { parseIngestArgs, runIngest } from './cli/ingest.command';
 import { parsePolicyArgs, runPolicyRender } from './cli/policy.command';
 import { startDemoTraffic } from './demo/demo-traffic';
@@ -51,7 +51,8 @@ async function ingest(args: readonly string[]): Promise<void> {
 async function evaluate(args: readonly string[]): Promise<void> {
   const options = parseEvalArgs(args);
   const detectors = readDetectorConfig(process.env, Date.now());
-  process.stdout.write(formatEval(await runEval(options, embeddedReplayEnvironment(detectors.settings, collectorEnricher(process.env))), options.json));
+  const enrichment = collectorEnrichment(process.env);
+  process.stdout.write(formatEval(await runEval(options, embeddedReplayEnvironment(detectors.settings, enrichment.enricher), enrichment.notes), options.json));
 }
 
 async function policy(args: readonly string[]): Promise<void> {

@@ -1,15 +1,18 @@
-import { readFileSync } from 'node:fs';
 import { Logger } from '@nestjs/common';
-import { compileAddressScopes, createEnricher, openGeoDatabase, type DocumentationScope, type Enricher, type GeoDatabase, type GeoDatabaseKind } from '@ratchet/enrichment';
+import { compileAddressScopes, createEnricher, type DocumentationScope, type Enricher, type GeoDatabaseKind } from '@ratchet/enrichment';
 import { compileTrustedProxies, type TrustedProxies } from '@ratchet/kernel';
 import { ConfigError, envReader } from '@ratchet/platform';
 import { findSource, SOURCES, type SourceParser } from '@ratchet/sources';
+import { openGeoDatabaseSetting, type GeoDatabaseSetting, type ResolvePackage } from './geo-database-files';
 
 /** What the collector reads from the environment; every default is beside its field. */
 export interface CollectorOptions {
-  /** RATCHET_GEOIP_CITY_DB: path of a MaxMind-format City or Country database; unset: no `client.geo`. */
+  /**
+   * RATCHET_GEOIP_CITY_DB: MaxMind-format City or Country databases, comma-separated: `.mmdb` paths
+   * and `@ip-location-db/*-mmdb` package names (all the package's files), asked in turn; unset: no `client.geo`.
+   */
   geoipCityDb?: string;
-  /** RATCHET_GEOIP_ASN_DB: path of a MaxMind-format ASN database; unset: no `client.asn`. */
+  /** RATCHET_GEOIP_ASN_DB: MaxMind-format ASN databases, as RATCHET_GEOIP_CITY_DB; unset: no `client.asn`. */
   geoipAsnDb?: string;
   /** RATCHET_DOCUMENTATION_ADDRESSES: how 192.0.2/24, 198.51.100/24, 203.0.113/24, 2001:db8::/32 are scoped; default `public`. */
   documentationAddresses: DocumentationScope;
@@ -69,6 +72,8 @@ function compileTrustedProxiesSetting(cidrs: readonly string[]): TrustedProxies 
 /** What the collector's services run with, compiled once at start-up. */
 export interface CollectorSettings {
   enricher: Enricher;
+  /** The databases the enricher asks, for whoever reports which data enriched (`ratchet eval`). */
+  geoDatabases: { location?: GeoDatabaseSetting; asn?: GeoDatabaseSetting };
   trustedProxies: TrustedProxies;
   rawTopics: ReadonlyArray<{ topic: string; parser: SourceParser }>;
   group: string;
@@ -77,30 +82,25 @@ export interface CollectorSettings {
 export const COLLECTOR_SETTINGS = Symbol.for('ratchet.CollectorSettings');
 
 /**
- * Opens the databases and compiles the lists. A database that is configured but missing or not
- * a MaxMind DB stops the start-up with a message naming the variable and the path; one that is
- * not configured is logged once, and events get no geo (or no ASN).
+ * Opens the databases and compiles the lists. A database that is configured but missing, not
+ * installed or not a MaxMind DB stops the start-up with a message naming the variable and the
+ * entry; one that is not configured is logged once, and events get no geo (or no ASN).
+ * `resolvePackage` finds `@ip-location-db/*-mmdb` packages (default `require.resolve`).
  */
-export function compileCollectorSettings(options: Partial<CollectorOptions> = {}, log = new Logger('Collector')): CollectorSettings {
-  const open = (variable: string, path: string | undefined, kind: GeoDatabaseKind, what: string): GeoDatabase | undefined => {
-    if (path === undefined) {
+export function compileCollectorSettings(options: Partial<CollectorOptions> = {}, log = new Logger('Collector'), resolvePackage?: ResolvePackage): CollectorSettings {
+  const open = (variable: string, value: string | undefined, kind: GeoDatabaseKind, what: string): GeoDatabaseSetting | undefined => {
+    if (value === undefined) {
       log.log(`${variable} is not set: events get no ${what}`);
       return undefined;
     }
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(path);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new ConfigError(variable, `cannot read "${path}"${code === 'ENOENT' ? ': no such file' : code ? `: ${code}` : ''}`);
-    }
-    return openGeoDatabase(bytes, kind, `${variable}=${path}`);
+    return openGeoDatabaseSetting(variable, value, kind, resolvePackage);
   };
   const location = open('RATCHET_GEOIP_CITY_DB', options.geoipCityDb, 'location', 'client.geo');
   const asn = open('RATCHET_GEOIP_ASN_DB', options.geoipAsnDb, 'asn', 'client.asn');
   const scopes = compileAddressScopes({ documentation: options.documentationAddresses ?? 'public' });
   return {
-    enricher: createEnricher({ scopes, ...(location ? { location } : {}), ...(asn ? { asn } : {}) }),
+    enricher: createEnricher({ scopes, ...(location ? { location: location.lookup } : {}), ...(asn ? { asn: asn.lookup } : {}) }),
+    geoDatabases: { ...(location ? { location } : {}), ...(asn ? { asn } : {}) },
     trustedProxies: compileTrustedProxiesSetting(options.trustedProxies ?? LOOPBACK),
     rawTopics: (options.rawTopics ?? []).map(({ source, topic }) => {
       const parser = findSource(source);

@@ -1,6 +1,6 @@
 import type { AuthEvent } from '@ratchet/contracts';
 import { compileAddressScopes, type AddressScopes } from './address-scope';
-import type { GeoDatabase } from './geo-database';
+import type { GeoLookup } from './geo-database';
 
 /** Adds what the collector knows about a client address to an admitted event. Pure. */
 export interface Enricher {
@@ -10,10 +10,10 @@ export interface Enricher {
 export interface EnricherOptions {
   /** Default: `compileAddressScopes()` (documentation ranges public). */
   scopes?: AddressScopes;
-  /** A City or Country database; without one, no `client.geo` is added. */
-  location?: GeoDatabase;
-  /** An ASN database; without one, no `client.asn` is added. */
-  asn?: GeoDatabase;
+  /** City or Country databases (`openGeoDatabase`, `chainGeoDatabases`); without one, no `client.geo` is added. */
+  location?: GeoLookup;
+  /** ASN databases; without one, no `client.asn` is added. */
+  asn?: GeoLookup;
 }
 
 /**

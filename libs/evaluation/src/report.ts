@@ -4,13 +4,15 @@ export interface EvaluationReport {
   /** One row per suite and indicator. */
   summary: IndicatorRow[];
   suites: SuiteResult[];
+  /** What the whole replay ran with that changes its scores, e.g. which database gave `client.geo`. */
+  notes: string[];
 }
 
-export function buildReport(suites: readonly SuiteResult[]): EvaluationReport {
-  return { summary: suites.flatMap((s) => s.rows), suites: [...suites] };
+export function buildReport(suites: readonly SuiteResult[], notes: readonly string[] = []): EvaluationReport {
+  return { summary: suites.flatMap((s) => s.rows), suites: [...suites], notes: [...notes] };
 }
 
-/** The summary table, then each suite's notes and misses: what `ratchet eval` prints. */
+/** The summary table and the replay's notes, then each suite's notes and misses: what `ratchet eval` prints. */
 export function renderReport(report: EvaluationReport): string {
   const header = ['suite', 'indicator', 'TP', 'FP', 'FN', 'precision', 'recall'];
   const rows = report.summary.map((r) => [r.suite, r.indicator, String(r.tp), String(r.fp), String(r.fn), percent(r.precision), percent(r.recall)]);
@@ -22,6 +24,7 @@ export function renderReport(report: EvaluationReport): string {
       .join('  ')
       .trimEnd();
   const out = [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
+  if (report.notes.length > 0) out.push('', ...report.notes.map((note) => `note: ${note}`));
   for (const suite of report.suites) {
     out.push('', `== ${suite.suite}: ${suite.misses.length} misses`);
     for (const note of suite.notes) out.push(`  note: ${note}`);

@@ -203,7 +203,7 @@ describe('falco suite', () => {
 });
 
 describe('report', () => {
-  it('prints one table row per suite and indicator with precision and recall, then the misses', () => {
+  it('prints one table row per suite and indicator with precision and recall, the replay\'s notes, then the misses', () => {
     const text = renderReport(
       buildReport([
         {
@@ -212,10 +212,11 @@ describe('report', () => {
           misses: [{ suite: 'fail2ban', case: 'sshd', indicator: 'sshd', kind: 'FN', subject: 'sshd:4', why: 'refused: sshd: no address' }],
           notes: [],
         },
-      ]),
+      ], ['enrichment: no client.geo: RATCHET_GEOIP_CITY_DB is unset']),
     );
     assert.match(text, /^suite +indicator +TP +FP +FN +precision +recall\n/);
     assert.match(text, /fail2ban +sshd +3 +1 +1 +75\.0% +75\.0%/);
     assert.match(text, /FN sshd sshd: sshd:4 — refused: sshd: no address/);
+    assert.match(text, /75\.0%\n\nnote: enrichment: no client\.geo: RATCHET_GEOIP_CITY_DB is unset\n\n== fail2ban/);
   });
 });

