@@ -19,8 +19,11 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts: no install script is needed at run time (@swc/core ships its native
 # binding as an optional dependency); the check below fails the build if that ever changes.
+# GeoLite2 (a dev dependency, for `ratchet eval`) stays out of the image: its licence asks
+# redistributors for attribution; mount a City database and set RATCHET_GEOIP_CITY_DB instead.
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --ignore-scripts --no-audit --no-fund \
+ && rm -rf node_modules/@ip-location-db \
  && node -e "require('@swc/core').transformSync('const a: number = 1', { jsc: { parser: { syntax: 'typescript' } } })"
 
 # ---- runtime ----------------------------------------------------------------------------------
