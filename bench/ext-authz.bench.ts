@@ -79,7 +79,7 @@ export const extAuthzBench: BenchPart = {
 
 function spawnApp(ctx: BenchContext): Child {
   progress(`ext-authz: starting the embedded app on ${PORT} (gRPC ${GRPC_PORT})`);
-  const env = { ...process.env, RATCHET_PORT: String(PORT), RATCHET_HOST: '127.0.0.1', RATCHET_EXT_AUTHZ_GRPC_PORT: String(GRPC_PORT), LOG_FORMAT: 'json' };
+  const env = { ...process.env, RATCHET_PORT: String(PORT), RATCHET_HOST: '127.0.0.1', RATCHET_EXT_AUTHZ_GRPC_PORT: String(GRPC_PORT), LOG_FORMAT: 'json', ENFORCER_MAX_NEW_ACTIONS_PER_MINUTE: '100000' };
   return spawnTs('ratchet', 'apps/ratchet/src/main.ts', env, join(ctx.runDir, 'ext-authz-ratchet.log'), ctx.root);
 }
 

@@ -214,7 +214,8 @@ async function watchDecisions(brokers: string, topicPrefix: string): Promise<Dec
     eachMessage: async ({ message }) => {
       const at = performance.now();
       const action = JSON.parse(message.value?.toString('utf8') ?? '{}') as Partial<EnforcementAction>;
-      if (action.entity && !arrivals.has(action.entity)) arrivals.set(action.entity, at);
+      // The deny: the default chain steps up and rate-limits the address on the way to it.
+      if (action.entity && action.action === 'ingress.deny' && !arrivals.has(action.entity)) arrivals.set(action.entity, at);
     },
   });
   await joined;

@@ -15,7 +15,7 @@ export interface EnforcerConfig {
   allowlist: string[];
   /** RATCHET_CHAINS: a chain file or directory (YAML/JSON), watched for changes; default the shipped default chains. */
   chainsPath?: string;
-  /** ENFORCER_MAX_NEW_ACTIONS_PER_MINUTE (default 60) and ENFORCER_MAX_ACTIVE_ACTIONS (default 10000): caps no chain can lift. */
+  /** ENFORCER_MAX_NEW_ACTIONS_PER_MINUTE (default 1000) and ENFORCER_MAX_ACTIVE_ACTIONS (default 10000): caps no chain can lift. */
   caps: ActionCaps;
   /** RATCHET_FAIL_MODE(_ROUTES), RATCHET_SUBJECT_HEADER, RATCHET_EXT_AUTHZ_GRPC_PORT (default 9191) / _HOST (default 127.0.0.1): see readFastPathOptions. */
   fastPath: FastPathOptions;

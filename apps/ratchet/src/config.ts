@@ -26,7 +26,7 @@ export interface EmbeddedConfig {
   allowlist: string[];
   /** RATCHET_CHAINS: a chain file or directory (YAML/JSON), watched for changes; default the shipped default chains. */
   chainsPath?: string;
-  /** ENFORCER_MAX_NEW_ACTIONS_PER_MINUTE (default 60), ENFORCER_MAX_ACTIVE_ACTIONS (default 10000). */
+  /** ENFORCER_MAX_NEW_ACTIONS_PER_MINUTE (default 1000), ENFORCER_MAX_ACTIVE_ACTIONS (default 10000). */
   caps?: ActionCaps;
   /** RATCHET_FAIL_MODE(_ROUTES), RATCHET_SUBJECT_HEADER, RATCHET_EXT_AUTHZ_GRPC_PORT (default: not served) / _HOST: see readFastPathOptions. */
   fastPath?: FastPathOptions;

@@ -37,7 +37,9 @@ export function compileAllowlist(entries: readonly string[]): Allowlist {
 
 /**
  * Caps no chain can lift: how many new actions may start per minute and how many may be in
- * force at once. Defaults: 60 a minute, 10,000 in force (ENFORCER_MAX_NEW_ACTIONS_PER_MINUTE,
+ * force at once. Defaults: 1,000 a minute (a credential-stuffing wave from hundreds of addresses
+ * brings three actions each on the default chain: the cap brakes a runaway chain, it must not let
+ * a real attack outrun the enforcer), 10,000 in force (ENFORCER_MAX_NEW_ACTIONS_PER_MINUTE,
  * ENFORCER_MAX_ACTIVE_ACTIONS). Extending an action in force is not new and is never capped;
  * shadow actions touch nothing and are not counted.
  */
@@ -46,7 +48,7 @@ export interface ActionCaps {
   active: number;
 }
 
-export const DEFAULT_ACTION_CAPS: ActionCaps = { newPerMinute: 60, active: 10_000 };
+export const DEFAULT_ACTION_CAPS: ActionCaps = { newPerMinute: 1_000, active: 10_000 };
 
 /**
  * Counts the new actions of the last minute (a sliding window over decision times). Pure: the

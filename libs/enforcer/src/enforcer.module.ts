@@ -27,7 +27,7 @@ export interface EnforcerModuleOptions {
   allowlist?: readonly string[];
   /** Proxies whose X-Forwarded-For / X-Real-IP are believed. Default: loopback. */
   trustedProxies?: readonly string[];
-  /** Caps on new actions per minute and on actions in force. Default: DEFAULT_ACTION_CAPS (60 a minute, 10,000). */
+  /** Caps on new actions per minute and on actions in force. Default: DEFAULT_ACTION_CAPS (1,000 a minute, 10,000). */
   caps?: ActionCaps;
   /** The risk model the scorer uses, for decaying scores between updates. Default: DEFAULT_RISK_MODEL. */
   riskModel?: RiskModel;

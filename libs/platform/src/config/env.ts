@@ -74,7 +74,7 @@ export function readChainsPath(read: ReturnType<typeof envReader>): { chainsPath
 /** The enforcer's caps no chain can lift: ENFORCER_MAX_NEW_ACTIONS_PER_MINUTE (default 60), ENFORCER_MAX_ACTIVE_ACTIONS (default 10000). */
 export function readActionCaps(read: ReturnType<typeof envReader>): { newPerMinute: number; active: number } {
   return {
-    newPerMinute: read.int('ENFORCER_MAX_NEW_ACTIONS_PER_MINUTE', 60, { min: 1 }),
+    newPerMinute: read.int('ENFORCER_MAX_NEW_ACTIONS_PER_MINUTE', 1_000, { min: 1 }),
     active: read.int('ENFORCER_MAX_ACTIVE_ACTIONS', 10_000, { min: 1 }),
   };
 }
