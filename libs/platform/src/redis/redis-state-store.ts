@@ -21,10 +21,15 @@ const CHUNK_OPS = 256;
  *   the member at the later of its times and drops the least recently seen beyond the cap.
  * - `c` counter add: the hash and its `:at` sorted set; at, maxFields, retainMs, n, then n fields.
  *   Answers the fields' new values; forgets the least recently counted beyond the cap from both.
+ * Expiries are refreshed once per key at the end of the call, with the retention the last
+ * operation on the key gave: the same expiry as refreshing after each write (the call is atomic,
+ * and lasts milliseconds), with one command per key instead of one per operation.
  */
 const BATCH_SCRIPT = script(`
 local out = {}
 local k, a = 1, 1
+-- Key -> retention: refreshed once per key at the end, as the last operation on it asked.
+local expiry = {}
 local function fmt(n) return string.format('%.0f', n) end
 while a <= #ARGV do
   local kind, key = ARGV[a], KEYS[k]
@@ -38,7 +43,7 @@ while a <= #ARGV do
     if newest[2] and tonumber(newest[2]) > last then last = tonumber(newest[2]) end
     if not peek then
       redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. fmt(last - retention))
-      redis.call('PEXPIRE', key, ARGV[a + 4])
+      expiry[key] = ARGV[a + 4]
     end
     out[#out + 1] = redis.call('ZCOUNT', key, fmt(last - window), fmt(last))
     k, a = k + 1, a + 6
@@ -47,7 +52,7 @@ while a <= #ARGV do
     local answer
     if before then answer = redis.call('HGETALL', key) end
     if n > 0 then redis.call('HSET', key, unpack(ARGV, a + 4, a + 3 + 2 * n)) end
-    redis.call('PEXPIRE', key, ARGV[a + 2])
+    expiry[key] = ARGV[a + 2]
     if not before then answer = redis.call('HGETALL', key) end
     out[#out + 1] = answer
     k, a = k + 1, a + 4 + 2 * n
@@ -59,32 +64,36 @@ while a <= #ARGV do
     local known = redis.call('ZSCORE', key, member) and 1 or 0
     local size = redis.call('ZCARD', key)
     redis.call('ZADD', key, 'GT', ARGV[a + 1], member)
-    local excess = redis.call('ZCARD', key) - tonumber(ARGV[a + 3])
+    -- A member not there before was added (GT only holds back existing members' times).
+    local excess = size + 1 - known - tonumber(ARGV[a + 3])
     if excess > 0 then redis.call('ZREMRANGEBYRANK', key, 0, excess - 1) end
-    redis.call('PEXPIRE', key, ARGV[a + 4])
+    expiry[key] = ARGV[a + 4]
     out[#out + 1] = {known, size}
     k, a = k + 1, a + 5
   elseif kind == 'c' then
     local recency, n = KEYS[k + 1], tonumber(ARGV[a + 4])
-    local answer = {}
+    local answer, times = {}, {}
     for i = a + 5, a + 4 + n do
       answer[#answer + 1] = redis.call('HINCRBY', key, ARGV[i], 1)
-      redis.call('ZADD', recency, 'GT', ARGV[a + 1], ARGV[i])
+      times[#times + 1] = ARGV[a + 1]
+      times[#times + 1] = ARGV[i]
     end
+    if n > 0 then redis.call('ZADD', recency, 'GT', unpack(times)) end
     local excess = redis.call('ZCARD', recency) - tonumber(ARGV[a + 2])
     if excess > 0 then
       local forgotten = redis.call('ZRANGE', recency, 0, excess - 1)
       redis.call('ZREMRANGEBYRANK', recency, 0, excess - 1)
       redis.call('HDEL', key, unpack(forgotten))
     end
-    redis.call('PEXPIRE', key, ARGV[a + 3])
-    redis.call('PEXPIRE', recency, ARGV[a + 3])
+    expiry[key] = ARGV[a + 3]
+    expiry[recency] = ARGV[a + 3]
     out[#out + 1] = answer
     k, a = k + 2, a + 5 + n
   else
     return redis.error_reply('unknown state operation code ' .. tostring(kind) .. ' at ARGV[' .. a .. ']')
   end
 end
+for key, ms in pairs(expiry) do redis.call('PEXPIRE', key, ms) end
 return out
 `);
 
