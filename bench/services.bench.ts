@@ -111,6 +111,12 @@ function spawnService(ctx: BenchContext, infra: Infra, name: ServiceName, port: 
     [`${upper}_PORT`]: String(port),
     [`${upper}_HOST`]: '127.0.0.1',
   };
+  // Opt-in: a V8 CPU profile per service, written to <run>/profiles/ when the bench stops it.
+  if (process.env['RATCHET_BENCH_CPU_PROF'] === '1') {
+    env['NODE_OPTIONS'] = `${process.env['NODE_OPTIONS'] ?? ''} --require ${join(ctx.root, 'bench', 'lib', 'cpu-profile.cjs')}`.trim();
+    env['RATCHET_CPU_PROF_DIR'] = join(ctx.runDir, 'profiles');
+    env['RATCHET_CPU_PROF_NAME'] = name;
+  }
   return spawnTs(name, `apps/${name}/src/main.ts`, env, join(ctx.runDir, `services-${name}.log`), ctx.root);
 }
 

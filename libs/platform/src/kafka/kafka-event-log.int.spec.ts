@@ -41,6 +41,20 @@ describe('KafkaEventLog', () => {
     return done.promise;
   }
 
+  it('lets services that start together each ensure overlapping topics', { timeout: 60_000 }, async () => {
+    // As collector, scorer and enforcer do: each creates its own topics and those it shares.
+    const prefix = `${uniqueName('together')}.`;
+    const [collector, scorer, enforcer] = [log(prefix), log(prefix), log(prefix)];
+    await Promise.all([
+      collector.ensureTopics(['auth.events', 'auth.events.dlq']),
+      scorer.ensureTopics(['auth.events', 'auth.events.dlq', 'risk.signals', 'risk.scores']),
+      enforcer.ensureTopics(['risk.scores', 'risk.scores.dlq', 'enforcement.actions']),
+    ]);
+    await enforcer.publish('enforcement.actions', [{ key: 'ip:203.0.113.7', value: 'deny' }]);
+    const received = await consumeUntil(scorer, 'enforcement.actions', 'deny');
+    assert.deepEqual(received.map((m) => m.key), ['ip:203.0.113.7']);
+  });
+
   it('keeps the topics of one prefix invisible to a log with another prefix', { timeout: 60_000 }, async () => {
     const [minePrefix, theirsPrefix] = [`${uniqueName('mine')}.`, `${uniqueName('theirs')}.`];
     const [mine, theirs] = [log(minePrefix), log(theirsPrefix)];

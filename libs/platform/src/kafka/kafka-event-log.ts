@@ -81,8 +81,7 @@ export class KafkaEventLog implements EventLog {
           .createTopics({ waitForLeaders: true, topics: toCreate.map((topic) => ({ topic, numPartitions: this.partitions })) })
           .catch(async (err: unknown) => {
             // Another client may have created some of them meanwhile; only missing ones are an error.
-            const now = new Set(await admin.listTopics());
-            if (!toCreate.every((t) => now.has(t))) throw err;
+            if (!(await existAfterRace(admin, toCreate))) throw err;
           });
       }
     } catch (err) {
@@ -317,6 +316,34 @@ function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
     if (value !== undefined) decoded[name] = value.toString();
   }
   return decoded;
+}
+
+/** Waits between looks at a topic list that another client's CreateTopics just changed. */
+const TOPIC_RACE_BACKOFF_MS = [100, 200, 400, 800, 1_600] as const;
+
+/**
+ * Whether every one of `topics` exists and has its partition leaders, after a CreateTopics that
+ * failed. When services start together their requests overlap: the broker answers "already
+ * exists" for the topics another created (failing the whole request, so kafkajs never waited for
+ * the leaders of the ones it did create), and metadata read right then can still answer "this
+ * server does not host this topic-partition". Both pass within moments, so retriable errors and
+ * a missing topic are looked at again a few times (~3 s in all) before giving up.
+ */
+async function existAfterRace(admin: Admin, topics: readonly string[]): Promise<boolean> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const now = new Set(await admin.listTopics());
+      if (topics.every((t) => now.has(t))) {
+        const metadata = await admin.fetchTopicMetadata({ topics: [...topics] });
+        if (metadata.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return true;
+      }
+    } catch (err) {
+      if (originalCause(err)?.retriable !== true || attempt >= TOPIC_RACE_BACKOFF_MS.length) throw err;
+    }
+    const wait = TOPIC_RACE_BACKOFF_MS[attempt];
+    if (wait === undefined) return false;
+    await sleep(wait);
+  }
 }
 
 /** Connects a client once; a failed connection is forgotten so the next call tries again. */

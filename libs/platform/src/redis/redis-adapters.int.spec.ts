@@ -45,6 +45,39 @@ describe('RedisStateStore', () => {
     }
   });
 
+  it('answers a batch of several script calls in order, as if each operation ran alone', async () => {
+    const store = new RedisStateStore(redisUrl, `${uniqueName('ratchet')}:state:`);
+    const T0 = Date.parse('2026-03-02T09:00:00Z');
+    try {
+      // 300 failed logins from one address, each also counted per user: 600 operations, and the
+      // counters take two keys each, so chunk boundaries fall between and inside users' runs.
+      const ops = Array.from({ length: 300 }, (_, i) => [
+        { kind: 'window.count', key: 'ip:203.0.113.7', member: `evt-${i}`, at: T0 + i * 1_000, windowMs: 600_000 },
+        { kind: 'counter.add', key: `user:u${i % 3}@example.com`, fields: ['n', 'cc:DE'], at: T0 + i * 1_000, maxFields: 8, retainMs: 3_600_000 },
+      ] as const).flat();
+      const merge = { kind: 'record.merge', key: 'ip:203.0.113.7:last', fields: { at: String(T0) }, retainMs: 60_000, answer: 'before' } as const;
+      const results = await store.execute([...ops, merge, { ...merge, fields: { at: String(T0 + 1) } }]);
+      const expected = Array.from({ length: 300 }, (_, i) => [i + 1, [Math.floor(i / 3) + 1, Math.floor(i / 3) + 1]]).flat();
+      assert.deepEqual(results, [...expected, {}, { at: String(T0) }]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('expires a counter and its recency set together, retainMs after the last count', async () => {
+    const prefix = `${uniqueName('ratchet')}:state:`;
+    const store = new RedisStateStore(redisUrl, prefix);
+    try {
+      await store.execute([{ kind: 'counter.add', key: 'user:alice@example.com', fields: ['n'], at: Date.now(), maxFields: 8, retainMs: 90_000 }]);
+      for (const key of [`${prefix}user:alice@example.com`, `${prefix}user:alice@example.com:at`]) {
+        const ttl = await inspector.pttl(key);
+        assert.ok(ttl > 60_000 && ttl <= 90_000, `${key} ttl ${ttl}`);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
   it('fails with a retryable PLATFORM.REDIS_UNAVAILABLE when Redis cannot be reached', async () => {
     const client = new Redis(UNREACHABLE_URL, redisClientOptions('unreachable'));
     client.on('error', () => undefined);
