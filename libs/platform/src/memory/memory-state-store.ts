@@ -113,11 +113,11 @@ class Recency {
     return this.slots.size;
   }
 
-  has(member: string): boolean {
-    return this.slots.has(member);
-  }
-
-  /** Latest time wins: a member seen again later counts as recently seen; an older sighting changes nothing. */
+  /**
+   * Latest time wins: a member seen again later counts as recently seen; an older sighting changes
+   * nothing. Answers the member's slot, whose `count` is 0 when this touch placed it (and as the
+   * caller left it otherwise: sets leave it at 1 once seen, counters count).
+   */
   touch(member: string, at: number): Slot {
     const slot = this.slots.get(member);
     if (slot === undefined) {
@@ -215,8 +215,10 @@ export class MemoryStateStore implements StateStore {
     const now = this.clock.now();
     const results = new Array<StateResult>(ops.length);
     for (let i = 0; i < ops.length; i++) results[i] = this.apply(ops[i] as StateOp, now);
+    // A sweep visits every key; running one after as many operations as there are keys keeps its
+    // cost at one visit per operation, however much state is held.
     this.opsSinceSweep += ops.length;
-    if (this.opsSinceSweep > 50_000) this.sweep(now);
+    if (this.opsSinceSweep > 50_000 && this.opsSinceSweep > this.size) this.sweep(now);
     return results;
   }
 
@@ -259,8 +261,10 @@ export class MemoryStateStore implements StateStore {
       }
       case 'set.add': {
         const entry = this.sets.liveOrNew(op.key, of, now, newRecency);
-        const result = { known: entry.value.has(op.member), size: entry.value.size };
-        entry.value.touch(op.member, op.at);
+        const size = entry.value.size;
+        const slot = entry.value.touch(op.member, op.at);
+        const result = { known: slot.count > 0, size };
+        slot.count = 1;
         entry.value.keepNewest(op.maxMembers);
         entry.expiresAt = now + op.retainMs;
         return result;
