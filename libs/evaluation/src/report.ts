@@ -1,21 +1,27 @@
-import type { IndicatorRow, SuiteResult } from './tally';
+import { totalRow, type IndicatorRow, type SuiteResult } from './tally';
 
 export interface EvaluationReport {
   /** One row per suite and indicator. */
   summary: IndicatorRow[];
+  /** One row per suite, indicator `total`: its rows' TP, FP and FN summed (micro-averaged). */
+  totals: IndicatorRow[];
   suites: SuiteResult[];
   /** What the whole replay ran with that changes its scores, e.g. which database gave `client.geo`. */
   notes: string[];
 }
 
 export function buildReport(suites: readonly SuiteResult[], notes: readonly string[] = []): EvaluationReport {
-  return { summary: suites.flatMap((s) => s.rows), suites: [...suites], notes: [...notes] };
+  return { summary: suites.flatMap((s) => s.rows), totals: suites.map((s) => totalRow(s.suite, s.rows)), suites: [...suites], notes: [...notes] };
 }
 
-/** The summary table and the replay's notes, then each suite's notes and misses: what `ratchet eval` prints. */
+/**
+ * The summary table — each suite's indicator rows, then its total row — and the replay's notes, then
+ * each suite's notes and misses: what `ratchet eval` prints.
+ */
 export function renderReport(report: EvaluationReport): string {
   const header = ['suite', 'indicator', 'TP', 'FP', 'FN', 'precision', 'recall'];
-  const rows = report.summary.map((r) => [r.suite, r.indicator, String(r.tp), String(r.fp), String(r.fn), percent(r.precision), percent(r.recall)]);
+  const ordered = report.totals.flatMap((total) => [...report.summary.filter((r) => r.suite === total.suite), total]);
+  const rows = ordered.map((r) => [r.suite, r.indicator, String(r.tp), String(r.fp), String(r.fn), percent(r.precision), percent(r.recall)]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
   const numeric = (i: number): boolean => i >= 2;
   const line = (cells: readonly string[]): string =>

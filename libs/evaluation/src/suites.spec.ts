@@ -217,6 +217,25 @@ describe('report', () => {
     assert.match(text, /^suite +indicator +TP +FP +FN +precision +recall\n/);
     assert.match(text, /fail2ban +sshd +3 +1 +1 +75\.0% +75\.0%/);
     assert.match(text, /FN sshd sshd: sshd:4 — refused: sshd: no address/);
-    assert.match(text, /75\.0%\n\nnote: enrichment: no client\.geo: RATCHET_GEOIP_CITY_DB is unset\n\n== fail2ban/);
+    assert.match(text, /fail2ban +total +3 +1 +1 +75\.0% +75\.0%\n\nnote: enrichment: no client\.geo: RATCHET_GEOIP_CITY_DB is unset\n\n== fail2ban/);
+  });
+
+  it('totals each suite over its indicators, micro-averaged, after its rows and in the JSON', () => {
+    const row = (suite: string, indicator: string, tp: number, fp: number, fn: number) => ({ suite, indicator, tp, fp, fn, precision: tp + fp === 0 ? null : tp / (tp + fp), recall: tp + fn === 0 ? null : tp / (tp + fn) });
+    const report = buildReport([
+      { suite: 'crowdsec-hub', rows: [row('crowdsec-hub', 'brute_force', 29, 0, 2), row('crowdsec-hub', 'sensitive_path', 3, 1, 1), row('crowdsec-hub', 'quiet', 0, 0, 0)], misses: [], notes: [] },
+      { suite: 'falco', rows: [row('falco', 'k8s_exec', 2, 0, 0)], misses: [], notes: [] },
+      { suite: 'panther', rows: [row('panther', 'mfa_fatigue', 0, 0, 0)], misses: [], notes: [] },
+    ]);
+    assert.deepEqual(report.totals, [
+      { suite: 'crowdsec-hub', indicator: 'total', tp: 32, fp: 1, fn: 3, precision: 32 / 33, recall: 32 / 35 },
+      { suite: 'falco', indicator: 'total', tp: 2, fp: 0, fn: 0, precision: 1, recall: 1 },
+      { suite: 'panther', indicator: 'total', tp: 0, fp: 0, fn: 0, precision: null, recall: null },
+    ]);
+    // Per-indicator rows stay as they were: a consumer of `summary` sees no total among them.
+    assert.deepEqual(report.summary.map((r) => r.indicator), ['brute_force', 'sensitive_path', 'quiet', 'k8s_exec', 'mfa_fatigue']);
+    const table = renderReport(report).split('\n\n')[0]?.split('\n').slice(2).map((line) => line.split(/ +/).slice(0, 2).join(' '));
+    assert.deepEqual(table, ['crowdsec-hub brute_force', 'crowdsec-hub sensitive_path', 'crowdsec-hub quiet', 'crowdsec-hub total', 'falco k8s_exec', 'falco total', 'panther mfa_fatigue', 'panther total']);
+    assert.match(renderReport(report), /crowdsec-hub +total +32 +1 +3 +97\.0% +91\.4%\n/);
   });
 });

@@ -68,6 +68,25 @@ export class Tally {
   }
 }
 
+/** The indicator of a suite's total row. */
+export const TOTAL_INDICATOR = 'total';
+
+/**
+ * A suite's total: TP, FP and FN summed over its rows (micro-averaged), with the precision and recall
+ * of those sums — the figure the issue's target is set on, per suite. Rows with many cases (Panther's
+ * parse rows count records) weigh in proportion.
+ */
+export function totalRow(suite: string, rows: readonly IndicatorRow[]): IndicatorRow {
+  const tp = sum(rows, 'tp');
+  const fp = sum(rows, 'fp');
+  const fn = sum(rows, 'fn');
+  return { suite, indicator: TOTAL_INDICATOR, tp, fp, fn, precision: ratio(tp, tp + fp), recall: ratio(tp, tp + fn) };
+}
+
+function sum(rows: readonly IndicatorRow[], field: 'tp' | 'fp' | 'fn'): number {
+  return rows.reduce((n, row) => n + row[field], 0);
+}
+
 function ratio(part: number, whole: number): number | null {
   return whole === 0 ? null : part / whole;
 }

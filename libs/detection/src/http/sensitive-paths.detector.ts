@@ -1,9 +1,9 @@
-import type { RiskSignal } from '@ratchet/contracts';
+import type { AuthEvent, RiskSignal } from '@ratchet/contracts';
 import { eventSignal, type Detector } from '../detector';
 import type { ThresholdWindow } from '../detector-config';
 import { InvalidDetectorConfig } from '../detector-config';
-import { readBoolean, readSettings, readStringList, readThresholdWindow } from '../detector-settings';
-import { addressEntityOf, NO_OPS, NO_SIGNALS, thresholdConfidence } from '../event-reading';
+import { readBoolean, readSettings, readStatusList, readStringList, readThresholdWindow, readWholeNumber } from '../detector-settings';
+import { addressEntityOf, httpStatusOf, NO_OPS, NO_SIGNALS, thresholdConfidence } from '../event-reading';
 
 /**
  * Paths no visitor of a web application asks for: secrets and configuration left in the web root,
@@ -30,6 +30,27 @@ export const SENSITIVE_PATH_PATTERNS: readonly string[] = [
 ];
 
 /**
+ * Well-known admin and management interfaces of products a site may or may not run: database
+ * consoles, CMS back offices, application servers, VPN and appliance portals. Same pattern
+ * language as `SENSITIVE_PATH_PATTERNS`. A site's own admin interface is used by its admins, so
+ * these count only when the site refuses them (`adminStatuses`: it does not serve that product, or
+ * not to this client), and per interface, not per path (an admin browsing their own console hits one).
+ */
+export const ADMIN_INTERFACE_PATTERNS: readonly string[] = [
+  // database consoles
+  '/phpmyadmin', '/pma/', '/myadmin/', '/mysqladmin/', '/sqladmin/', '/dbadmin/', '/phppgadmin', '/pgadmin', '/adminer', '/mongo-express',
+  // CMS and shop back offices
+  '/administrator/', '/wp-admin', '/admin/', '*/admin', '/admin.php', '/typo3/', '/user/login', '/bitrix/admin/', '/siteadmin', '/webadmin',
+  // application servers and consoles
+  '/manager/html', '/host-manager/', '/jmx-console', '/web-console', '/invoker/', '/console/login/', '/solr/admin', '/jenkins/', '/hudson',
+  '/axis2-admin', '/nacos/', '/druid/index.html', '/actuator/', '/_plugin/', '/app/kibana',
+  // VPN, firewall and appliance portals
+  '/+cscoe+/', '/remote/login', '/dana-na/', '/global-protect/', '/vpn/index.html', '/boaform/admin', '/hnap1', '/cgi-bin/luci', '/webfig/',
+  // hosting panels
+  '/cpanel', '/whm', '/plesk', '/login_up.php', '/directadmin', '/webmin',
+];
+
+/**
  * A hidden file or directory — a path segment starting with a dot (`/.bash_history`, `/.cvs/`,
  * `/app/.config`) — which no page links to and web servers refuse by convention, except the ones
  * made to be fetched: `/.well-known/` (RFC 8615: ACME, security.txt, OIDC discovery) and `/.auth/`
@@ -42,6 +63,12 @@ export interface SensitivePathParams extends ThresholdWindow {
   readonly matcher: RegExp;
   /** Hidden files and directories count too (`hiddenFiles`, default true). */
   readonly hiddenFiles: boolean;
+  /** `ADMIN_INTERFACE_PATTERNS` (`adminInterfaces` replaces, `extraAdminInterfaces` adds); undefined when the list is emptied. */
+  readonly adminMatcher: RegExp | undefined;
+  /** Statuses that say the site does not serve an admin interface to this client (`adminStatuses`, default 401, 403, 404). */
+  readonly adminStatuses: ReadonlySet<number>;
+  /** Distinct refused admin interfaces within `window` that fire on their own (`adminThreshold`, default 3). */
+  readonly adminThreshold: number;
 }
 
 /** Asking for a secret file is an attack whether or not it exists; above a probe (0.6). */
@@ -56,52 +83,124 @@ const SEVERITY = 0.8;
  * directories (`HIDDEN_SEGMENT`) are sensitive paths too: a home directory's dotfiles, an editor's
  * or a version-control system's metadata in a web root. Settings: `patterns` replaces the list,
  * `extraPatterns` adds to it, `hiddenFiles: false` leaves hidden files out.
+ *
+ * Admin interfaces (`ADMIN_INTERFACE_PATTERNS`) the site refuses (`adminStatuses`) are a scanner
+ * looking for a console to attack (CrowdSec's `http-admin-interface-probing`: 403/404, 3 distinct
+ * paths within a 10s leak): each counts as a sensitive path, and 3 distinct interfaces within the
+ * window fire on their own (`adminThreshold`) — three products' consoles from one address is no
+ * mistyped link. A served one (200, a login redirect) is the site's own and counts for nothing.
+ * `adminInterfaces: []` leaves admin interfaces out.
  */
 export const httpSensitivePathsDetector: Detector<SensitivePathParams> = {
   id: 'http.sensitive-paths',
   signalType: 'sensitive_path',
   summary: 'An address asked for `threshold` distinct sensitive paths (.env, .git/, backups, traversal …; `patterns`, `extraPatterns`) within `window` (defaults: 4 in 1m)',
-  defaults: { threshold: 4, windowMs: 60_000, matcher: compilePathPatterns(SENSITIVE_PATH_PATTERNS), hiddenFiles: true },
+  defaults: {
+    threshold: 4,
+    windowMs: 60_000,
+    matcher: compilePathPatterns(SENSITIVE_PATH_PATTERNS),
+    hiddenFiles: true,
+    adminMatcher: compilePathPatterns(ADMIN_INTERFACE_PATTERNS),
+    adminStatuses: new Set([401, 403, 404]),
+    adminThreshold: 3,
+  },
   compile(raw) {
-    const s = readSettings(this.id, raw, ['threshold', 'window', 'patterns', 'extraPatterns', 'hiddenFiles']);
+    const s = readSettings(this.id, raw, ['threshold', 'window', 'patterns', 'extraPatterns', 'hiddenFiles', 'adminInterfaces', 'extraAdminInterfaces', 'adminStatuses', 'adminThreshold']);
     const patterns = readStringList(this.id, 'patterns', s['patterns'], SENSITIVE_PATH_PATTERNS);
     const extra = readStringList(this.id, 'extraPatterns', s['extraPatterns'], []);
     if (patterns.length + extra.length === 0) throw new InvalidDetectorConfig(this.id, 'patterns', 'must name at least one path (switch the detector off with false instead)');
     const tw = readThresholdWindow(this.id, s, this.defaults);
     const hiddenFiles = readBoolean(this.id, 'hiddenFiles', s['hiddenFiles'], this.defaults.hiddenFiles);
     const matcher = s['patterns'] === undefined && extra.length === 0 ? this.defaults.matcher : compilePathPatterns([...patterns, ...extra]);
-    return { ...tw, matcher, hiddenFiles };
+    const adminInterfaces = readStringList(this.id, 'adminInterfaces', s['adminInterfaces'], ADMIN_INTERFACE_PATTERNS);
+    const extraAdmin = readStringList(this.id, 'extraAdminInterfaces', s['extraAdminInterfaces'], []);
+    const adminMatcher =
+      s['adminInterfaces'] === undefined && extraAdmin.length === 0
+        ? this.defaults.adminMatcher
+        : adminInterfaces.length + extraAdmin.length === 0
+          ? undefined
+          : compilePathPatterns([...adminInterfaces, ...extraAdmin]);
+    return {
+      ...tw,
+      matcher,
+      hiddenFiles,
+      adminMatcher,
+      adminStatuses: readStatusList(this.id, 'adminStatuses', s['adminStatuses'], [...this.defaults.adminStatuses]),
+      adminThreshold: readWholeNumber(this.id, 'adminThreshold', s['adminThreshold'], this.defaults.adminThreshold, 1),
+    };
   },
   plan(event, p) {
-    if (event.plane !== 'north-south') return NO_OPS;
-    const ip = event.client?.ip;
-    const path = event.target?.path;
-    if (ip === undefined || path === undefined) return NO_OPS;
-    const normalised = normalisePath(path);
-    if (matchOf(normalised, p) === undefined) return NO_OPS;
-    return [{ kind: 'window.distinct', key: 'http-sensitive:ip', of: ip, member: `${event.target?.host ?? ''}${normalised}`, at: event.ts, windowMs: p.windowMs }];
-  },
-  detect(event, [paths], p): RiskSignal[] {
-    if (typeof paths !== 'number' || paths < p.threshold) return NO_SIGNALS;
-    const entity = addressEntityOf(event);
-    if (entity === undefined) return NO_SIGNALS;
-    const matched = matchOf(normalisePath(event.target?.path ?? ''), p) ?? '';
+    const sighting = sightingOf(event, p);
+    if (sighting === undefined) return NO_OPS;
+    const { ip, host, normalised, admin } = sighting;
+    if (admin === undefined) return [{ kind: 'window.distinct', key: 'http-sensitive:ip', of: ip, member: `${host}${normalised}`, at: event.ts, windowMs: p.windowMs }];
+    // An admin interface counts once whatever page of it was asked for, in both counts.
+    const member = `${host} admin ${admin}`;
     return [
-      eventSignal(this, event, entity, SEVERITY, thresholdConfidence(paths, p.threshold), {
-        distinctPaths: paths,
-        threshold: p.threshold,
+      { kind: 'window.distinct', key: 'http-sensitive:ip', of: ip, member, at: event.ts, windowMs: p.windowMs },
+      { kind: 'window.distinct', key: 'http-admin:ip', of: ip, member, at: event.ts, windowMs: p.windowMs },
+    ];
+  },
+  detect(event, [paths, interfaces], p): RiskSignal[] {
+    if (typeof paths !== 'number') return NO_SIGNALS;
+    const byPaths = paths >= p.threshold;
+    const byInterfaces = typeof interfaces === 'number' && interfaces >= p.adminThreshold;
+    if (!byPaths && !byInterfaces) return NO_SIGNALS;
+    const entity = addressEntityOf(event);
+    const sighting = sightingOf(event, p);
+    if (entity === undefined || sighting === undefined) return NO_SIGNALS;
+    if (byPaths) {
+      return [eventSignal(this, event, entity, SEVERITY, thresholdConfidence(paths, p.threshold), { distinctPaths: paths, threshold: p.threshold, windowMs: p.windowMs, matched: sighting.matched })];
+    }
+    const count = interfaces as number;
+    return [
+      eventSignal(this, event, entity, SEVERITY, thresholdConfidence(count, p.adminThreshold), {
+        distinctAdminInterfaces: count,
+        threshold: p.adminThreshold,
         windowMs: p.windowMs,
-        matched,
+        matched: sighting.matched,
       }),
     ];
   },
 };
+
+/** A request for a sensitive path: who asked, where, and what matched (`admin`: the refused admin interface, if that is what it is). */
+interface Sighting {
+  ip: string;
+  host: string;
+  /** The path percent-decoded and lower case (`normalisePath`). */
+  normalised: string;
+  matched: string;
+  admin: string | undefined;
+}
+
+/** The request as a sensitive-path sighting; undefined when it is not one. Pure, so `plan` and `detect` agree. */
+function sightingOf(event: AuthEvent, p: SensitivePathParams): Sighting | undefined {
+  if (event.plane !== 'north-south') return undefined;
+  const ip = event.client?.ip;
+  const path = event.target?.path;
+  if (ip === undefined || path === undefined) return undefined;
+  const normalised = normalisePath(path);
+  const host = event.target?.host ?? '';
+  const matched = matchOf(normalised, p);
+  if (matched !== undefined) return { ip, host, normalised, matched, admin: undefined };
+  const admin = refusedAdminInterfaceOf(event, normalised, p);
+  return admin === undefined ? undefined : { ip, host, normalised, matched: admin, admin };
+}
 
 /** What in a normalised path makes it sensitive: a listed pattern, else a hidden segment; undefined when nothing does. */
 function matchOf(normalised: string, p: SensitivePathParams): string | undefined {
   const listed = p.matcher.exec(normalised)?.[0];
   if (listed !== undefined) return listed;
   return p.hiddenFiles ? HIDDEN_SEGMENT.exec(normalised)?.[0] : undefined;
+}
+
+/** The admin interface a refused request asked for; undefined when it asked for none or the site served it. */
+function refusedAdminInterfaceOf(event: AuthEvent, normalised: string, p: SensitivePathParams): string | undefined {
+  if (p.adminMatcher === undefined) return undefined;
+  const status = httpStatusOf(event);
+  if (status === undefined || !p.adminStatuses.has(status)) return undefined;
+  return p.adminMatcher.exec(normalised)?.[0];
 }
 
 /** One regular expression for all patterns (lower case): a fragment anywhere, a `*suffix` at the end. */
