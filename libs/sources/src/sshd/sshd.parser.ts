@@ -38,8 +38,17 @@ type Reading =
  */
 const FROM = / from (\S+)(?: port (\d{1,5}))?(?: ssh[12])?(?=$|: )/g;
 
-function splitAtAddress(rest: string): { user: string; address: string } | { refused: string } | undefined {
-  const found = [...rest.matchAll(FROM)].filter((m) => isIpAddress(m[1] as string));
+/**
+ * OpenSSH's `Failed|Accepted <method> for <user> from <address> port <n> ssh2[: <info>]` always
+ * names the port, and prints at most 100 characters of the user name (`%.100s`): a look-alike
+ * without a port (in the info) is not the suffix, nor is one that starts past the name's limit.
+ */
+const USER_NAME_LIMIT = 100;
+
+function splitAtAddress(rest: string, withPort = false): { user: string; address: string } | { refused: string } | undefined {
+  const found = [...rest.matchAll(FROM)].filter(
+    (m) => isIpAddress(m[1] as string) && (!withPort || (m[2] !== undefined && (m.index) <= USER_NAME_LIMIT)),
+  );
   if (found.length === 0) return undefined;
   if (found.length > 1) return { refused: 'from: more than one address: the user name or the client\'s info imitates sshd\'s, so the address is ambiguous' };
   const m = found[0] as RegExpMatchArray;
@@ -51,7 +60,7 @@ const methodOf = (raw: string): string => clip(raw.split('/')[0] as string, 64);
 
 function readAttempt(verdict: string, method: string, rest: string): Reading {
   const invalid = rest.startsWith('invalid user ');
-  const split = splitAtAddress(invalid ? rest.slice('invalid user '.length) : rest);
+  const split = splitAtAddress(invalid ? rest.slice('invalid user '.length) : rest, true);
   if (split === undefined) return { refused: 'from: missing (expected "for <user> from <address> port <n> ssh2")' };
   if ('refused' in split) return split;
   if (verdict === 'Accepted') return { action: 'login', outcome: 'success', user: split.user, address: split.address, method: methodOf(method) };
