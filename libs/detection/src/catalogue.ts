@@ -35,6 +35,7 @@ import {
 } from './k8s';
 import { meshMtlsFailuresDetector, meshNewPeerDetector, meshUnknownIdentityDetector } from './mesh';
 import { passwordSprayDetector } from './password-spray.detector';
+import { sshProbingDetector } from './ssh';
 
 /** Every detector Ratchet ships. A plain array: no registration by import side effect. */
 // Settings types differ per detector; the catalogue only needs the shape shared by all.
@@ -55,6 +56,8 @@ export const DETECTORS: ReadonlyArray<Detector<unknown>> = [
   tokenReuseDetector,
   vendorRiskDetector,
   loginRiskDetector,
+  // SSH connections that never reach a login
+  sshProbingDetector,
   // ingress (north-south)
   httpProbingDetector,
   httpSensitivePathsDetector,

@@ -13,5 +13,6 @@ export * from './k8s';
 export * from './mesh';
 export * from './novelty';
 export * from './password-spray.detector';
+export * from './ssh';
 export * from './state-store.port';
 export * from './threshold-detector';

@@ -12,6 +12,7 @@ import { HTTP_DETECTOR_CASES, INVALID_HTTP_SETTINGS } from './http/fixtures/http
 import { normalisePath } from './http/sensitive-paths.detector';
 import { INVALID_K8S_SETTINGS, K8S_DETECTOR_CASES } from './k8s/fixtures/k8s-detector-cases';
 import { INVALID_MESH_SETTINGS, MESH_DETECTOR_CASES } from './mesh/fixtures/mesh-detector-cases';
+import { INVALID_SSH_SETTINGS, SSH_DETECTOR_CASES } from './ssh/fixtures/ssh-detector-cases';
 
 const T0 = Date.parse('2026-11-24T10:00:00.000Z');
 
@@ -32,6 +33,7 @@ async function run(testCase: EventCase, batchSize = Number.POSITIVE_INFINITY): P
 
 const PLANES = [
   ['ingress', HTTP_DETECTOR_CASES, INVALID_HTTP_SETTINGS],
+  ['ssh', SSH_DETECTOR_CASES, INVALID_SSH_SETTINGS],
   ['mesh', MESH_DETECTOR_CASES, INVALID_MESH_SETTINGS],
   ['control-plane', K8S_DETECTOR_CASES, INVALID_K8S_SETTINGS],
 ] as const;

@@ -25,6 +25,7 @@ const evidence = (indicator: string, signals: readonly string[], facts?: readonl
 const BRUTE_FORCE = evidence('brute_force', ['brute_force', 'http_brute_force', 'password_spray']);
 const SLOW_BRUTE_FORCE = evidence('slow_brute_force', ['slow_brute_force', 'brute_force', 'password_spray']);
 const HTTP_PROBING = evidence('http_probing', ['http_probing']);
+const SSH_PROBING = evidence('ssh_probing', ['ssh_probing']);
 const SENSITIVE_PATH = evidence('sensitive_path', ['sensitive_path']);
 const HTTP_CRAWL = evidence('http_crawl', ['http_crawl']);
 const RATE_LIMITED = evidence('rate_limited', ['rate_limited']);
@@ -94,8 +95,8 @@ export const CROWDSEC_CASES: readonly CrowdsecCase[] = [
     test: 'sshd_banner_exchange',
     scenario: 'crowdsecurity/ssh-bf',
     sources: ['sshd'],
-    expect: BRUTE_FORCE,
-    note: 'banner-exchange errors are connections that never spoke SSH (no user, no credential): not login attempts in Ratchet\'s terms',
+    expect: SSH_PROBING,
+    note: 'an ssh-bf test in the hub, but its banner-exchange errors are connections that never spoke SSH (no user, no credential): not login attempts in Ratchet\'s terms, so ssh.probing raises it, not a brute-force detector',
   },
   { test: 'ssh-time-based-bf', scenario: 'crowdsecurity/ssh-time-based-bf', sources: ['sshd'], expect: SLOW_BRUTE_FORCE },
   { test: 'ssh-slow-bf', scenario: 'crowdsecurity/ssh-slow-bf', sources: ['sshd'], expect: SLOW_BRUTE_FORCE },

@@ -60,6 +60,8 @@ export const DEFAULT_RISK_MODEL: RiskModel = {
     // Ingress. Scans are cheap and constant on the internet: alone they stay below `high`, and fade
     // within the hour a scanner's campaign lasts; secrets asked for weigh more.
     http_probing: { weight: 50, halfLifeMs: 30 * MINUTE },
+    // The same scan at the SSH port: connections that never reach a login.
+    ssh_probing: { weight: 50, halfLifeMs: 30 * MINUTE },
     sensitive_path: { weight: 70, halfLifeMs: HOUR },
     http_crawl: { weight: 30, halfLifeMs: 15 * MINUTE },
     rate_limited: { weight: 40, halfLifeMs: 15 * MINUTE },
