@@ -40,15 +40,17 @@ const FROM = / from (\S+)(?: port (\d{1,5}))?(?: ssh[12])?(?=$|: )/g;
 
 /**
  * OpenSSH's `Failed|Accepted <method> for <user> from <address> port <n> ssh2[: <info>]` always
- * names the port, and prints at most 100 characters of the user name (`%.100s`): a look-alike
- * without a port (in the info) is not the suffix, nor is one that starts past the name's limit.
+ * names the port (since 5.x), and prints at most 100 characters of the user name (`%.100s`): when
+ * several candidates remain, a look-alike without a port (in the info) is not the suffix, nor is
+ * one that starts past the name's limit. Known limit: an sshd old enough to write no port can be
+ * fooled by a user name that imitates the port-bearing suffix.
  */
 const USER_NAME_LIMIT = 100;
 
 function splitAtAddress(rest: string, withPort = false): { user: string; address: string } | { refused: string } | undefined {
-  const found = [...rest.matchAll(FROM)].filter(
-    (m) => isIpAddress(m[1] as string) && (!withPort || (m[2] !== undefined && (m.index) <= USER_NAME_LIMIT)),
-  );
+  let found = [...rest.matchAll(FROM)].filter((m) => isIpAddress(m[1] as string));
+  // A lone candidate stands (sshd before 5.x wrote no port); among several, only sshd's own shape.
+  if (withPort && found.length > 1) found = found.filter((m) => m[2] !== undefined && m.index <= USER_NAME_LIMIT);
   if (found.length === 0) return undefined;
   if (found.length > 1) return { refused: 'from: more than one address: the user name or the client\'s info imitates sshd\'s, so the address is ambiguous' };
   const m = found[0] as RegExpMatchArray;
