@@ -33,10 +33,12 @@ export interface ActionReason {
 
 /**
  * Why an action was not applied (state `failed`): `cap` when a guard's cap on new or active
- * actions refused it.
+ * actions refused it; `policy` when the policy path could not render or apply it (a target the
+ * cluster lacks, an object Ratchet does not own, an API error after retries) — `detail` names the
+ * target and the problem.
  */
 export interface ActionFailure {
-  reason: 'cap';
+  reason: 'cap' | 'policy';
   detail: string;
 }
 

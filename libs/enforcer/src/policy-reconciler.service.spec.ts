@@ -35,7 +35,7 @@ async function recorder(eventLog: MemoryEventLog): Promise<ConsumedMessage[]> {
 describe('PolicyReconcilerService', () => {
   const failed: PolicyOutcome = { actionId: quarantine.id, target: 'network-policy', state: 'failed', reason: 'not-owned', object: 'NetworkPolicy shop/ratchet-x' };
 
-  it('records a failed change on enforcement.actions once, with the reason in the ratchet-reason header', async () => {
+  it('records a failed change on enforcement.actions once, with the reason in its failure and the ratchet-reason header', async () => {
     const eventLog = new MemoryEventLog();
     const seen = await recorder(eventLog);
     const reconciler = new ScriptedReconciler([[failed], [failed], [{ ...failed, state: 'applied', reason: undefined }], [failed]]);
@@ -44,10 +44,13 @@ describe('PolicyReconcilerService', () => {
     await awaitUntil('two failure records', async () => (seen.length >= 2 ? true : undefined));
     assert.equal(reconciler.passes, 4);
     assert.deepEqual(
-      seen.map((m) => [(JSON.parse(m.value) as EnforcementAction).state, m.headers[HEADERS.reason], m.key]),
+      seen.map((m) => {
+        const action = JSON.parse(m.value) as EnforcementAction;
+        return [action.state, action.failure, m.headers[HEADERS.reason], m.key];
+      }),
       [
-        ['failed', 'network-policy: not-owned', quarantine.entity],
-        ['failed', 'network-policy: not-owned', quarantine.entity],
+        ['failed', { reason: 'policy', detail: 'network-policy: not-owned' }, 'network-policy: not-owned', quarantine.entity],
+        ['failed', { reason: 'policy', detail: 'network-policy: not-owned' }, 'network-policy: not-owned', quarantine.entity],
       ],
       'the second pass repeats nothing; after an applied pass the failure is news again',
     );

@@ -24,7 +24,7 @@ export interface PolicyReconcilerSettings {
  * mirror) on the configured targets and makes the cluster match. It runs beside `/authz`, never
  * in front of it: a slow or failing API server delays Kubernetes objects, not answers. A change
  * that fails is recorded on `enforcement.actions` as the action with `state: failed` and the
- * reason in the `ratchet-reason` header — once per distinct reason, not every pass.
+ * reason in its `failure` (and the `ratchet-reason` header) — once per distinct reason, not every pass.
  */
 @Injectable()
 export class PolicyReconcilerService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -88,7 +88,7 @@ export class PolicyReconcilerService implements OnApplicationBootstrap, OnApplic
     try {
       await this.eventLog.publish(
         TOPICS.enforcementActions,
-        failed.map(({ action, reason }) => ({ key: action.entity, value: JSON.stringify({ ...action, state: 'failed' }), headers: { [HEADERS.reason]: reason } })),
+        failed.map(({ action, reason }) => ({ key: action.entity, value: JSON.stringify({ ...action, state: 'failed', failure: { reason: 'policy', detail: reason } }), headers: { [HEADERS.reason]: reason } })),
       );
     } catch (err) {
       this.log.warn(`could not record failed actions: ${errorMessage(err)}`);
