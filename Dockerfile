@@ -30,7 +30,11 @@ RUN --mount=type=cache,target=/root/.npm \
 FROM ${NODE_IMAGE} AS runtime
 # RATCHET_HOST: the embedded shape (default CMD) listens on all interfaces inside a container
 # so that `docker run -p 8080:8080` reaches it; the services get *_HOST from compose / k8s.
+# A 64 MiB young generation: the scorer's batches allocate plan, answer and signal objects that
+# die within the batch; with V8's default (16 MiB) they are scavenged and promoted too early
+# (`npm run bench -- --only detection`: about 11 % more events per second).
 ENV NODE_ENV=production \
+    NODE_OPTIONS=--max-semi-space-size=64 \
     SWC_NODE_PROJECT=/app/tsconfig.json \
     RATCHET_HOST=0.0.0.0
 WORKDIR /app

@@ -19,7 +19,7 @@ const running = new Set<Child & { process: ChildProcess }>();
 export function spawnTs(name: string, entry: string, env: NodeJS.ProcessEnv, logFile: string, cwd: string): Child {
   mkdirSync(dirname(logFile), { recursive: true });
   const log = createWriteStream(logFile, { flags: 'w' });
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', entry], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--max-semi-space-size=64', '-r', '@swc-node/register', entry], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.pipe(log, { end: false });
   child.stderr.pipe(log, { end: false });
   if (child.pid === undefined) throw new Error(`${name}: could not start ${entry}`);
