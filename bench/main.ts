@@ -6,6 +6,7 @@ import { authzBench } from './authz.bench';
 import { crowdsecBench } from './crowdsec.bench';
 import { detectionBench } from './detection.bench';
 import { embeddedBench } from './embedded.bench';
+import { enforceLoopBench } from './enforce-loop.bench';
 import { extAuthzBench } from './ext-authz.bench';
 import { intelBench } from './intel.bench';
 import { parsingBench } from './parsing.bench';
@@ -18,7 +19,7 @@ import { servicesBench } from './services.bench';
  * `npm run bench [-- --only <part>]`: measures Ratchet and prints each figure beside its target,
  * marked met or missed. It asserts nothing; a part that cannot run is reported and the next runs.
  */
-const PARTS: readonly BenchPart[] = [embeddedBench, servicesBench, authzBench, extAuthzBench, intelBench, detectionBench, parsingBench, crowdsecBench];
+const PARTS: readonly BenchPart[] = [embeddedBench, servicesBench, enforceLoopBench, authzBench, extAuthzBench, intelBench, detectionBench, parsingBench, crowdsecBench];
 
 function selectParts(argv: readonly string[]): readonly BenchPart[] {
   const at = argv.findIndex((a) => a === '--only' || a.startsWith('--only='));

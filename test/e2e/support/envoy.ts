@@ -58,6 +58,9 @@ export class TestPki {
   }
 }
 
+/** How often Envoy writes its access log out when the test reads it (Envoy's default: 10 s). */
+export const ACCESS_LOG_FLUSH_MS = 100;
+
 /** How Envoy's ext_authz filter asks Ratchet: gRPC `Check`, or the HTTP service under `/ext_authz`. */
 export type ExtAuthzMode = { kind: 'grpc'; port: number } | { kind: 'http'; port: number };
 
@@ -79,13 +82,16 @@ export class EnvoyProcess {
     private readonly upstreamPort: number,
     private readonly ratchet: ExtAuthzMode,
     private readonly pki: TestPki,
+    private readonly options: { accessLog?: string } = {},
   ) {}
 
   async start(): Promise<void> {
     const bin = envoyBinary();
     this.dir = await mkdtemp(join(tmpdir(), 'ratchet-envoy-'));
     await writeFile(join(this.dir, 'envoy.yaml'), this.config());
-    const child = spawn(bin, ['-c', join(this.dir, 'envoy.yaml'), '--base-id', String(this.port), '--log-level', 'warn', '--concurrency', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Envoy flushes file access logs every 10 s by default: a log shipper would learn of an attack that late.
+    const flush = this.options.accessLog ? ['--file-flush-interval-msec', String(ACCESS_LOG_FLUSH_MS)] : [];
+    const child = spawn(bin, ['-c', join(this.dir, 'envoy.yaml'), '--base-id', String(this.port), '--log-level', 'warn', '--concurrency', '1', ...flush], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     const keep = (c: Buffer): void => void (this.output = (this.output + c.toString()).slice(-20_000));
     child.stdout?.on('data', keep);
@@ -158,6 +164,7 @@ static_resources:
           use_remote_address: true
           forward_client_cert_details: SANITIZE_SET
           set_current_client_cert_details: { uri: true }
+${this.options.accessLog ? accessLogConfig(this.options.accessLog) : ''}
           route_config:
             virtual_hosts:
             - name: app
@@ -206,3 +213,32 @@ const HTTP2_OPTIONS = `    typed_extension_protocol_options:
       envoy.extensions.upstreams.http.v3.HttpProtocolOptions:
         "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions
         explicit_http_config: { http2_protocol_options: {} }`;
+
+/**
+ * Istio's JSON access log (`meshConfig.accessLogEncoding: JSON`), the keys the `envoy-json` source
+ * reads, with the caller's SPIFFE id from its verified client certificate.
+ */
+function accessLogConfig(path: string): string {
+  return `          access_log:
+          - name: envoy.access_loggers.file
+            typed_config:
+              "@type": type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog
+              path: ${path}
+              log_format:
+                json_format:
+                  start_time: "%START_TIME%"
+                  method: "%REQ(:METHOD)%"
+                  path: "%REQ(X-ENVOY-ORIGINAL-PATH?:PATH)%"
+                  protocol: "%PROTOCOL%"
+                  response_code: "%RESPONSE_CODE%"
+                  response_flags: "%RESPONSE_FLAGS%"
+                  response_code_details: "%RESPONSE_CODE_DETAILS%"
+                  downstream_remote_address: "%DOWNSTREAM_REMOTE_ADDRESS%"
+                  downstream_peer_uri_san: "%DOWNSTREAM_PEER_URI_SAN%"
+                  downstream_transport_failure_reason: "%DOWNSTREAM_TRANSPORT_FAILURE_REASON%"
+                  requested_server_name: "%REQUESTED_SERVER_NAME%"
+                  upstream_cluster: "%UPSTREAM_CLUSTER%"
+                  authority: "%REQ(:AUTHORITY)%"
+                  user_agent: "%REQ(USER-AGENT)%"
+                  x_forwarded_for: "%REQ(X-FORWARDED-FOR)%"`;
+}

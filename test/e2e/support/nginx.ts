@@ -20,13 +20,14 @@ export class NginxProcess {
 
   /**
    * `passRateLimits`: add the docs/enforcement.md recipe that turns Ratchet's 429 (which
-   * `auth_request` would make a 500) back into a 429 with its Retry-After.
+   * `auth_request` would make a 500) back into a 429 with its Retry-After. `accessLog`: a path
+   * NGINX writes its access log to, in the `combined` format, for `ratchet ingest` to tail.
    */
   constructor(
     readonly port: number,
     private readonly upstreamPort: number,
     private readonly authzUrl: string,
-    private readonly options: { passRateLimits?: boolean } = {},
+    private readonly options: { passRateLimits?: boolean; accessLog?: string } = {},
   ) {}
 
   get url(): string {
@@ -73,6 +74,17 @@ export class NginxProcess {
     return response;
   }
 
+  /** POSTs a login form to `path` as the client `clientIp`; resolves the status NGINX answered. */
+  async postForm(path: string, clientIp: string, form: Record<string, string>): Promise<number> {
+    const response = await fetch(`${this.url}${path}`, {
+      method: 'POST',
+      headers: { 'x-forwarded-for': clientIp, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form).toString(),
+    });
+    await response.arrayBuffer();
+    return response.status;
+  }
+
   private config(): string {
     const d = this.dir;
     return `
@@ -91,7 +103,7 @@ http {
   uwsgi_temp_path ${d}/uwsgi;
   scgi_temp_path ${d}/scgi;
   server {
-    listen 127.0.0.1:${this.port};
+    listen 127.0.0.1:${this.port};${this.options.accessLog ? `\n    # $remote_addr is the client realip took from X-Forwarded-For; auth_request's subrequests are not logged.\n    access_log ${this.options.accessLog} combined;` : ''}
     # The test plays clients through a trusted hop on loopback.
     set_real_ip_from 127.0.0.1;
     real_ip_header X-Forwarded-For;

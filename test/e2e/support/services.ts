@@ -104,3 +104,33 @@ export function sharedInfraEnv(infra: { kafkaBrokers: string[]; redisUrl: string
     LOG_LEVEL: 'warn',
   };
 }
+
+/** Collector, scorer and enforcer of the services shape, each its own process on the shared Kafka and Redis. */
+export interface ServicesShape {
+  collector: ServiceProcess;
+  scorer: ServiceProcess;
+  enforcer: ServiceProcess;
+  stop(): Promise<void>;
+  /** The three processes' last output, for a failure message. */
+  log(): string;
+}
+
+/**
+ * Starts the services shape with `env` (see `sharedInfraEnv`) on free ports, one process after
+ * another: three Node processes compiling TypeScript at once crowd two cores.
+ */
+export async function startServicesShape(env: Record<string, string>): Promise<ServicesShape> {
+  const [c, s, e] = await Promise.all([freePort(), freePort(), freePort()]);
+  const collector = new ServiceProcess('collector', c, env);
+  const scorer = new ServiceProcess('scorer', s, env);
+  const enforcer = new ServiceProcess('enforcer', e, env);
+  const all = [collector, scorer, enforcer];
+  const stop = async (): Promise<void> => void (await Promise.all(all.map((service) => service.stop())));
+  try {
+    for (const service of all) await service.start();
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { collector, scorer, enforcer, stop, log: () => all.map((service) => `--- ${service.name} ---\n${service.log()}`).join('\n') };
+}
