@@ -32,11 +32,12 @@ export interface ActionReason {
 }
 
 /**
- * Why an action was not applied (state `failed`): `cap` when a guard's cap on new or active
- * actions refused it.
+ * Why an action was not carried out (state `failed`): `cap` when a guard's cap on new or active
+ * actions refused it; `webhook` when a receiver of a `notify` or `session.revoke` could not be
+ * told (the detail names the receiver, the state not delivered and the last problem).
  */
 export interface ActionFailure {
-  reason: 'cap';
+  reason: 'cap' | 'webhook';
   detail: string;
 }
 
