@@ -1,5 +1,5 @@
 import type { ActionCaps } from '@ratchet/chains';
-import { readFastPathOptions, type FastPathOptions } from '@ratchet/enforcer';
+import { readFastPathOptions, readWebhookSettings, type FastPathOptions, type WebhookSettings } from '@ratchet/enforcer';
 import { envReader, readActionCaps, readChainsPath, readPlatformConfig, readPolicyConfig, type PlatformConfig, type PolicyConfig } from '@ratchet/platform';
 
 export interface EnforcerConfig {
@@ -23,10 +23,13 @@ export interface EnforcerConfig {
   platform: PlatformConfig;
   /** RATCHET_POLICY_*: the policy path; off unless RATCHET_POLICY_TARGETS names targets. */
   policy: PolicyConfig;
+  /** RATCHET_WEBHOOKS: a YAML/JSON file of `notify` / `session.revoke` receivers; default none. */
+  webhooks?: WebhookSettings;
 }
 
 export function readEnforcerConfig(env: NodeJS.ProcessEnv = process.env): EnforcerConfig {
   const read = envReader(env);
+  const webhooks = readWebhookSettings(env);
   return {
     host: read.string('ENFORCER_HOST', '127.0.0.1'),
     port: read.int('ENFORCER_PORT', 8083, { max: 65_535 }),
@@ -39,5 +42,6 @@ export function readEnforcerConfig(env: NodeJS.ProcessEnv = process.env): Enforc
     logFormat: read.oneOf('LOG_FORMAT', ['json', 'text'] as const, 'json'),
     platform: readPlatformConfig(env, 'enforcer'),
     policy: readPolicyConfig(env),
+    ...(webhooks ? { webhooks } : {}),
   };
 }

@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   @Module({
     imports: [
       servicesPlatform(config.platform, 'enforcer'),
-      EnforcerModule.forRoot({ trustedProxies: config.trustedProxies, allowlist: config.allowlist, caps: config.caps, policy, ...config.fastPath, ...(config.chainsPath ? { chainsPath: config.chainsPath } : {}) }),
+      EnforcerModule.forRoot({ trustedProxies: config.trustedProxies, allowlist: config.allowlist, caps: config.caps, policy, ...config.fastPath, ...(config.webhooks ? { webhooks: config.webhooks } : {}), ...(config.chainsPath ? { chainsPath: config.chainsPath } : {}) }),
     ],
   })
   class EnforcerAppModule {}

@@ -1,5 +1,5 @@
 import { LOOPBACK, readCollectorOptions, type CollectorOptions } from '@ratchet/collector';
-import { readFastPathOptions, type FastPathOptions } from '@ratchet/enforcer';
+import { readFastPathOptions, readWebhookSettings, type FastPathOptions, type WebhookSettings } from '@ratchet/enforcer';
 import type { ActionCaps } from '@ratchet/chains';
 import {
   envReader,
@@ -43,11 +43,14 @@ export interface EmbeddedConfig {
   detectors?: DetectorConfig;
   /** The built-in sources and those defined in the JSON file RATCHET_SOURCES names. Default: the built-in ones. */
   sources?: SourceCatalogue;
+  /** RATCHET_WEBHOOKS: a YAML/JSON file of `notify` / `session.revoke` receivers. Default: none. */
+  webhooks?: WebhookSettings;
 }
 
 /** `now` judges STIX indicators' validity; the wall clock unless a test fixes it. */
 export function readEmbeddedConfig(env: NodeJS.ProcessEnv = process.env, now = Date.now()): EmbeddedConfig {
   const read = envReader(env);
+  const webhooks = readWebhookSettings(env);
   return {
     host: read.string('RATCHET_HOST', '127.0.0.1'),
     port: read.int('RATCHET_PORT', 8080, { min: 0, max: 65_535 }),
@@ -63,6 +66,7 @@ export function readEmbeddedConfig(env: NodeJS.ProcessEnv = process.env, now = D
     telemetry: readPlatformConfig(env, 'ratchet').telemetry,
     detectors: readDetectorConfig(env, now),
     sources: readSourceCatalogue(env),
+    ...(webhooks ? { webhooks } : {}),
   };
 }
 

@@ -15,7 +15,7 @@ export class EmbeddedModule {
         PlatformModule.memory(platform),
         CollectorModule.forRoot({ ...config.collector, ...(config.sources ? { sources: config.sources } : {}) }),
         ScorerModule.forRoot({ detectors: config.detectors?.settings ?? {} }),
-        EnforcerModule.forRoot({ trustedProxies: config.trustedProxies, allowlist: config.allowlist, ...config.fastPath, ...(config.caps ? { caps: config.caps } : {}), ...(config.chainsPath ? { chainsPath: config.chainsPath } : {}) }),
+        EnforcerModule.forRoot({ trustedProxies: config.trustedProxies, allowlist: config.allowlist, ...config.fastPath, ...(config.caps ? { caps: config.caps } : {}), ...(config.webhooks ? { webhooks: config.webhooks } : {}), ...(config.chainsPath ? { chainsPath: config.chainsPath } : {}) }),
       ],
     };
   }

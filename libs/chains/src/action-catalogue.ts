@@ -71,7 +71,7 @@ const DESCRIPTIONS: readonly OwnDescription[] = [
       rps: { type: 'number', summary: 'Requests per second allowed', required: true, min: 0.01, max: 10_000 },
       burst: { type: 'number', summary: 'Requests allowed above the rate in a burst (default: rps)', required: false, min: 0, max: 100_000 },
     },
-    services: ['ext_authz'],
+    services: ['authz', 'ext_authz'],
     example: { action: 'ingress.rate-limit', rps: 1, ttl: '30m' },
   },
   {
@@ -99,7 +99,10 @@ const DESCRIPTIONS: readonly OwnDescription[] = [
     summary: 'Refuse plain-text calls from or to the entity’s workload for the TTL (STRICT PeerAuthentication)',
     entities: ['svc', 'ip'],
     denies: false,
-    params: {},
+    params: {
+      namespace: { type: 'string', summary: 'Namespace of the workload (default: the one its SPIFFE id names)', required: false },
+      selector: { type: 'string', summary: 'Pod labels, `app=cart,tier=web` (default: the whole namespace)', required: false },
+    },
     services: [],
     example: { action: 'mesh.require-mtls', ttl: '1h' },
   },
@@ -109,18 +112,19 @@ const DESCRIPTIONS: readonly OwnDescription[] = [
     entities: ['svc', 'ip'],
     denies: true,
     params: {
-      allowNamespaces: { type: 'string', summary: 'Comma-separated namespaces still reachable (default: none)', required: false },
+      namespace: { type: 'string', summary: 'Namespace of the workload (default: the one its SPIFFE id names)', required: false },
+      selector: { type: 'string', summary: 'Pod labels, `app=cart,tier=web` — the network-policy target needs them: a NetworkPolicy cannot select pods by service account', required: false },
     },
-    services: [],
-    example: { action: 'network.quarantine', ttl: '1h' },
+    services: ['authz', 'ext_authz'],
+    example: { action: 'network.quarantine', selector: 'app=cart', ttl: '1h' },
   },
   {
     id: 'session.revoke',
-    summary: 'Refuse the entity’s current sessions and tokens at the ingress for the TTL, forcing a new login',
+    summary: 'End the entity’s sessions and tokens at the identity provider (signed webhook, or a CAEP session-revoked event), forcing a new login',
     entities: ['user', 'token'],
-    denies: true,
+    denies: false,
     params: {},
-    services: ['authz', 'ext_authz', 'webhook'],
+    services: ['webhook'],
     example: { action: 'session.revoke', ttl: '1h' },
   },
   {
@@ -140,9 +144,11 @@ const DESCRIPTIONS: readonly OwnDescription[] = [
     summary: 'Reissue the workload’s certificate now (cert-manager renewal), ending a stolen one early',
     entities: ['svc'],
     denies: false,
-    params: {},
+    params: {
+      certificate: { type: 'string', summary: 'The cert-manager Certificate to reissue, `<namespace>/<name>`', required: true },
+    },
     services: [],
-    example: { action: 'cert.rotate', ttl: '5m' },
+    example: { action: 'cert.rotate', certificate: 'shop/cart-tls', ttl: '5m' },
   },
 ];
 

@@ -36,10 +36,15 @@ describe('judgeRequest', () => {
   it('ignores shadow decisions and actions the fast path does not answer', () => {
     const decisions = [
       decisionOf('ingress.deny', `ip:${ATTACKER}`, { ...at(), mode: 'shadow' }),
-      decisionOf('network.quarantine', `ip:${ATTACKER}`, at()),
+      decisionOf('session.revoke', `ip:${ATTACKER}`, at()),
       decisionOf('notify', `ip:${ATTACKER}`, at(15 * MIN, { webhook: 'https://hooks.example.com/soc' })),
     ];
     assert.deepEqual(judgeRequest(request({ clientIp: ATTACKER }), decisions, T0).verdict, { outcome: 'allow' });
+  });
+
+  it('refuses a quarantined workload at the proxy, as its NetworkPolicy cuts it off', () => {
+    const quarantine = decisionOf('network.quarantine', `svc:${CART}`, at());
+    assert.equal(judgeRequest(request({ principal: CART }), [quarantine], T0).verdict.outcome, 'deny');
   });
 
   it('asks a user with a step-up decision to authenticate again, with the acr the decision names', () => {

@@ -55,8 +55,12 @@ export interface Judgement {
   limits: RateLimit[];
 }
 
-/** The action kinds the fast path answers; the rest (quarantine, revocation…) act elsewhere. */
-const FAST_PATH_ACTIONS: ReadonlySet<ActionKind> = new Set(['ingress.deny', 'mesh.deny', 'ingress.rate-limit', 'ingress.step-up']);
+/**
+ * The action kinds the fast path answers. A quarantined workload or address is refused at every
+ * proxy as well as cut off by its NetworkPolicy. The rest act elsewhere: a revocation at the IdP
+ * (webhook, CAEP), mTLS in the mesh's own policy, a notification, a certificate.
+ */
+const FAST_PATH_ACTIONS: ReadonlySet<ActionKind> = new Set(['ingress.deny', 'mesh.deny', 'network.quarantine', 'ingress.rate-limit', 'ingress.step-up']);
 
 /**
  * The entities a request is about: its address, its mTLS principal (`svc:<spiffe id>`) and its
@@ -89,6 +93,7 @@ export function judgeRequest(check: CheckRequest, decisions: readonly Enforcemen
     switch (decision.action) {
       case 'ingress.deny':
       case 'mesh.deny':
+      case 'network.quarantine':
         if (!deny || decision.expiresAt > deny.expiresAt) deny = decision;
         break;
       case 'ingress.rate-limit': {

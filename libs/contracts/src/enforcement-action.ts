@@ -32,13 +32,14 @@ export interface ActionReason {
 }
 
 /**
- * Why an action was not applied (state `failed`): `cap` when a guard's cap on new or active
+ * Why an action was not carried out (state `failed`): `cap` when a guard's cap on new or active
  * actions refused it; `policy` when the policy path could not render or apply it (a target the
- * cluster lacks, an object Ratchet does not own, an API error after retries) — `detail` names the
- * target and the problem.
+ * cluster lacks, an object Ratchet does not own, an API error after retries); `webhook` when a
+ * receiver of a `notify` or `session.revoke` could not be told. `detail` names the target or
+ * receiver and the problem.
  */
 export interface ActionFailure {
-  reason: 'cap' | 'policy';
+  reason: 'cap' | 'policy' | 'webhook';
   detail: string;
 }
 

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import {
   ActionCapGuard,
   DECISION_STORE,
@@ -16,6 +16,7 @@ import { CLOCK, continueTrace, RatchetMetrics, type DecodedMessage } from '@ratc
 import { decay, type RiskModel } from '@ratchet/risk';
 import { ChainSetService } from './chain-set.service';
 import { DecisionMirrorService } from './decision-mirror.service';
+import { WebhookSender } from './webhooks/webhook-sender.service';
 
 export const ENFORCER_SETTINGS = Symbol.for('ratchet.EnforcerSettings');
 
@@ -33,7 +34,8 @@ type Recorded = { action: EnforcementAction; headers: Record<string, string> };
 /**
  * Turns score updates into decisions: runs the chains (escalation, cooldown, relax, guards),
  * stores the enforced decisions (every replica's mirror hears of them by push; shadow ones are
- * only recorded) and records every action, revert and refusal on `enforcement.actions`.
+ * only recorded), records every action, revert and refusal on `enforcement.actions` and hands
+ * the new ones to the webhooks (`WebhookSender`, which sends them without holding the batch).
  *
  * Relax needs the entity's score over time: each update brings it, and a periodic tick decays
  * the last one seen (with the risk model's half-lives) for entities that receive none. Chain runs
@@ -56,6 +58,8 @@ export class EnforcementService implements OnModuleInit, OnApplicationShutdown {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(RatchetMetrics) private readonly metrics: RatchetMetrics,
     @Inject(DecisionMirrorService) private readonly mirror: DecisionMirrorService,
+    /** Present when RATCHET_WEBHOOKS names receivers: `notify` and `session.revoke` call out. */
+    @Optional() @Inject(WebhookSender) private readonly webhooks?: Pick<WebhookSender, 'dispatch'>,
   ) {
     this.caps = new ActionCapGuard(settings.caps);
   }
@@ -125,6 +129,8 @@ export class EnforcementService implements OnModuleInit, OnApplicationShutdown {
       recorded.map(({ action, headers }) => ({ key: action.entity, value: JSON.stringify(action), headers })),
     );
     for (const { action } of recorded) if (action.state === 'applied') this.metrics.actions.inc({ action: action.action, mode: action.mode });
+    // Once recorded, changes (not extensions) go out to the webhooks in the background.
+    this.webhooks?.dispatch(recorded.map((r) => r.action).filter((a) => fresh.has(a)));
     // Extensions of an action in force are on the audit topic; the log tells only what changed.
     for (const { action } of recorded) if (fresh.has(action)) this.log.log(describe(action));
   }

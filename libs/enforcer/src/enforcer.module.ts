@@ -14,6 +14,8 @@ import { DecisionsController } from './decisions.controller';
 import { ENFORCER_SETTINGS, EnforcementService, type EnforcerSettings } from './enforcement.service';
 import { POLICY_RECONCILER, PolicyReconcilerService, type PolicyReconcilerSettings } from './policy-reconciler.service';
 import { RiskScoresConsumer } from './risk-scores.consumer';
+import type { WebhookSettings } from './webhooks/webhook-receivers';
+import { WEBHOOK_SETTINGS, WebhookSender } from './webhooks/webhook-sender.service';
 
 export interface EnforcerModuleOptions {
   /**
@@ -43,6 +45,8 @@ export interface EnforcerModuleOptions {
   subjectHeader?: string;
   /** Serve Envoy ext_authz gRPC here (port 0: any free port). Default: not served. */
   extAuthzGrpc?: { host: string; port: number };
+  /** Receivers of `notify` and `session.revoke` (RATCHET_WEBHOOKS, `readWebhookSettings`). Default: none, nothing calls out. */
+  webhooks?: WebhookSettings;
 }
 
 /** The enforcer: chains over `risk.scores`, the decision store and its mirror, the fast path (`/authz`, Envoy `ext_authz` HTTP and gRPC), `/v1/chains`. */
@@ -74,6 +78,7 @@ export class EnforcerModule {
         EnforcementService,
         DecisionMirrorService,
         ...(options.policy ? [{ provide: POLICY_RECONCILER, useValue: options.policy }, PolicyReconcilerService] : []),
+        ...(options.webhooks && options.webhooks.receivers.length > 0 ? [{ provide: WEBHOOK_SETTINGS, useValue: options.webhooks }, WebhookSender] : []),
         FastPathService,
         ExtAuthzGrpcServer,
       ],

@@ -17,3 +17,6 @@ export * from './fast-path/fast-path.service';
 export * from './fast-path/fast-path-options';
 export * from './ext-authz/ext-authz-client';
 export * from './ext-authz/ext-authz-messages';
+export * from './webhooks/webhook-messages';
+export * from './webhooks/webhook-receivers';
+export * from './webhooks/webhook-sender.service';
