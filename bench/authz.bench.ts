@@ -52,6 +52,14 @@ export const authzBench: BenchPart = {
           { name: `${connections} connections: answered 403`, value: run.share403, unit: '%', digits: 1, note: `200: ${run.share200.toFixed(1)}%, other: ${run.other}, errors: ${run.errors}` },
         );
       }
+      // Envoy's ext_authz HTTP service mode: the same verdicts, the original path under /ext_authz.
+      progress(`authz: ext_authz HTTP service, 16 connections, ${WARM_UP_S} s warm-up + ${DURATION_S} s`);
+      const httpService = await loadAuthz(16, 'ext_authz');
+      figures.push(
+        { name: 'ext_authz HTTP service, 16 connections: throughput', value: httpService.rps, unit: 'req/s', target: atLeast(TARGET_RPS) },
+        { name: 'ext_authz HTTP service, 16 connections: latency p99', value: httpService.p99, unit: 'ms', digits: 2, target: atMost(TARGET_P99_MS) },
+        { name: 'ext_authz HTTP service, 16 connections: answered 403', value: httpService.share403, unit: '%', digits: 1, note: `200: ${httpService.share200.toFixed(1)}%, other: ${httpService.other}, errors: ${httpService.errors}` },
+      );
       const handlerP99 = histogramQuantileBound((await client.get('/metrics')).body, 'ratchet_enforcer_check_seconds', 'api="authz"', 0.99) * 1_000;
       figures.push(
         { name: 'handler p99 (all runs)', value: handlerP99, unit: 'ms', digits: 2, target: atMost(TARGET_HANDLER_P99_MS), note: 'upper bound of the ratchet_enforcer_check_seconds bucket holding the 99th percentile' },
@@ -115,11 +123,11 @@ interface AuthzRun {
   firstOnConnectionMax: number;
 }
 
-async function loadAuthz(connections: number): Promise<AuthzRun> {
+async function loadAuthz(connections: number, door: Door = 'authz'): Promise<AuthzRun> {
   const requests: AutocannonRequest[] = [];
   for (let i = 0; i < Math.max(DENIED_ADDRESSES, ALLOWED_ADDRESSES); i++) {
-    if (i < DENIED_ADDRESSES) requests.push(authzRequest(deniedAddress(i)));
-    if (i < ALLOWED_ADDRESSES) requests.push(authzRequest(allowedAddress(i)));
+    if (i < DENIED_ADDRESSES) requests.push(authzRequest(deniedAddress(i), door));
+    if (i < ALLOWED_ADDRESSES) requests.push(authzRequest(allowedAddress(i), door));
   }
   const latencies: number[] = [];
   const firstOnConnection: number[] = [];
@@ -168,6 +176,11 @@ async function loadAuthz(connections: number): Promise<AuthzRun> {
   };
 }
 
-function authzRequest(ip: string): AutocannonRequest {
-  return { method: 'GET', path: '/authz', headers: { 'x-real-ip': ip, 'x-original-uri': '/login', 'x-original-method': 'POST' } };
+/** A check as NGINX `auth_request` sends it (`/authz`), or as Envoy's ext_authz HTTP service does (`/ext_authz/<original path>`). */
+function authzRequest(ip: string, door: Door): AutocannonRequest {
+  return door === 'authz'
+    ? { method: 'GET', path: '/authz', headers: { 'x-real-ip': ip, 'x-original-uri': '/login', 'x-original-method': 'POST' } }
+    : { method: 'POST', path: '/ext_authz/login', headers: { 'x-real-ip': ip } };
 }
+
+type Door = 'authz' | 'ext_authz';
