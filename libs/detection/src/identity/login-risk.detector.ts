@@ -158,8 +158,28 @@ function valuesOf(event: AuthEvent): Record<SubFeature, string> {
 function fieldsOf(event: AuthEvent): string[] {
   const values = valuesOf(event);
   const fields = [TOTAL];
-  for (const name of SUB_FEATURES) fields.push(`${name}:${name === 'ua' ? userAgentHash(values.ua) : values[name]}`);
+  for (const name of SUB_FEATURES) {
+    // Addresses are too many to remember; every other sub-feature has few values, whose field
+    // names are built once: each login looks its fields up in two tables, and a string built
+    // afresh is hashed afresh every time.
+    fields.push(name === 'ip' ? `ip:${values.ip}` : fieldName(name, name === 'ua' ? userAgentHash(values.ua) : values[name]));
+  }
   return fields;
+}
+
+/** Field names by sub-feature and value, bounded like the user agent cache: starts over when full. */
+const FIELD_NAMES = new Map<string, Map<string, string>>(SUB_FEATURES.map((name) => [name, new Map()]));
+const MAX_FIELD_NAMES = 4_096;
+
+function fieldName(name: SubFeature, value: string): string {
+  const names = FIELD_NAMES.get(name) as Map<string, string>;
+  let field = names.get(value);
+  if (field === undefined) {
+    if (names.size >= MAX_FIELD_NAMES) names.clear();
+    field = `${name}:${value}`;
+    names.set(value, field);
+  }
+  return field;
 }
 
 function round3(n: number): number {
