@@ -204,7 +204,7 @@ class Keyspace<T> {
 /** The embedded shape's state: same semantics as the Redis adapter, in one process's memory. */
 export class MemoryStateStore implements StateStore {
   private readonly windows = new Keyspace<TimeIndex>();
-  private readonly records = new Keyspace<Record<string, string>>();
+  private readonly records = new Keyspace<Readonly<Record<string, string>>>();
   private readonly sets = new Keyspace<Recency>();
   private readonly counters = new Keyspace<Recency>();
   private opsSinceSweep = 0;
@@ -253,11 +253,13 @@ export class MemoryStateStore implements StateStore {
         return entry.value.count(end - op.windowMs, end);
       }
       case 'record.merge': {
+        // Records are frozen and replaced, never changed in place: the record before a merge is
+        // answered as it is, and no answer can change what the store holds.
         const entry = this.records.liveOrNew(op.key, of, now, newRecord);
-        const before = op.answer === 'before' ? { ...entry.value } : undefined;
-        Object.assign(entry.value, op.fields);
+        const before = entry.value;
+        if (hasFields(op.fields)) entry.value = Object.freeze({ ...before, ...op.fields });
         entry.expiresAt = now + op.retainMs;
-        return before ?? { ...entry.value };
+        return op.answer === 'before' ? before : entry.value;
       }
       case 'set.add': {
         const entry = this.sets.liveOrNew(op.key, of, now, newRecency);
@@ -270,7 +272,7 @@ export class MemoryStateStore implements StateStore {
         return result;
       }
       case 'record.read':
-        return { ...this.records.live(op.key, of, now)?.value };
+        return this.records.live(op.key, of, now)?.value ?? EMPTY_RECORD;
       case 'counter.add': {
         const entry = this.counters.liveOrNew(op.key, of, now, newRecency);
         const answer = new Array<number>(op.fields.length);
@@ -293,7 +295,13 @@ export class MemoryStateStore implements StateStore {
 
 const newCountingIndex = (): TimeIndex => new TimeIndex(false);
 const newDistinctIndex = (): TimeIndex => new TimeIndex(true);
-const newRecord = (): Record<string, string> => ({});
+const EMPTY_RECORD: Readonly<Record<string, string>> = Object.freeze({});
+const newRecord = (): Readonly<Record<string, string>> => EMPTY_RECORD;
+
+function hasFields(fields: Readonly<Record<string, string>>): boolean {
+  for (const _ in fields) return true;
+  return false;
+}
 const newRecency = (): Recency => new Recency();
 
 /** First index at or after `lo` whose value is ≥ `value`. */
