@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ACTION_KINDS } from '@ratchet/contracts';
 import { POLICY_TARGETS, requiredRbac } from '@ratchet/policy';
+import { enforcementAction } from '@ratchet/testing';
 import { ACTION_CATALOGUE, compileActionParams, SERVICE_TARGETS } from './action-catalogue';
+import { judgeRequest } from './verdict';
 import { compileChains } from './chain';
 
 describe('ACTION_CATALOGUE', () => {
@@ -33,6 +35,16 @@ describe('ACTION_CATALOGUE', () => {
     const rendered = ACTION_CATALOGUE.filter((a) => a.targets.some((t) => !(SERVICE_TARGETS as readonly string[]).includes(t)));
     assert.ok(rendered.length > 0);
     for (const action of rendered) assert.ok(action.requiredRbac.some((rule) => rule.verbs.includes('patch')), `${action.id} can patch nothing it renders`);
+  });
+
+  it('says an action denies exactly when the fast path refuses a request it is in force against', () => {
+    const now = Date.parse('2026-11-24T10:00:00.000Z');
+    for (const action of ACTION_CATALOGUE) {
+      const params = Object.fromEntries(Object.entries(action.example).filter(([name]) => name !== 'action' && name !== 'ttl'));
+      const decision = enforcementAction(action.id, 'ip:203.0.113.7', { decidedAt: now, params });
+      const { verdict } = judgeRequest({ clientIp: '203.0.113.7', path: '/login', method: 'POST' }, [decision], now);
+      assert.equal(verdict.outcome === 'deny', action.denies, `${action.id}: the fast path answers ${verdict.outcome}`);
+    }
   });
 
   it('gives an example each action accepts in a chain', () => {

@@ -30,34 +30,24 @@ describe('DecisionMirror', () => {
     const mirror = new DecisionMirror();
     const deny = decision('ip:203.0.113.7');
     mirror.apply(deny);
-    assert.deepEqual(mirror.enforced(['ip:203.0.113.7'], T0), deny);
-    assert.deepEqual(mirror.enforced(['ip:203.0.113.7'], deny.expiresAt - 1), deny);
-    assert.equal(mirror.enforced(['ip:203.0.113.7'], deny.expiresAt), undefined);
-    assert.equal(mirror.enforced(['ip:203.0.113.7'], deny.expiresAt + 1), undefined);
+    assert.deepEqual(mirror.enforcedAll(['ip:203.0.113.7'], T0), [deny]);
+    assert.deepEqual(mirror.enforcedAll(['ip:203.0.113.7'], deny.expiresAt - 1), [deny]);
+    assert.deepEqual(mirror.enforcedAll(['ip:203.0.113.7'], deny.expiresAt), []);
+    assert.deepEqual(mirror.enforcedAll(['ip:203.0.113.7'], deny.expiresAt + 1), []);
   });
 
   it('does not enforce a shadow decision, but lists it as active', () => {
     const mirror = new DecisionMirror();
     const shadow = decision('ip:203.0.113.7', { mode: 'shadow' });
     mirror.apply(shadow);
-    assert.equal(mirror.enforced(['ip:203.0.113.7'], T0), undefined);
+    assert.deepEqual(mirror.enforcedAll(['ip:203.0.113.7'], T0), []);
     assert.deepEqual(mirror.active(T0), [shadow]);
   });
 
   it('enforces nothing against an entity it has no decision for', () => {
     const mirror = new DecisionMirror();
     mirror.apply(decision('ip:203.0.113.7'));
-    assert.equal(mirror.enforced(['ip:198.51.100.23', 'user:alice@example.com'], T0), undefined);
-  });
-
-  it('finds a decision against any of the entities of a request, the longest-lasting first', () => {
-    const mirror = new DecisionMirror();
-    const user = decision('user:alice@example.com', { ttlMs: TTL });
-    const address = decision('ip:203.0.113.7', { ttlMs: 2 * TTL });
-    mirror.apply(user);
-    mirror.apply(address);
-    assert.deepEqual(mirror.enforced(['user:alice@example.com'], T0), user);
-    assert.deepEqual(mirror.enforced(['user:alice@example.com', 'ip:203.0.113.7'], T0), address);
+    assert.deepEqual(mirror.enforcedAll(['ip:198.51.100.23', 'user:alice@example.com'], T0), []);
   });
 
   it('lists every enforced decision in force against the entities of a request, for a verdict to weigh', () => {
@@ -76,7 +66,7 @@ describe('DecisionMirror', () => {
     const older = decision('ip:203.0.113.7', { decidedAt: T0 });
     mirror.apply(later);
     mirror.apply(older);
-    assert.deepEqual(mirror.enforced(['ip:203.0.113.7'], T0 + TTL + 30_000), later);
+    assert.deepEqual(mirror.enforcedAll(['ip:203.0.113.7'], T0 + TTL + 30_000), [later]);
     assert.deepEqual(mirror.active(T0), [later]);
   });
 
@@ -85,7 +75,7 @@ describe('DecisionMirror', () => {
     mirror.apply(decision('ip:203.0.113.7', { decidedAt: T0 }));
     const extended = decision('ip:203.0.113.7', { decidedAt: T0 + 10 * 60_000 });
     mirror.apply(extended);
-    assert.deepEqual(mirror.enforced(['ip:203.0.113.7'], T0 + TTL), extended);
+    assert.deepEqual(mirror.enforcedAll(['ip:203.0.113.7'], T0 + TTL), [extended]);
   });
 
   it('lists active decisions soonest expiry first, without the expired ones', () => {
@@ -107,7 +97,7 @@ describe('DecisionMirror', () => {
     assert.equal(mirror.purge(T0 + 59_999), 0);
     assert.equal(mirror.purge(T0 + 60_000), 1);
     assert.deepEqual(mirror.active(0), [long]);
-    assert.deepEqual(mirror.enforced(['ip:203.0.113.7'], T0 + 60_000), long);
+    assert.deepEqual(mirror.enforcedAll(['ip:203.0.113.7'], T0 + 60_000), [long]);
     assert.equal(mirror.purge(T0 + TTL), 1);
     assert.deepEqual(mirror.active(0), []);
   });
@@ -117,16 +107,7 @@ describe('DecisionMirror', () => {
     const deny = decision('ip:203.0.113.7');
     mirror.apply(deny);
     mirror.apply({ ...deny, state: 'reverted', expiresAt: T0 + 60_000 });
-    assert.equal(mirror.enforced(['ip:203.0.113.7'], T0 + 60_000), undefined);
+    assert.deepEqual(mirror.enforcedAll(['ip:203.0.113.7'], T0 + 60_000), []);
     assert.equal(mirror.isActive(deny, T0 + 60_000), false);
-  });
-
-  it('does not refuse requests for an action that changes no traffic at /authz, such as notify or step-up', () => {
-    const mirror = new DecisionMirror();
-    for (const action of ['notify', 'ingress.step-up', 'ingress.rate-limit'] as const) {
-      mirror.apply({ ...decision('ip:203.0.113.7'), id: actionId(action, 'ip:203.0.113.7'), action });
-    }
-    assert.equal(mirror.enforced(['ip:203.0.113.7'], T0), undefined);
-    assert.equal(mirror.active(T0).length, 3);
   });
 });

@@ -1,9 +1,5 @@
 import type { EnforcementAction } from '@ratchet/contracts';
 import type { EntityRef } from '@ratchet/kernel';
-import { ACTION_CATALOGUE } from './action-catalogue';
-
-/** The actions `/authz` answers with a refusal while they are in force. */
-const DENYING = new Set<string>(ACTION_CATALOGUE.filter((a) => a.denies).map((a) => a.id));
 
 /**
  * The in-memory copy of the decision store that answers per-request checks without a network hop.
@@ -24,23 +20,6 @@ export class DecisionMirror {
     }
     const current = actions.get(action.id);
     if (!current || action.state === 'reverted' || current.expiresAt <= action.expiresAt) actions.set(action.id, action);
-  }
-
-  /**
-   * The enforced (not shadow) decision that refuses requests (the catalogue's `denies`) against
-   * any of the entities at `now`, the longest-lasting first.
-   */
-  enforced(entities: readonly EntityRef[], now: number): EnforcementAction | undefined {
-    let found: EnforcementAction | undefined;
-    for (const entity of entities) {
-      const actions = this.byEntity.get(entity);
-      if (!actions) continue;
-      for (const action of actions.values()) {
-        if (action.mode !== 'enforce' || action.expiresAt <= now || !DENYING.has(action.action)) continue;
-        if (!found || action.expiresAt > found.expiresAt) found = action;
-      }
-    }
-    return found;
   }
 
   /** Every enforced (not shadow) decision in force at `now` against any of the entities: what a verdict is judged on. */

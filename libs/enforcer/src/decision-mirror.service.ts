@@ -69,10 +69,6 @@ export class DecisionMirrorService implements OnModuleInit, OnApplicationShutdow
     await this.watch?.close();
   }
 
-  enforced(entities: readonly EntityRef[]): EnforcementAction | undefined {
-    return this.mirror.enforced(entities, this.clock.now());
-  }
-
   /** Every enforced decision in force against any of the entities: what a fast-path verdict weighs. */
   enforcedAll(entities: readonly EntityRef[]): EnforcementAction[] {
     return this.mirror.enforcedAll(entities, this.clock.now());
