@@ -18,6 +18,10 @@ import { openEnvelope, RepeatedIds, type SourceParser, type SourceResult } from 
 import { COLLECTOR_SETTINGS, type CollectorSettings } from './collector-settings';
 import type { BodyItem } from './ingest-body';
 
+/** Streams whose repeat counts are kept, and records counted per stream before its counts start over. */
+const MAX_STREAMS = 1_000;
+const MAX_STREAM_RECORDS = 100_000;
+
 export interface IngestResult {
   accepted: number;
   /** Well-formed records that are not about authentication or access (counted, not dead-lettered). */
@@ -52,7 +56,22 @@ export class IngestService {
    * refuses, or whose events fail validation, is dead-lettered whole with the reason. An item that
    * is one of the source's batch envelopes is opened first; its records keep the item's index.
    */
-  async ingest(items: readonly BodyItem[], parser: SourceParser, trace: Context): Promise<IngestResult> {
+  /**
+   * Repeat counts of the streams that asked to be numbered across their requests (`stream`):
+   * a shipper following a log sends one run of lines in many requests, and byte-identical lines a
+   * second apart would otherwise restart at `#0` in each request and collapse into one. A new
+   * run of the shipper is a new stream and numbers from the start again, so re-sending a file is
+   * still idempotent. Bounded: the least recently used streams are forgotten beyond MAX_STREAMS,
+   * and a stream's counts start over beyond MAX_STREAM_RECORDS (repeats are a second apart, so
+   * only recent lines matter).
+   */
+  private readonly streams = new Map<string, { ids: RepeatedIds; batch: number }>();
+
+  /**
+   * `stream`: the shipper run this request belongs to and the number of its batch; a batch sent
+   * again (a retry after a lost answer) is numbered as it was the first time.
+   */
+  async ingest(items: readonly BodyItem[], parser: SourceParser, trace: Context, stream?: { name: string; batch: number }): Promise<IngestResult> {
     const source = parser.id;
     const observedAt = this.clock.now();
     const traceHeaders = injectTraceHeaders(trace, {});
@@ -60,10 +79,10 @@ export class IngestService {
     const deadLetters: LogMessage[] = [];
     const rejected: IngestResult['rejected'] = [];
     let ignored = 0;
-    // Within a request, the ids of byte-identical records are numbered (a burst counts; re-sending
-    // the same file in the same batches stays idempotent); different lines a parser gave one id
-    // (the lines of one sshd attempt) keep it and count once. See `RepeatedIds`.
-    const ids = new RepeatedIds();
+    // Within a request (or across the requests of one `stream`), the ids of byte-identical records
+    // are numbered (a burst counts; re-sending the same file stays idempotent); different lines a
+    // parser gave one id (the lines of one sshd attempt) keep it and count once. See `RepeatedIds`.
+    const ids = stream === undefined ? new RepeatedIds() : this.streamIds(`${parser.id}\n${stream.name}`, stream.batch);
     /** Parses one record and admits its events; `at` names a record inside a batch (`Records[3]`). */
     const read = (index: number, value: unknown, at?: string): void => {
       const reasons = (errors: readonly string[]): string[] => (at === undefined ? [...errors] : errors.map((e) => `${at}: ${e}`));
@@ -128,6 +147,22 @@ export class IngestService {
   }
 
   /** Sends refused input that never became items (e.g. a body that is not JSON) to the dead-letter topic. */
+  private streamIds(name: string, batch: number): RepeatedIds {
+    let state = this.streams.get(name);
+    if (state === undefined) {
+      if (this.streams.size >= MAX_STREAMS) this.streams.delete(this.streams.keys().next().value as string);
+      state = { ids: new RepeatedIds(), batch };
+    } else {
+      this.streams.delete(name);
+      if (batch === state.batch) state.ids.rollback();
+      else if (state.ids.size > MAX_STREAM_RECORDS) state.ids.clear();
+      else state.ids.checkpoint();
+      state.batch = batch;
+    }
+    this.streams.set(name, state);
+    return state.ids;
+  }
+
   async deadLetterBody(raw: string, reason: DeadLetterReason, error: string, source: string): Promise<void> {
     await this.deadLetter([deadLetter(raw, reason, [error], source, this.clock.now())]);
   }

@@ -147,6 +147,44 @@ describe('POST /v1/ingest/{source}: vendor batches and configured sources', { ti
     );
   });
 
+  describe('a shipper run as one stream (x-ratchet-stream, x-ratchet-stream-batch)', () => {
+    // One client retrying a login within one second of NGINX's log resolution: identical lines.
+    const line = '203.0.113.77 - - [02/Mar/2026:08:59:58 +0000] "POST /login HTTP/1.1" 401 19 "-" "curl/8.5.0"';
+    const send = (lines: number, headers: Record<string, string>): Promise<Response> =>
+      fetch(`${url}/v1/ingest/nginx-access`, { method: 'POST', headers: { 'content-type': 'text/plain', ...headers }, body: Array.from({ length: lines }, () => line).join('\n') });
+    const idsSince = (before: number): string[] => log.events().slice(before).map((e) => e.id);
+
+    it('numbers a repeated line across the batches of one stream, so none collapses into another', async () => {
+      const before = log.events().length;
+      for (const [batch, lines] of [[0, 2], [1, 3]] as const) {
+        assert.equal((await send(lines, { 'x-ratchet-stream': 'run-a', 'x-ratchet-stream-batch': String(batch) })).status, 202);
+      }
+      const ids = idsSince(before);
+      assert.equal(ids.length, 5);
+      assert.equal(new Set(ids).size, 5);
+    });
+
+    it('numbers a retried batch as it was the first time, and a new run from the start', async () => {
+      const before = log.events().length;
+      await send(2, { 'x-ratchet-stream': 'run-b', 'x-ratchet-stream-batch': '0' });
+      await send(2, { 'x-ratchet-stream': 'run-b', 'x-ratchet-stream-batch': '1' });
+      await send(2, { 'x-ratchet-stream': 'run-b', 'x-ratchet-stream-batch': '1' });
+      await send(4, { 'x-ratchet-stream': 'run-c', 'x-ratchet-stream-batch': '0' });
+      const [first = [], second = [], retry = [], rerun = []] = [0, 2, 4, 6].map((at) => idsSince(before).slice(at, at === 6 ? 10 : at + 2));
+      assert.deepEqual(retry, second, 'a retry yields the same ids, which the scorer counts once');
+      assert.deepEqual(rerun, [...first, ...second], 'a new run re-sending the file yields the same ids again');
+    });
+
+    it('refuses a stream without its batch number, or a malformed one, naming the headers', async () => {
+      const malformed: Array<Record<string, string>> = [{ 'x-ratchet-stream': 'run-d' }, { 'x-ratchet-stream': 'run d', 'x-ratchet-stream-batch': '0' }, { 'x-ratchet-stream-batch': 'one' }];
+      for (const headers of malformed) {
+        const response = await send(1, headers);
+        assert.equal(response.status, 400);
+        assert.match(((await response.json()) as { detail: string }).detail, /x-ratchet-stream .* x-ratchet-stream-batch/);
+      }
+    });
+  });
+
   it('answers 404 to an unknown source, listing the configured ones with the built-in ones', async () => {
     const response = await post('myapp', {});
     assert.equal(response.status, 404);

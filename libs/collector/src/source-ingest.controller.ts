@@ -13,6 +13,23 @@ const MEDIA_TYPES: Readonly<Record<SourceParser['framing'], readonly string[]>> 
   json: ['application/json', 'application/x-ndjson'],
 };
 
+/**
+ * Names the run of a shipper (`ratchet ingest` sends one per run): repeats of a byte-identical line
+ * are numbered across that run's requests, not only within one request.
+ */
+export const STREAM_HEADER = 'x-ratchet-stream';
+/** The number of the request's batch in its stream; a retry sends the same number. */
+export const STREAM_BATCH_HEADER = 'x-ratchet-stream-batch';
+const STREAM = /^[A-Za-z0-9._:@/-]{1,128}$/;
+const BATCH = /^\d{1,15}$/;
+
+/** The stream and batch named, undefined without the headers, null when they are malformed or one is missing. */
+function streamOf(name: string | string[] | undefined, batch: string | string[] | undefined): { name: string; batch: number } | undefined | null {
+  if (name === undefined && batch === undefined) return undefined;
+  if (typeof name !== 'string' || !STREAM.test(name) || typeof batch !== 'string' || !BATCH.test(batch)) return null;
+  return { name, batch: Number(batch) };
+}
+
 /** The sources this collector reads: the built-in ones and those configured (`RATCHET_SOURCES`). */
 export const SOURCE_CATALOGUE = Symbol.for('ratchet.SourceCatalogue');
 
@@ -58,11 +75,20 @@ export class SourceIngestController {
       await this.ingest.deadLetterBody(body, DEAD_LETTER_REASONS.unparsable, parsed.error, parser.id);
       throw new ProblemException({ type: 'https://ratchet.dev/problems/unparsable-body', title: 'Bad Request', status: HttpStatus.BAD_REQUEST, detail: parsed.error });
     }
+    const stream = streamOf(request.headers[STREAM_HEADER], request.headers[STREAM_BATCH_HEADER]);
+    if (stream === null) {
+      throw new ProblemException({
+        type: 'https://ratchet.dev/problems/invalid-header',
+        title: 'Bad Request',
+        status: HttpStatus.BAD_REQUEST,
+        detail: `${STREAM_HEADER} must be 1 to 128 letters, digits and . _ : @ / -, and ${STREAM_BATCH_HEADER} a whole number; both or neither`,
+      });
+    }
     const parent = extractTraceHeaders(request.headers as Record<string, string>);
     const result = await inSpan('collector.ingest', parent ?? context.active(), async (span, ctx) => {
       span.setAttribute('ratchet.source', parser.id);
       span.setAttribute('ratchet.records', parsed.items.length);
-      return this.ingest.ingest(parsed.items, parser, ctx);
+      return this.ingest.ingest(parsed.items, parser, ctx, stream);
     });
     if (result.accepted === 0 && result.ignored === 0) {
       throw new ProblemException({

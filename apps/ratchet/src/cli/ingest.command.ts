@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { STREAM_BATCH_HEADER, STREAM_HEADER } from '@ratchet/collector';
 import { sourceCatalogue, type SourceCatalogue, type SourceParser } from '@ratchet/sources';
 import { readLines, readStreamLines } from './line-reader';
 
@@ -86,13 +88,19 @@ export async function runIngest(options: IngestCommandOptions): Promise<IngestTo
   const contentType = options.source.framing === 'line' ? 'text/plain' : 'application/x-ndjson';
   let batch: string[] = [];
   let firstAt = 0;
+  // One stream per run: the collector numbers a line repeated byte for byte across this run's
+  // batches (a client retrying within one second of log resolution), not only within one batch;
+  // a retried batch keeps its number, so it is counted once. A new run is a new stream.
+  const stream = { [STREAM_HEADER]: `ratchet-ingest-${randomUUID()}` };
+  let sent = 0;
 
   /** The last flush ignores the signal: what was read is sent even when following stops. */
   const send = async (last = false): Promise<void> => {
     if (batch.length === 0) return;
     const records = batch;
     batch = [];
-    const result = await postWithRetry(endpoint, contentType, records.join('\n'), last ? undefined : options.signal);
+    const headers = { ...stream, [STREAM_BATCH_HEADER]: String(sent++) };
+    const result = await postWithRetry(endpoint, contentType, records.join('\n'), headers, last ? undefined : options.signal);
     totals.records += records.length;
     totals.accepted += result.accepted;
     totals.ignored += result.ignored;
@@ -116,11 +124,11 @@ export async function runIngest(options: IngestCommandOptions): Promise<IngestTo
   return totals;
 }
 
-async function postWithRetry(url: string, contentType: string, body: string, signal?: AbortSignal): Promise<BatchResult> {
+async function postWithRetry(url: string, contentType: string, body: string, headers: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<BatchResult> {
   let backoff = 250;
   for (;;) {
     try {
-      const response = await fetch(url, { method: 'POST', headers: { 'content-type': contentType }, body, ...(signal ? { signal } : {}) });
+      const response = await fetch(url, { method: 'POST', headers: { ...headers, 'content-type': contentType }, body, ...(signal ? { signal } : {}) });
       if (response.status === 202) return (await response.json()) as BatchResult;
       if (response.status === 422) {
         const problem = (await response.json()) as { errors?: BatchResult['rejected'] };
