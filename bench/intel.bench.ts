@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { BlockList } from 'node:net';
 import { join, resolve } from 'node:path';
 import { compileAddressIntel, parsePlainList, type AddressIntel, type Feed } from '@ratchet/detection';
+import { seededRandom } from '@ratchet/testing';
 import type { BenchPart } from './lib/context';
 import { collectGarbage } from './lib/memory';
 import { atLeast, formatNumber, mib, progress, renderPart, type PartReport } from './lib/report';
@@ -94,7 +95,7 @@ async function measureIntel(root: string): Promise<PartReport> {
 /** Half addresses on the lists, half random ones (practically never on them), shuffled. */
 function queriesFor(feeds: readonly Feed[]): string[] {
   const listed = feeds.flatMap((f) => f.entries.map((e) => e.indicator));
-  const next = random(42);
+  const next = seededRandom(42);
   const queries: string[] = [];
   for (let i = 0; i < QUERY_SET; i++) {
     if (i % 2 === 0) queries.push(listed[Math.floor(next() * listed.length)] as string);
@@ -135,7 +136,7 @@ function timeBlockList(blockList: BlockList, queries: readonly string[]): { perS
 const IPV6_NETWORKS = 1_000;
 
 function measureIpv6(feeds: readonly Feed[]): { perSecond: number; note: string } {
-  const next = random(6);
+  const next = seededRandom(6);
   const hex = (): string => Math.floor(next() * 65_536).toString(16);
   const entries = Array.from({ length: IPV6_NETWORKS }, (_, i) => ({
     indicator: i % 2 === 0 ? `2001:db8:${hex()}::/48` : `2001:db8:${hex()}:${hex()}::/64`,
@@ -148,17 +149,6 @@ function measureIpv6(feeds: readonly Feed[]): { perSecond: number; note: string 
   );
   const { perSecond, hits } = timeLookups(intel, queries, IPV6_LOOKUPS);
   return { perSecond, note: `${formatNumber(IPV6_LOOKUPS)} lookups, ${((100 * hits) / IPV6_LOOKUPS).toFixed(1)}% hits; each goes through canonicalAddress (URL parsing)` };
-}
-
-/** mulberry32: the same queries every run. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 if (require.main === module) {

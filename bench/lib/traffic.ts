@@ -1,16 +1,8 @@
 import type { AuthEventInput } from '@ratchet/contracts';
+import { seededRandom } from '@ratchet/testing';
 
-/** A small, fast, seedable PRNG (mulberry32), so every run sends the same traffic. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** The bench's traffic is seeded, so every run sends the same (the generator is the specs' own). */
+export { seededRandom };
 
 export interface TrafficOptions {
   /** Default 1. */

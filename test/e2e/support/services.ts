@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { awaitUntil } from '@ratchet/testing';
+import { awaitUntil, freePort } from '@ratchet/testing';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
@@ -70,17 +69,7 @@ export class ServiceProcess {
   }
 }
 
-/** A port nothing listens on right now. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
+export { freePort };
 
 /** Reads one counter's value from a service's Prometheus text. */
 export async function metricValue(service: ServiceProcess, name: string): Promise<number> {

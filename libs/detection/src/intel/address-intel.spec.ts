@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { BlockList, isIP } from 'node:net';
 import { describe, it } from 'node:test';
+import { seededRandom } from '@ratchet/testing';
 import { compileAddressIntel, InvalidIntelFeed, type Feed, type FeedEntry } from './address-intel';
 import { INVALID_FEEDS, LOOKUP_CASES, LOOKUP_FEEDS } from './fixtures/lookup-cases';
 
@@ -69,17 +70,6 @@ describe('compileAddressIntel refusals', () => {
   }
 });
 
-/** A small deterministic generator (mulberry32), so a failure replays. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /** The best entry covering `ip`, by brute force over net.BlockList, one list per entry. */
 function bruteForceBest(entries: ReadonlyArray<FeedEntry & { bits: number; list: BlockList }>, ip: string): FeedEntry | undefined {
   const family = isIP(ip) === 4 ? 'ipv4' : 'ipv6';
@@ -94,7 +84,7 @@ function bruteForceBest(entries: ReadonlyArray<FeedEntry & { bits: number; list:
 describe('compileAddressIntel against net.BlockList', () => {
   for (const family of ['ipv4', 'ipv6'] as const) {
     it(`answers the best covering entry for random nested ${family} networks, as brute force over net.BlockList does`, () => {
-      const next = random(family === 'ipv4' ? 4 : 6);
+      const next = seededRandom(family === 'ipv4' ? 4 : 6);
       const int = (n: number): number => Math.floor(next() * n);
       // Addresses in a narrow space, so networks nest and overlap often: 10.0.x.y, 2001:db8::x:y.
       const address = (): string => (family === 'ipv4' ? `10.0.${int(4)}.${int(256)}` : `2001:db8::${int(4).toString(16)}:${int(65536).toString(16)}`);

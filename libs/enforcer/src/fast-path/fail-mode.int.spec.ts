@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { CheckRequest } from '@ratchet/chains';
 import { systemClock } from '@ratchet/kernel';
 import { RatchetMetrics, Readiness } from '@ratchet/platform';
 import { createRedisClient, RedisDecisionStore, RedisTokenBuckets } from '@ratchet/platform/services';
-import { awaitUntil, decisionOf, uniqueName } from '@ratchet/testing';
+import { awaitUntil, decisionOf, freePort, uniqueName } from '@ratchet/testing';
 import { DecisionMirrorService } from '../decision-mirror.service';
 import { FastPathService } from './fast-path.service';
 
@@ -105,14 +104,3 @@ describe('fail modes when Redis is unreachable', { timeout: 60_000 }, () => {
     await exited;
   }
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
