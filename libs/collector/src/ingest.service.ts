@@ -52,11 +52,6 @@ export class IngestService {
   }
 
   /**
-   * Reads each record with the source's parser and admits what it yields. A record the parser
-   * refuses, or whose events fail validation, is dead-lettered whole with the reason. An item that
-   * is one of the source's batch envelopes is opened first; its records keep the item's index.
-   */
-  /**
    * Repeat counts of the streams that asked to be numbered across their requests (`stream`):
    * a shipper following a log sends one run of lines in many requests, and byte-identical lines a
    * second apart would otherwise restart at `#0` in each request and collapse into one. A new
@@ -68,6 +63,9 @@ export class IngestService {
   private readonly streams = new Map<string, { ids: RepeatedIds; batch: number }>();
 
   /**
+   * Reads each record with the source's parser and admits what it yields. A record the parser
+   * refuses, or whose events fail validation, is dead-lettered whole with the reason. An item that
+   * is one of the source's batch envelopes is opened first; its records keep the item's index.
    * `stream`: the shipper run this request belongs to and the number of its batch; a batch sent
    * again (a retry after a lost answer) is numbered as it was the first time.
    */
@@ -100,10 +98,9 @@ export class IngestService {
         this.metrics.records.inc({ source, outcome: 'ignored' });
         return;
       }
-      const record = raw();
       const admissions = behindProxies(parsed, this.settings.trustedProxies).map((event) => {
         if (event.id === undefined) return this.admit(event, { observedAt });
-        const id = ids.number(event.id, record);
+        const id = ids.number(event.id, raw);
         return this.admit(id === event.id ? event : { ...event, id }, { observedAt });
       });
       const errors = reasons(admissions.flatMap((a) => (a.ok ? [] : a.errors)));
@@ -146,7 +143,7 @@ export class IngestService {
     return { accepted: accepted.length, ignored, rejected };
   }
 
-  /** Sends refused input that never became items (e.g. a body that is not JSON) to the dead-letter topic. */
+  /** The repeat counts of a stream, rolled back for a retried batch, started over when they grow large. */
   private streamIds(name: string, batch: number): RepeatedIds {
     let state = this.streams.get(name);
     if (state === undefined) {
@@ -163,6 +160,7 @@ export class IngestService {
     return state.ids;
   }
 
+  /** Sends refused input that never became items (e.g. a body that is not JSON) to the dead-letter topic. */
   async deadLetterBody(raw: string, reason: DeadLetterReason, error: string, source: string): Promise<void> {
     await this.deadLetter([deadLetter(raw, reason, [error], source, this.clock.now())]);
   }

@@ -80,7 +80,7 @@ export class RecordReader {
       if (parsed.events.length === 0) return { status: 'ignored', source: source.id, what: parsed.ignored ?? 'unspecified' };
       const events: AuthEvent[] = [];
       for (const raw of parsed.events) {
-        const id = raw.id === undefined ? undefined : this.ids.number(raw.id, typeof record === 'string' ? record : JSON.stringify(record));
+        const id = raw.id === undefined ? undefined : this.ids.number(raw.id, typeof record === 'string' ? record : () => JSON.stringify(record));
         const input = id === raw.id ? raw : { ...raw, id };
         const observedAt = Date.parse(raw.time);
         const admitted = this.admit(input, { observedAt: Number.isNaN(observedAt) ? 0 : observedAt, newId: () => `eval-${++this.generated}` });
