@@ -1,8 +1,8 @@
 import type { AuthEvent, RiskSignal } from '@ratchet/contracts';
 import type { EntityRef } from '@ratchet/kernel';
-import { eventSignal, type Detector } from './detector';
+import { thresholdSignal, type Detector } from './detector';
 import { compileThresholdWindow, type ThresholdWindow } from './detector-config';
-import { NO_OPS, NO_SIGNALS, thresholdConfidence } from './event-reading';
+import { NO_OPS, NO_SIGNALS } from './event-reading';
 
 /** What makes a detector that counts matching events per entity in a sliding window. */
 export interface CountingDetectorSpec {
@@ -37,7 +37,7 @@ export function countingDetector(spec: CountingDetectorSpec): Detector<Threshold
     detect(event, [count], p): RiskSignal[] {
       const subject = subjectOf(event);
       if (typeof count !== 'number' || count < p.threshold || subject === undefined) return NO_SIGNALS;
-      return [eventSignal(this, event, subject, severity, thresholdConfidence(count, p.threshold), { [countName]: count, threshold: p.threshold, windowMs: p.windowMs })];
+      return [thresholdSignal(this, event, subject, { count, countName, threshold: p.threshold, windowMs: p.windowMs }, severity)];
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { AuthEvent, RiskSignal } from '@ratchet/contracts';
 import type { EntityRef } from '@ratchet/kernel';
+import { thresholdConfidence } from './event-reading';
 import type { StateOp, StateResult } from './state-store.port';
 
 /** One indicator of compromise. Pure: time comes from the event, state from the plan's results. */
@@ -85,7 +86,7 @@ export function thresholdSignal(
   severity = 0.8,
 ): RiskSignal {
   const { count, countName, threshold, windowMs } = evidence;
-  return eventSignal(detector, event, entity, severity, 0.5 + 0.5 * Math.min(1, count / (threshold * 2)), { [countName]: count, threshold, windowMs });
+  return eventSignal(detector, event, entity, severity, thresholdConfidence(count, threshold), { [countName]: count, threshold, windowMs });
 }
 
 /** `eventSignal` with its rating named: for detectors that compute severity, confidence and evidence together. */

@@ -1,4 +1,4 @@
-import type { SetAddOp, SetAddResult, StateResult } from './state-store.port';
+import { isSetAddResult, type SetAddOp, type StateResult } from './state-store.port';
 
 /**
  * "Never seen before" needs a history first: every peer of a workload deployed an hour ago is new.
@@ -54,6 +54,3 @@ export function noveltyOf(memberResult: StateResult | undefined, periodResult: S
   return earlierPeriods >= 2 ? 'new' : 'learning';
 }
 
-function isSetAddResult(result: StateResult | undefined): result is SetAddResult {
-  return typeof result === 'object' && result !== null && 'known' in result;
-}

@@ -91,6 +91,11 @@ export interface SetAddOp extends StateAddress {
   shared?: boolean;
 }
 
+/** Whether a result is a `set.add` answer. */
+export function isSetAddResult(result: StateResult | undefined): result is SetAddResult {
+  return typeof result === 'object' && result !== null && 'known' in result;
+}
+
 export interface SetAddResult {
   /** The member was in the set before this operation. */
   known: boolean;

@@ -1,6 +1,6 @@
 import type { AuthEvent, RiskContribution, RiskScore, RiskSignal } from '@ratchet/contracts';
 import type { RecordMergeOp } from '@ratchet/detection';
-import { canonicalAddress, entityRef, type EntityRef } from '@ratchet/kernel';
+import { entityRef, type EntityRef } from '@ratchet/kernel';
 import { levelOf, riskRecord, scoreEntity, type RiskModel } from './risk-model';
 
 /** The contribution type under which a user carries a share of an address's risk. */
@@ -16,8 +16,9 @@ export const LINKED_ADDRESS = 'linked:ip';
  */
 export function linkedAddressOf(signal: RiskSignal, eventsById: ReadonlyMap<string, AuthEvent>, model: RiskModel): EntityRef | undefined {
   if (!model.propagation || model.propagation.fromAddress <= 0 || !signal.entity.startsWith('user:')) return undefined;
+  // Admission wrote the address in its canonical spelling.
   const ip = eventsById.get(signal.eventIds[0] ?? '')?.client?.ip;
-  return ip === undefined ? undefined : entityRef('ip', canonicalAddress(ip) ?? ip);
+  return ip === undefined ? undefined : entityRef('ip', ip);
 }
 
 /**

@@ -1,8 +1,8 @@
 import type { RiskSignal } from '@ratchet/contracts';
-import { eventSignal, type Detector } from '../detector';
+import { thresholdSignal, type Detector } from '../detector';
 import type { ThresholdWindow } from '../detector-config';
 import { readSettings, readStringList, readThresholdWindow } from '../detector-settings';
-import { addressEntityOf, isStaticPath, NO_OPS, NO_SIGNALS, STATIC_EXTENSIONS, thresholdConfidence } from '../event-reading';
+import { addressEntityOf, isStaticPath, NO_OPS, NO_SIGNALS, STATIC_EXTENSIONS } from '../event-reading';
 
 export interface CrawlParams extends ThresholdWindow {
   staticExtensions: ReadonlySet<string>;
@@ -40,6 +40,6 @@ export const httpCrawlDetector: Detector<CrawlParams> = {
     if (typeof paths !== 'number' || paths < p.threshold) return NO_SIGNALS;
     const entity = addressEntityOf(event);
     if (entity === undefined) return NO_SIGNALS;
-    return [eventSignal(this, event, entity, SEVERITY, thresholdConfidence(paths, p.threshold), { distinctPaths: paths, threshold: p.threshold, windowMs: p.windowMs })];
+    return [thresholdSignal(this, event, entity, { count: paths, countName: 'distinctPaths', threshold: p.threshold, windowMs: p.windowMs }, SEVERITY)];
   },
 };

@@ -1,8 +1,8 @@
 import type { RiskSignal } from '@ratchet/contracts';
-import { eventSignal, type Detector } from '../detector';
+import { thresholdSignal, type Detector } from '../detector';
 import type { ThresholdWindow } from '../detector-config';
 import { readSettings, readStatusList, readStringList, readThresholdWindow } from '../detector-settings';
-import { addressEntityOf, httpStatusOf, isStaticPath, NO_OPS, NO_SIGNALS, STATIC_EXTENSIONS, thresholdConfidence } from '../event-reading';
+import { addressEntityOf, httpStatusOf, isStaticPath, NO_OPS, NO_SIGNALS, STATIC_EXTENSIONS } from '../event-reading';
 
 export interface ProbingParams extends ThresholdWindow {
   /** Statuses that answer a probe: the path does not exist, is refused, or is malformed. */
@@ -54,6 +54,6 @@ export const httpProbingDetector: Detector<ProbingParams> = {
     if (typeof paths !== 'number' || paths < p.threshold) return NO_SIGNALS;
     const entity = addressEntityOf(event);
     if (entity === undefined) return NO_SIGNALS;
-    return [eventSignal(this, event, entity, SEVERITY, thresholdConfidence(paths, p.threshold), { distinctPaths: paths, threshold: p.threshold, windowMs: p.windowMs })];
+    return [thresholdSignal(this, event, entity, { count: paths, countName: 'distinctPaths', threshold: p.threshold, windowMs: p.windowMs }, SEVERITY)];
   },
 };

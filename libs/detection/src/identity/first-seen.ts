@@ -2,7 +2,7 @@ import type { AuthEvent, RiskSignal } from '@ratchet/contracts';
 import { entityRef } from '@ratchet/kernel';
 import { ratedSignal, isSuccessfulLogin, userIdOf, type Detector } from '../detector';
 import { compileSettings, durationSetting, wholeNumberSetting, type SettingReader } from '../detector-config';
-import type { SetAddResult } from '../state-store.port';
+import { isSetAddResult } from '../state-store.port';
 
 export interface FirstSeenParams {
   /** Earlier successful logins a user needs before anything is new: before that, everything is. */
@@ -62,7 +62,7 @@ export function firstSeenDetector(feature: FirstSeenFeature): Detector<FirstSeen
       ];
     },
     detect(event, [logins, values], p): RiskSignal[] {
-      if (!isSetAnswer(logins) || !isSetAnswer(values)) return [];
+      if (!isSetAddResult(logins) || !isSetAddResult(values)) return [];
       if (logins.known || values.known || logins.size < p.minHistory) return [];
       return [
         ratedSignal(this, event, entityRef('user', userIdOf(event) as string), {
@@ -76,9 +76,6 @@ export function firstSeenDetector(feature: FirstSeenFeature): Detector<FirstSeen
   };
 }
 
-function isSetAnswer(result: unknown): result is SetAddResult {
-  return typeof result === 'object' && result !== null && 'known' in result;
-}
 
 /** `fs:h<minHistory>:user`, built once per history length rather than once per login. */
 const HISTORY_KEYS = new Map<number, string>();

@@ -2,6 +2,7 @@ import type { RiskSignal } from '@ratchet/contracts';
 import { canonicalAddress, entityRef } from '@ratchet/kernel';
 import { ratedSignal } from '../detector';
 import { InvalidDetectorConfig } from '../detector-config';
+import { NO_OPS, NO_SIGNALS } from '../event-reading';
 import { compileIntelParams, entriesLabelled, intelSignal, NO_INTEL, type IntelParams, type StatelessDetector } from './intel-detector';
 
 export type AnonymizerParams = IntelParams;
@@ -42,14 +43,14 @@ export const anonymizerDetector: StatelessDetector<AnonymizerParams> = {
     });
   },
   plan() {
-    return [];
+    return NO_OPS;
   },
   detect(event, _results, p): RiskSignal[] {
     const ip = event.client?.ip;
-    if (event.action !== 'login' || ip === undefined) return [];
+    if (event.action !== 'login' || ip === undefined) return NO_SIGNALS;
     const match = p.intel.lookup(ip);
     if (match) return [intelSignal(this, event, ip, match, SEVERITY)];
-    if (!event.facts?.includes('anonymizer')) return [];
+    if (!event.facts?.includes('anonymizer')) return NO_SIGNALS;
     // The IdP saw the proxy itself (Okta isProxy, Entra anonymizedIPAddress): as sure as a feed entry at 0.9.
     const entity = entityRef('ip', canonicalAddress(ip) ?? ip);
     return [ratedSignal(this, event, entity, { severity: SEVERITY, confidence: 0.9, evidence: { feed: `source:${event.source.kind}`, labels: 'anonymizer' } })];

@@ -1,4 +1,5 @@
 import type { RiskSignal } from '@ratchet/contracts';
+import { NO_OPS, NO_SIGNALS } from '../event-reading';
 import { compileIntelParams, intelSignal, NO_INTEL, type IntelParams, type StatelessDetector } from './intel-detector';
 
 export type BlocklistParams = IntelParams;
@@ -20,11 +21,11 @@ export const blocklistedAddressDetector: StatelessDetector<BlocklistParams> = {
     return compileIntelParams(this.id, raw);
   },
   plan() {
-    return [];
+    return NO_OPS;
   },
   detect(event, _results, p): RiskSignal[] {
     const ip = event.client?.ip;
     const match = ip === undefined ? undefined : p.intel.lookup(ip);
-    return match ? [intelSignal(this, event, ip as string, match, SEVERITY)] : [];
+    return match ? [intelSignal(this, event, ip as string, match, SEVERITY)] : NO_SIGNALS;
   },
 };

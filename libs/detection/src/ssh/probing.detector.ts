@@ -1,9 +1,9 @@
 import type { AuthEvent, RiskSignal } from '@ratchet/contracts';
 import type { AddressSet } from '@ratchet/kernel';
-import { eventSignal, type Detector } from '../detector';
+import { thresholdSignal, type Detector } from '../detector';
 import type { ThresholdWindow } from '../detector-config';
 import { readAddressSet, readSettings, readThresholdWindow } from '../detector-settings';
-import { addressEntityOf, NO_OPS, NO_SIGNALS, thresholdConfidence } from '../event-reading';
+import { addressEntityOf, NO_OPS, NO_SIGNALS } from '../event-reading';
 
 export interface SshProbingParams extends ThresholdWindow {
   /** Addresses never counted: a load balancer's or a monitor's TCP health checks open and drop connections. */
@@ -50,6 +50,6 @@ export const sshProbingDetector: Detector<SshProbingParams> = {
     if (typeof connections !== 'number' || connections < p.threshold) return NO_SIGNALS;
     const entity = addressEntityOf(event);
     if (entity === undefined) return NO_SIGNALS;
-    return [eventSignal(this, event, entity, SEVERITY, thresholdConfidence(connections, p.threshold), { connections, threshold: p.threshold, windowMs: p.windowMs })];
+    return [thresholdSignal(this, event, entity, { count: connections, countName: 'connections', threshold: p.threshold, windowMs: p.windowMs }, SEVERITY)];
   },
 };
