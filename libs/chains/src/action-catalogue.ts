@@ -36,8 +36,9 @@ export interface ActionDescription {
   params: Readonly<Record<string, ActionParam>>;
   /**
    * Whether `/authz` and `ext_authz` refuse the entity's requests (403) while the action is in
-   * force. False for actions that need the policy path or another answer (a step-up's 401,
-   * a rate limit's 429), which the fast path does not give yet, and for those that change no traffic.
+   * force (the verdict reads it). False for actions answered otherwise (a step-up's 401, a rate
+   * limit's 429), for those carried out elsewhere (policy objects, webhooks) and for those that
+   * change no traffic.
    */
   denies: boolean;
   /** Its service targets, then every policy target that renders it. */

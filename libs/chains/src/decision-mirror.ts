@@ -39,6 +39,13 @@ export class DecisionMirror {
     return current !== undefined && current.expiresAt > now;
   }
 
+  /** How many decisions are in force at `now` (enforced only, unless `shadow` too): a count, not a list. */
+  countActive(now: number, withShadow = true): number {
+    let count = 0;
+    for (const actions of this.byEntity.values()) for (const a of actions.values()) if (a.expiresAt > now && (withShadow || a.mode === 'enforce')) count++;
+    return count;
+  }
+
   active(now: number): EnforcementAction[] {
     const result: EnforcementAction[] = [];
     for (const actions of this.byEntity.values()) for (const a of actions.values()) if (a.expiresAt > now) result.push(a);

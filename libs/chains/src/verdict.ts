@@ -1,5 +1,6 @@
 import type { ActionKind, EnforcementAction } from '@ratchet/contracts';
 import { entityRef, type EntityRef } from '@ratchet/kernel';
+import { ACTION_CATALOGUE } from './action-catalogue';
 
 /**
  * What a proxy asks before forwarding one request (NGINX `auth_request`, Envoy `ext_authz`).
@@ -56,11 +57,14 @@ export interface Judgement {
 }
 
 /**
- * The action kinds the fast path answers. A quarantined workload or address is refused at every
- * proxy as well as cut off by its NetworkPolicy. The rest act elsewhere: a revocation at the IdP
- * (webhook, CAEP), mTLS in the mesh's own policy, a notification, a certificate.
+ * The action kinds the fast path answers, as the action catalogue describes them: those it renders
+ * to `authz` or `ext_authz`, refused outright when the action `denies` (a quarantined workload or
+ * address is refused at every proxy as well as cut off by its NetworkPolicy). The rest act
+ * elsewhere: a revocation at the IdP (webhook, CAEP), mTLS in the mesh's own policy, a
+ * notification, a certificate.
  */
-const FAST_PATH_ACTIONS: ReadonlySet<ActionKind> = new Set(['ingress.deny', 'mesh.deny', 'network.quarantine', 'ingress.rate-limit', 'ingress.step-up']);
+const FAST_PATH_ACTIONS: ReadonlySet<ActionKind> = new Set(ACTION_CATALOGUE.filter((a) => a.targets.includes('authz') || a.targets.includes('ext_authz')).map((a) => a.id));
+const DENYING: ReadonlySet<ActionKind> = new Set(ACTION_CATALOGUE.filter((a) => a.denies).map((a) => a.id));
 
 /**
  * The entities a request is about: its address, its mTLS principal (`svc:<spiffe id>`) and its
@@ -90,12 +94,11 @@ export function judgeRequest(check: CheckRequest, decisions: readonly Enforcemen
     if (decision.mode !== 'enforce' || decision.expiresAt <= now || !FAST_PATH_ACTIONS.has(decision.action)) continue;
     if (!entities.includes(decision.entity)) continue;
     if (!appliesToPath(decision, path)) continue;
+    if (DENYING.has(decision.action)) {
+      if (!deny || decision.expiresAt > deny.expiresAt) deny = decision;
+      continue;
+    }
     switch (decision.action) {
-      case 'ingress.deny':
-      case 'mesh.deny':
-      case 'network.quarantine':
-        if (!deny || decision.expiresAt > deny.expiresAt) deny = decision;
-        break;
       case 'ingress.rate-limit': {
         const limit = rateLimitOf(decision);
         if (limit) limits.push(limit);

@@ -55,7 +55,7 @@ export class DecisionMirrorService implements OnModuleInit, OnApplicationShutdow
       this.log.warn(`decision store unreachable; answering from the last known decisions (fail-open routes) or refusing (fail-closed routes): ${(err as Error).message}`);
     }
     this.mirror.purge(this.clock.now());
-    this.metrics.activeDecisions.set(this.mirror.active(this.clock.now()).length);
+    this.metrics.activeDecisions.set(this.mirror.countActive(this.clock.now()));
     return reachable;
   }
 
@@ -74,12 +74,12 @@ export class DecisionMirrorService implements OnModuleInit, OnApplicationShutdow
     return this.mirror.enforcedAll(entities, this.clock.now());
   }
 
-  /** Whether a decision with this id is in force now (an extension, not a new decision). */
-  isActive(action: EnforcementAction): boolean {
-    return this.mirror.isActive(action, this.clock.now());
-  }
-
   active(): EnforcementAction[] {
     return this.mirror.active(this.clock.now());
+  }
+
+  /** How many decisions are in force now, enforced only unless `withShadow`. */
+  countActive(withShadow = true): number {
+    return this.mirror.countActive(this.clock.now(), withShadow);
   }
 }

@@ -84,7 +84,7 @@ export class EnforcementService implements OnModuleInit, OnApplicationShutdown {
     const recorded: Recorded[] = [];
     const fresh = new Set<EnforcementAction>();
     // Counted once a batch; the actions this batch starts are added as they come.
-    let activeActions = this.mirror.active().filter((a) => a.mode === 'enforce').length;
+    let activeActions = this.mirror.countActive(false);
     for (const item of items) {
       const score = item.value;
       const held = new Set([...this.runs.ofEntity(score.entity).values()].flatMap((r) => r.actions.filter((a) => a.expiresAt > now).map((a) => a.id)));

@@ -14,12 +14,17 @@ const SWEEP_ABOVE = 10_000;
 /** Token buckets in one process (the embedded shape): same contract as the Redis adapter. */
 export class MemoryTokenBuckets implements TokenBuckets {
   private readonly buckets = new Map<string, Bucket>();
+  /**
+   * The map's size at which the next sweep runs: twice what the last one kept (at least
+   * SWEEP_ABOVE), so a sweep that finds every bucket still live is not repeated on every request.
+   */
+  private sweepAt = SWEEP_ABOVE;
 
   constructor(private readonly clock: Clock = systemClock) {}
 
   async take(takes: readonly BucketTake[]): Promise<BucketAnswer[]> {
     const now = this.clock.now();
-    if (this.buckets.size > SWEEP_ABOVE) this.sweep(now);
+    if (this.buckets.size > this.sweepAt) this.sweep(now);
     return takes.map((take) => {
       const bucket = this.buckets.get(take.key);
       const answer = takeToken(bucket && bucket.forgetAt > now ? bucket : undefined, take, now);
@@ -30,6 +35,7 @@ export class MemoryTokenBuckets implements TokenBuckets {
 
   private sweep(now: number): void {
     for (const [key, bucket] of this.buckets) if (bucket.forgetAt <= now) this.buckets.delete(key);
+    this.sweepAt = Math.max(SWEEP_ABOVE, 2 * this.buckets.size);
   }
 
   async close(): Promise<void> {
