@@ -19,8 +19,8 @@ async function main(): Promise<void> {
   const log = new Logger('scorer');
   for (const feed of config.detectors.feeds) log.log(describeLoadedFeed(feed));
   const state = app.get<StateStore>(STATE_STORE);
-  // A real round trip (an empty batch never reaches Redis): touch a tiny health record.
-  const probe = { kind: 'record.merge', key: 'health:scorer', fields: {}, retainMs: 60_000 } as const;
+  // A real round trip (an empty batch never reaches Redis) that writes nothing: read a record.
+  const probe = { kind: 'record.read', key: 'health:scorer' } as const;
   app.get(Readiness).register('redis', async () => (await state.execute([probe])).length === 1);
   await startEventLogConsumer(app, app.get<EventLog>(EVENT_LOG), config.group, [TOPICS.authEvents]);
   await app.listen({ host: config.host, port: config.port });

@@ -108,6 +108,7 @@ function openFile(variable: string, path: string, kind: GeoDatabaseKind, from?: 
   return openGeoDatabase(bytes, kind, `${variable}=${from ? `${from} (${basename(path)})` : path}`);
 }
 
-function errorCode(err: unknown): string {
+/** The `code` of a Node error (`ENOENT`), else the error as text. */
+export function errorCode(err: unknown): string {
   return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : String(err);
 }

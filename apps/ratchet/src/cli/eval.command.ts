@@ -19,6 +19,7 @@ import {
   compileCollectorSettings,
   DEFAULT_GEOIP_CITY_PACKAGE,
   describeGeoDatabaseSetting,
+  errorCode,
   isGeoPackageInstalled,
   readCollectorOptions,
   type GeoDatabaseSetting,
@@ -204,6 +205,3 @@ function readText(path: string): string {
   }
 }
 
-function errorCode(err: unknown): string {
-  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : String(err);
-}

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { STREAM_BATCH_HEADER, STREAM_HEADER } from '@ratchet/collector';
+import { STREAM_BATCH_HEADER, STREAM_HEADER, type IngestResult } from '@ratchet/collector';
 import { sourceCatalogue, type SourceCatalogue, type SourceParser } from '@ratchet/sources';
 import { readLines, readStreamLines } from './line-reader';
 
@@ -19,11 +19,8 @@ export interface IngestCommandOptions {
   onBatch?: (result: BatchResult) => void;
 }
 
-export interface BatchResult {
-  accepted: number;
-  ignored: number;
-  rejected: Array<{ index: number; errors: string[] }>;
-}
+/** What the collector answers for one batch. */
+export type BatchResult = IngestResult;
 
 export interface IngestTotals {
   records: number;

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { ACTION_KINDS, type ActionParams, type EnforcementAction } from '@ratchet/contracts';
+import { ACTION_KINDS, type EnforcementAction } from '@ratchet/contracts';
+import type { DecisionView } from '@ratchet/enforcer';
 import { parseEntityRef } from '@ratchet/kernel';
 import {
   compilePolicyTargets,
@@ -106,18 +107,6 @@ async function readDecisionFile(file: string, problems: string[]): Promise<Enfor
     else decisions.push(decision);
   }
   return decisions;
-}
-
-/** The shape `GET /v1/decisions` answers (times as ISO strings). */
-interface DecisionView {
-  id: string;
-  entity: string;
-  action: string;
-  mode: string;
-  params?: ActionParams;
-  reason: EnforcementAction['reason'];
-  decidedAt: string;
-  expiresAt: string;
 }
 
 async function fetchDecisions(url: string): Promise<EnforcementAction[]> {
