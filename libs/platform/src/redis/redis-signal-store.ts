@@ -35,7 +35,9 @@ for i = 5, #ARGV, 4 do
     redis.call('HSET', data, id, ARGV[i + 3])
     redis.call('ZADD', own, ARGV[i + 1], id)
     local over = redis.call('ZCARD', own) - perEntity
-    if over > 0 then forgetAll(redis.call('ZRANGE', own, 0, over - 1)) end
+    if over > 0 then
+      for _, old in ipairs(redis.call('ZRANGE', own, 0, over - 1)) do forget(old, entity) end
+    end
   end
 end
 local newest = redis.call('ZRANGE', global, -1, -1, 'WITHSCORES')
