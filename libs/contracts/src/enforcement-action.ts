@@ -1,4 +1,6 @@
 import type { EntityRef } from '@ratchet/kernel';
+import type { LogMessage } from './event-log.port';
+import { HEADERS } from './topics';
 
 /**
  * Every action a chain may take. What each one means, its parameters, the targets it renders to and
@@ -63,4 +65,12 @@ export interface EnforcementAction {
 
 export function actionId(action: ActionKind, entity: EntityRef): string {
   return `${action}|${entity}`;
+}
+
+/**
+ * The `enforcement.actions` record of an action that could not be carried out: the action as
+ * decided, `state: failed`, the failure, and its detail in the `ratchet-reason` header.
+ */
+export function failedActionMessage(action: EnforcementAction, failure: ActionFailure): LogMessage {
+  return { key: action.entity, value: JSON.stringify({ ...action, state: 'failed', failure }), headers: { [HEADERS.reason]: failure.detail } };
 }

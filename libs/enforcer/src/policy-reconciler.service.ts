@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { EVENT_LOG, HEADERS, TOPICS, type EnforcementAction, type EventLog } from '@ratchet/contracts';
+import { EVENT_LOG, failedActionMessage, TOPICS, type EnforcementAction, type EventLog } from '@ratchet/contracts';
 import { errorMessage } from '@ratchet/kernel';
 import type { PolicyOutcome } from '@ratchet/platform/kubernetes';
 import { DecisionMirrorService } from './decision-mirror.service';
@@ -88,7 +88,7 @@ export class PolicyReconcilerService implements OnApplicationBootstrap, OnApplic
     try {
       await this.eventLog.publish(
         TOPICS.enforcementActions,
-        failed.map(({ action, reason }) => ({ key: action.entity, value: JSON.stringify({ ...action, state: 'failed', failure: { reason: 'policy', detail: reason } }), headers: { [HEADERS.reason]: reason } })),
+        failed.map(({ action, reason }) => failedActionMessage(action, { reason: 'policy', detail: reason })),
       );
     } catch (err) {
       this.log.warn(`could not record failed actions: ${errorMessage(err)}`);

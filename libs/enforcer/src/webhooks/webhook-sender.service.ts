@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { EVENT_LOG, HEADERS, TOPICS, type EnforcementAction, type EventLog } from '@ratchet/contracts';
+import { EVENT_LOG, failedActionMessage, TOPICS, type EnforcementAction, type EventLog } from '@ratchet/contracts';
 import { errorMessage, formatDuration, type Clock } from '@ratchet/kernel';
 import { CLOCK } from '@ratchet/platform';
 import { deliveryId, SET_MEDIA_TYPE, sessionRevokedClaims, SIGNATURE_HEADER, signSet, signWebhook, webhookBody } from './webhook-messages';
@@ -81,9 +81,7 @@ export class WebhookSender implements OnApplicationShutdown {
     const detail = `${receiver.name}: ${action.state} ${action.action} not delivered after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${problem}`;
     this.log.warn(`webhook ${detail} (${action.entity})`);
     try {
-      await this.eventLog.publish(TOPICS.enforcementActions, [
-        { key: action.entity, value: JSON.stringify({ ...action, state: 'failed', failure: { reason: 'webhook', detail } }), headers: { [HEADERS.reason]: detail } },
-      ]);
+      await this.eventLog.publish(TOPICS.enforcementActions, [failedActionMessage(action, { reason: 'webhook', detail })]);
     } catch (err) {
       this.log.warn(`could not record a failed webhook: ${errorMessage(err)}`);
     }
