@@ -1,6 +1,6 @@
 import type { ActionCaps } from '@ratchet/chains';
 import { readFastPathOptions, readWebhookSettings, type FastPathOptions, type WebhookSettings } from '@ratchet/enforcer';
-import { envReader, readActionCaps, readChainsPath, readPlatformConfig, readPolicyConfig, type PlatformConfig, type PolicyConfig } from '@ratchet/platform';
+import { envReader, readActionCaps, readChainsPath, readEnforcerTrustedProxies, readPlatformConfig, readPolicyConfig, type PlatformConfig, type PolicyConfig } from '@ratchet/platform';
 
 export interface EnforcerConfig {
   /** ENFORCER_HOST, default 127.0.0.1. */
@@ -34,7 +34,7 @@ export function readEnforcerConfig(env: NodeJS.ProcessEnv = process.env): Enforc
     host: read.string('ENFORCER_HOST', '127.0.0.1'),
     port: read.int('ENFORCER_PORT', 8083, { max: 65_535 }),
     group: read.string('ENFORCER_GROUP', 'ratchet-enforcer'),
-    trustedProxies: read.list('ENFORCER_TRUSTED_PROXIES', read.list('RATCHET_TRUSTED_PROXIES', ['127.0.0.1/32', '::1/128'])),
+    trustedProxies: readEnforcerTrustedProxies(read),
     allowlist: read.list('ENFORCER_ALLOWLIST', []),
     ...readChainsPath(read),
     caps: readActionCaps(read),

@@ -1,9 +1,10 @@
-import { LOOPBACK, readCollectorOptions, type CollectorOptions } from '@ratchet/collector';
+import { readCollectorOptions, type CollectorOptions } from '@ratchet/collector';
 import { readFastPathOptions, readWebhookSettings, type FastPathOptions, type WebhookSettings } from '@ratchet/enforcer';
 import type { ActionCaps } from '@ratchet/chains';
 import {
   envReader,
   readActionCaps,
+  readEnforcerTrustedProxies,
   readChainsPath,
   readDetectorConfig,
   readLogLevels,
@@ -55,7 +56,7 @@ export function readEmbeddedConfig(env: NodeJS.ProcessEnv = process.env, now = D
     host: read.string('RATCHET_HOST', '127.0.0.1'),
     port: read.int('RATCHET_PORT', 8080, { min: 0, max: 65_535 }),
     bodyLimit: read.int('COLLECTOR_BODY_LIMIT', 1_048_576, { min: 1_024 }),
-    trustedProxies: read.list('ENFORCER_TRUSTED_PROXIES', read.list('RATCHET_TRUSTED_PROXIES', LOOPBACK)),
+    trustedProxies: readEnforcerTrustedProxies(read),
     allowlist: read.list('ENFORCER_ALLOWLIST', []),
     ...readChainsPath(read),
     caps: readActionCaps(read),

@@ -71,7 +71,15 @@ export function readChainsPath(read: ReturnType<typeof envReader>): { chainsPath
   return path === '' ? {} : { chainsPath: path };
 }
 
-/** The enforcer's caps no chain can lift: ENFORCER_MAX_NEW_ACTIONS_PER_MINUTE (default 60), ENFORCER_MAX_ACTIVE_ACTIONS (default 10000). */
+/**
+ * Whose X-Forwarded-For / X-Real-IP the enforcer believes: ENFORCER_TRUSTED_PROXIES, else
+ * RATCHET_TRUSTED_PROXIES (shared with the collector), else loopback.
+ */
+export function readEnforcerTrustedProxies(read: ReturnType<typeof envReader>): string[] {
+  return read.list('ENFORCER_TRUSTED_PROXIES', read.list('RATCHET_TRUSTED_PROXIES', ['127.0.0.1/32', '::1/128']));
+}
+
+/** The enforcer's caps no chain can lift: ENFORCER_MAX_NEW_ACTIONS_PER_MINUTE (default 1000), ENFORCER_MAX_ACTIVE_ACTIONS (default 10000). */
 export function readActionCaps(read: ReturnType<typeof envReader>): { newPerMinute: number; active: number } {
   return {
     newPerMinute: read.int('ENFORCER_MAX_NEW_ACTIONS_PER_MINUTE', 1_000, { min: 1 }),

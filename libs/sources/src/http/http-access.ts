@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { AuthAction, AuthEventInput, ClientDto, Outcome, TargetDto } from '@ratchet/contracts';
+import { clip } from '../json/json-record';
 
 /**
  * What every HTTP access-log source (NGINX, Envoy, Apache, Traefik, HAProxy) decides the same way: which requests are
@@ -199,13 +200,8 @@ export function isIpAddress(value: string): boolean {
   return isIP(value) !== 0 && !value.includes('%');
 }
 
-/**
- * A field cut to the length AuthEvent admits, so a long header sent on purpose cannot push an
- * attacker's request into the dead-letter topic (and out of sight of every detector).
- */
-export function clip(value: string, max: number): string {
-  return value.length <= max ? value : value.slice(0, max);
-}
+/** Fields are cut to the length AuthEvent admits (json-record's `clip`), so a long header sent on purpose cannot push an attacker's request into the dead-letter topic. */
+export { clip };
 
 /**
  * A stable id for one record: `<parser id>:<sha1 of the record>`. Re-ingesting the same file gives
