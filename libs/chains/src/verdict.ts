@@ -153,13 +153,18 @@ function rateLimitOf(decision: EnforcementAction): RateLimit | undefined {
  */
 function appliesToPath(decision: EnforcementAction, path: string): boolean {
   const scope = decision.params?.['path'];
-  if (typeof scope !== 'string' || scope === '' || scope === '/') return true;
-  const prefix = scope.endsWith('/') ? scope.slice(0, -1) : scope;
-  return path === prefix || path.startsWith(`${prefix}/`);
+  return typeof scope !== 'string' || underPrefix(path, scope);
+}
+
+/** Whether `path` is `prefix` or below it, on whole segments (`/admin` covers `/admin/users`, not `/administrator`); `/` and `` cover every path. */
+export function underPrefix(path: string, prefix: string): boolean {
+  if (prefix === '' || prefix === '/') return true;
+  const bare = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
+  return path === bare || path.startsWith(`${bare}/`);
 }
 
 /** The path without query or fragment; `/` when empty. */
-function pathOf(raw: string): string {
+export function pathOf(raw: string): string {
   const end = raw.search(/[?#]/);
   const path = end < 0 ? raw : raw.slice(0, end);
   return path === '' ? '/' : path;

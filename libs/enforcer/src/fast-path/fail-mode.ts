@@ -1,4 +1,5 @@
 import { AppError } from '@ratchet/kernel';
+import { pathOf, underPrefix } from '@ratchet/chains';
 
 /**
  * What the fast path answers when Redis (decision store, rate-limit buckets) cannot be reached:
@@ -45,8 +46,7 @@ export function isFailMode(value: string | undefined): value is FailMode {
  * header a client could also send (`X-Ratchet-Fail-Mode`), so it may only make a route stricter.
  */
 export function failModeFor(policy: FailModePolicy, rawPath: string, { trusted, requested }: { trusted?: FailMode | undefined; requested?: FailMode | undefined } = {}): FailMode {
-  const end = rawPath.search(/[?#]/);
-  const path = end < 0 ? rawPath : rawPath.slice(0, end);
-  const configured = trusted ?? policy.routes.find((r) => path === r.prefix || path.startsWith(r.prefix === '/' ? '/' : `${r.prefix}/`))?.mode ?? policy.fallback;
+  const path = pathOf(rawPath);
+  const configured = trusted ?? policy.routes.find((r) => underPrefix(path, r.prefix))?.mode ?? policy.fallback;
   return requested === 'closed' ? 'closed' : configured;
 }
