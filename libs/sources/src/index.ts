@@ -20,3 +20,4 @@ export * from './source-parser';
 export * from './sshd';
 export * from './traefik';
 export * from './repeated-ids';
+export * from './stream-memory';

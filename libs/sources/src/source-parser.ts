@@ -1,4 +1,5 @@
 import type { AuthEventInput } from '@ratchet/contracts';
+import type { StreamMemory } from './stream-memory';
 
 /**
  * One log format in, canonical events out. Pure: no I/O, no clock — every time comes from the
@@ -38,9 +39,12 @@ export interface SourceParser {
  * What the caller knows about a record beyond its bytes. Pure input, never read from a clock here.
  * `receivedAt` (epoch ms, the collector's `observedAt`): a syslog RFC 3164 time has no year, so
  * it is taken as the year that puts the time closest before this instant (see `syslog-header.ts`).
+ * `stream`: the memory of the stream the record is read in, records in their order (see
+ * `StreamMemory`); without it a parser reads every record on its own, as if it were alone.
  */
 export interface ParseContext {
   receivedAt?: number;
+  stream?: StreamMemory;
 }
 
 /**
