@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import type { SourceResult } from '../source-parser';
+import { StreamMemory } from '../stream-memory';
 import { acceptingEnvelopes } from '../wrappers';
 import { itAnswersEveryRecordFixture } from '../testing/record-fixture-cases';
 import { createSshdParser, sshdParser } from './sshd.parser';
@@ -72,6 +74,35 @@ describe('sshd parser', () => {
         result.events.map((e) => [e.outcome, e.reason, e.principal?.id, e.client?.ip]),
         [['failure', 'disconnected while authenticating', 'root', '192.0.2.98']],
       );
+    });
+  });
+
+  describe("a connection's lines read together, when the caller keeps the stream's memory", () => {
+    const parser = createSshdParser({ year: 2026 });
+    const tooMany = (pid: number, user: string): string => `Mar  2 09:00:0${pid % 10} bastion-1 sshd[${pid}]: Disconnecting: Too many authentication failures for ${user} [preauth]`;
+    const closed = (pid: number, address: string): string => `Mar  2 09:00:1${pid % 10} bastion-1 sshd[${pid}]: Connection closed by ${address} port 40000 [preauth]`;
+    const failures = (result: SourceResult): string[][] => (result.ok ? result.events.map((e) => [e.principal?.id ?? '', e.client?.ip ?? '']) : []);
+
+    it('reads every line on its own without a stream, as before: the summary that names no address is ignored', () => {
+      assert.deepEqual(parser.parse(tooMany(8101, 'root')), { ok: true, events: [], ignored: 'too many authentication failures: each attempt was counted by its own line' });
+      assert.deepEqual(parser.parse(closed(8101, '198.51.100.70')), { ok: true, events: [], ignored: 'connection ended' });
+    });
+
+    it('keeps no more connections than its capacity: the oldest one waiting for its address is forgotten', () => {
+      const stream = new StreamMemory(2);
+      for (const [pid, user] of [[8201, 'root'], [8202, 'admin'], [8203, 'oracle']] as const) parser.parse(tooMany(pid, user), { stream });
+      assert.equal(stream.size, 2);
+      assert.deepEqual(failures(parser.parse(closed(8201, '198.51.100.71'), { stream })), [], 'the first connection was forgotten');
+      assert.deepEqual(failures(parser.parse(closed(8203, '198.51.100.73'), { stream })), [['oracle', '198.51.100.73']]);
+      assert.deepEqual(failures(parser.parse(closed(8202, '198.51.100.72'), { stream })), [['admin', '198.51.100.72']]);
+      assert.equal(stream.size, 0, 'a connection is dropped when sshd logs its end');
+    });
+
+    it('keeps each stream to itself: a summary read in one stream is not completed by an end read in another', () => {
+      const [one, two] = [new StreamMemory(), new StreamMemory()];
+      parser.parse(tooMany(8301, 'git'), { stream: one });
+      assert.deepEqual(failures(parser.parse(closed(8301, '203.0.113.80'), { stream: two })), [], 'the other stream never saw the summary');
+      assert.deepEqual(failures(parser.parse(closed(8301, '203.0.113.80'), { stream: one })), [['git', '203.0.113.80']]);
     });
   });
 });

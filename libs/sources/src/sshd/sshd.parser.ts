@@ -1,5 +1,6 @@
 import type { AuthEventInput, AuthAction, Outcome, PrincipalDto } from '@ratchet/contracts';
 import { ignoredRecord, refusedRecord, type ParseContext, type SourceParser, type SourceResult } from '../source-parser';
+import type { StreamMemory } from '../stream-memory';
 import { isoFromHeader, readSyslogHeader } from '../wrappers/syslog-header';
 import { clip, hostWithoutPort, isIpAddress, recordId } from '../http/http-access';
 
@@ -27,7 +28,8 @@ type Reading =
       /** Which attempt the line reports (see `attemptKey`); absent: the line is an occurrence of its own. */
       attempt?: 'connection' | 'second';
     }
-  | { ignored: string }
+  /** `offered`: a declined key or a method probe, not counted, but naming the connection's user and address. */
+  | { ignored: string; offered?: { user: string; address: string } }
   | { refused: string };
 
 /**
@@ -69,8 +71,9 @@ function readAttempt(verdict: string, method: string, rest: string): Reading {
   // An unknown name: the connection's one failed attempt, whatever the method (the "Invalid user"
   // line of the same connection reports the same attempt).
   if (invalid) return unknownUser(split.user, split.address, methodOf(method));
-  if (method === 'none') return { ignored: 'failed none: the client asking which methods are allowed, not a credential' };
-  if (method === 'publickey') return { ignored: 'failed publickey: a key offered and declined (clients try each key they hold)' };
+  const offered = { user: split.user, address: split.address };
+  if (method === 'none') return { ignored: 'failed none: the client asking which methods are allowed, not a credential', offered };
+  if (method === 'publickey') return { ignored: 'failed publickey: a key offered and declined (clients try each key they hold)', offered };
   if (split.user === '<invalid username>') return { action: 'login', outcome: 'failure', reason: 'unknown user', address: split.address, method: methodOf(method), attempt: 'connection' };
   return { action: 'login', outcome: 'failure', reason: 'invalid credentials', user: split.user, address: split.address, method: methodOf(method), attempt: 'second' };
 }
@@ -245,8 +248,12 @@ const SOLARIS_MSGID = /^\[ID \d+ [a-z]+\.[a-z]+\] /;
  *   `Failed publickey` for a known user (clients offer each key they hold before the right one; with
  *   the default log level sshd logs them only after several), connection closes, resets and
  *   disconnects (`[preauth]` or not), and every other message.
- * Known limit: a client that only offers wrong keys is not counted (its `maximum authentication
- * attempts exceeded` line is ignored like everyone's).
+ * - **With the stream's memory** (`context.stream`), a line is also read with the earlier lines of
+ *   its connection (see `readInConnection`): `Disconnecting: Too many authentication failures`
+ *   after declined keys, a locked account or an unknown name logged without the address become the
+ *   connection's failed attempt, and a connection's summaries and end add nothing once one of its
+ *   failures counted. Without it, those stay ignored: a client that only offers wrong keys is then
+ *   not counted.
  *
  * Plane `north-south`, principal the user name as typed, `client.ip`, `target.host` the syslog host,
  * `auth.method` the SSH method (`keyboard-interactive/pam` → `keyboard-interactive`). Times: an
@@ -275,7 +282,12 @@ function parseSshdLine(record: unknown, options: SshdParserOptions, context: Par
   if (!SSHD_PROGRAM.test(header.program)) return ignoredRecord(`syslog line from ${clip(header.program, 64)}`);
 
   const message = record.slice(header.messageAt).replace(SOLARIS_MSGID, '');
-  const reading = readMessage(message);
+  let reading = readMessage(message);
+  const memory = context?.stream;
+  if (memory !== undefined && header.pid !== undefined) {
+    const time = isoFromHeader(header, options, context);
+    if ('iso' in time) reading = readInConnection(reading, message, memory, `sshd\n${header.host ?? ''}\n${header.pid}`, Date.parse(time.iso));
+  }
   if ('ignored' in reading) return ignoredRecord(reading.ignored);
   if ('refused' in reading) return refusedRecord(reading.refused);
 
@@ -298,4 +310,137 @@ function parseSshdLine(record: unknown, options: SshdParserOptions, context: Par
   if (host !== undefined) event.target = { host };
   if (reading.method !== undefined) event.auth = { method: reading.method };
   return { ok: true, events: [event] };
+}
+
+/**
+ * What the stream has seen of one connection (syslog host and pid), kept in its `StreamMemory`.
+ * Immutable: a line that changes it stores a new one.
+ */
+class SshdConnection {
+  constructor(
+    /** Time of its latest line (epoch ms): a pid silent for longer than LoginGraceTime is another connection. */
+    readonly seenAt: number,
+    /** The client, from `Connection from`, a declined key or a counted line. */
+    readonly address: string | undefined,
+    /** The user its lines named, for a summary line that names none. */
+    readonly user: string | undefined,
+    /** A failure of this connection was yielded: summaries and ends of it add none. */
+    readonly counted: boolean,
+    /** A failure logged without the address (a refused account, an unknown name, too many failures), yielded when a later line gives it. */
+    readonly pending: Pending | undefined,
+  ) {}
+
+  with(change: Partial<Omit<SshdConnection, 'with'>>): SshdConnection {
+    const next = { ...this, ...change };
+    return new SshdConnection(next.seenAt, next.address, next.user, next.counted, next.pending);
+  }
+}
+
+interface Pending {
+  user: string;
+  reason: string;
+}
+
+/** `Connection from <address> port <n>[ on <address> port <n>][ rdomain "<name>"]` (sshd -d or LogLevel VERBOSE): a new connection. */
+const CONNECTION_FROM = /^Connection from (\S+) port \d{1,5}(?: on \S+ port \d{1,5})?(?: rdomain "[^"]*")?$/;
+/** `User <user> not allowed because <why>` without an address (a locked account, a missing shell): refused before any credential. */
+const ACCOUNT_REFUSED = /^User (\S+) not allowed because (.+)$/;
+/** Before OpenSSH 7.5, the privilege-separated child's note of an unknown name: `input_userauth_request: invalid user <user> [preauth]`. */
+const USERAUTH_INVALID = /^input_userauth_request: invalid user (.*?)(?: \[preauth\])?$/;
+/** `Disconnecting: Too many authentication failures[ for [invalid user ]<user>][ [preauth]]`: MaxAuthTries reached, no address on the line. */
+const TOO_MANY_FAILURES = /^Disconnecting: [Tt]oo many authentication failures(?: for (?:invalid user )?(.+?))?(?: \[preauth\])?$/;
+/** The last line sshd writes for a connection: `Connection closed|reset by <address>[ port <n>]`, `Disconnected from <address> port <n>`. */
+const CONNECTION_CLOSED = /^(?:Connection (?:closed|reset) by|Disconnected from) (?:(?:invalid|authenticating) user .* )?(\S+?)(?: port \d{1,5})?(?: \[preauth\])?$/;
+/** `[error: ]Received disconnect from <address>[ port <n>]:[ ]<code>: …`: the client leaving (sshd may still log `Disconnected from` after it). */
+const RECEIVED_DISCONNECT = /^(?:error: )?Received disconnect from (\S+?)(?: port \d{1,5})?: ?\d+:/;
+
+/**
+ * Reads a line with what its connection logged before, when the caller keeps the stream's memory.
+ * One sshd process serves one connection, so host and pid name it (within LoginGraceTime); what
+ * this adds to a line read on its own:
+ * - a failure logged without the address — `Disconnecting: Too many authentication failures for X`
+ *   after declined keys, `User X not allowed because account is locked`, `input_userauth_request:
+ *   invalid user X` — is the connection's failed attempt, with the address of its
+ *   `Connection from` line or declined keys, or else of the line that ends the connection;
+ * - once a failure of the connection was yielded, its summaries (`Too many authentication
+ *   failures`, `maximum authentication attempts exceeded`) and the lines ending it (`Disconnected
+ *   from authenticating user X`, `Connection closed by`) add none: the attempt counts once;
+ * - a connection that ends without any failure stays `connection ended` (a probe, `ssh.probing`'s),
+ *   and `Accepted` stays a success, forgetting the connection.
+ * The memory drops a connection at its last line (`Connection closed|reset by`, `Disconnected
+ * from`) or its success; `Received disconnect` and `Disconnecting …` keep it, since sshd may log
+ * `Disconnected from` after them.
+ */
+function readInConnection(reading: Reading, message: string, memory: StreamMemory, key: string, at: number): Reading {
+  const kept = memory.get(key);
+  const fresh = kept instanceof SshdConnection && at - kept.seenAt <= LOGIN_GRACE_MS && at >= kept.seenAt - LOGIN_GRACE_MS ? kept : undefined;
+  const connection = fresh ?? new SshdConnection(at, undefined, undefined, false, undefined);
+  const keep = (next: SshdConnection): void => memory.set(key, next.with({ seenAt: Math.max(at, next.seenAt) }));
+
+  const opened = CONNECTION_FROM.exec(message);
+  if (opened !== null) {
+    memory.set(key, new SshdConnection(at, isIpAddress(opened[1] as string) ? opened[1] : undefined, undefined, false, undefined));
+    return reading;
+  }
+  if ('refused' in reading) return reading;
+  if ('action' in reading) {
+    if (reading.outcome === 'success') {
+      memory.delete(key);
+      return reading;
+    }
+    const closes = CONNECTION_CLOSED.test(message);
+    if (connection.counted && (closes || RECEIVED_DISCONNECT.test(message) || PREAUTH_END.test(message) || TOO_MANY.test(message))) {
+      if (closes) memory.delete(key);
+      else keep(connection);
+      return { ignored: 'connection ended or summarised: its failed attempt was counted by an earlier line' };
+    }
+    if (closes) memory.delete(key);
+    else keep(connection.with({ counted: true, address: reading.address ?? connection.address, user: reading.user ?? connection.user }));
+    return reading;
+  }
+
+  // An ignored line: perhaps one that only its connection's other lines give a meaning.
+  if (reading.offered !== undefined) {
+    keep(connection.with({ address: reading.offered.address, user: reading.offered.user }));
+    return reading;
+  }
+  const refusedAccount = ACCOUNT_REFUSED.exec(message);
+  const invalid = USERAUTH_INVALID.exec(message);
+  const tooMany = TOO_MANY_FAILURES.exec(message);
+  if (refusedAccount !== null || invalid !== null || tooMany !== null) {
+    if (connection.counted) {
+      keep(connection);
+      return reading;
+    }
+    const pending: Pending =
+      refusedAccount !== null
+        ? { user: refusedAccount[1] as string, reason: clip(`user not allowed: ${refusedAccount[2] as string}`, 512) }
+        : invalid !== null
+          ? { user: invalid[1] as string, reason: 'unknown user' }
+          : { user: tooMany?.[1] ?? connection.user ?? '', reason: 'too many authentication failures' };
+    // A refused account or unknown name is the attempt; a later summary of it does not replace it.
+    const attempt = connection.pending ?? pending;
+    if (tooMany !== null && connection.address !== undefined) {
+      keep(connection.with({ counted: true, pending: undefined }));
+      return failureOf(attempt, connection.address);
+    }
+    keep(connection.with({ pending: attempt }));
+    return { ignored: `${attempt.reason}: the line names no address; counted when its connection's address is logged` };
+  }
+  const closed = CONNECTION_CLOSED.exec(message) ?? RECEIVED_DISCONNECT.exec(message);
+  if (closed !== null) {
+    const address = closed[1] as string;
+    if (CONNECTION_CLOSED.test(message)) memory.delete(key);
+    else keep(connection.with({ counted: connection.counted || connection.pending !== undefined, pending: undefined }));
+    if (connection.pending !== undefined && !connection.counted && isIpAddress(address)) return failureOf(connection.pending, address);
+    return reading;
+  }
+  if (fresh !== undefined) keep(fresh);
+  return reading;
+}
+
+/** The failed attempt a connection logged without its address, read with the address another of its lines gives. */
+function failureOf(pending: Pending, address: string): Reading {
+  const reading: Reading = { action: 'login', outcome: 'failure', reason: pending.reason, address, attempt: 'connection' };
+  return pending.user === '' ? reading : { ...reading, user: pending.user };
 }

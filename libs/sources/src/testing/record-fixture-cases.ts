@@ -4,14 +4,18 @@ import { join } from 'node:path';
 import { it } from 'node:test';
 import { compileAuthEventAdmission } from '@ratchet/contracts';
 import type { SourceParser, SourceResult } from '../source-parser';
+import { StreamMemory } from '../stream-memory';
 
 /**
  * Cases are data: `<dir>/<parser id>.<case>.log` (`.ndjson` for a JSON parser) holds records as the
  * product writes them, one per line; `<same>.expected.json` the answer — `it` (the test's name),
  * then `results`, one per record in order: `{ events }`, `{ ignored }` or `{ refused }`.
+ * `stream: true` reads the file as one stream (one `StreamMemory`, as `ratchet ingest` sends a
+ * file); otherwise every record is read on its own.
  */
 interface Expected {
   it: string;
+  stream?: boolean;
   results: ({ events: unknown[] } | { ignored: string } | { refused: string })[];
 }
 
@@ -59,8 +63,9 @@ export function itAnswersEveryRecordFixture(dir: string, parsers: readonly Sourc
   for (const { file, parser, records, expected } of cases) {
     it(`${parser.id} ${expected.it}`, () => {
       assert.equal(records.length, expected.results.length, `fixtures/${file}: one answer per record`);
+      const stream = expected.stream === true ? { stream: new StreamMemory() } : undefined;
       records.forEach((record, i) => {
-        const result = parser.parse(record);
+        const result = parser.parse(record, stream);
         assert.deepEqual(answerOf(result), expected.results[i], `fixtures/${file}, record ${i + 1}`);
         for (const event of result.ok ? result.events : []) {
           const admission = admit(event, { observedAt: 0 });
