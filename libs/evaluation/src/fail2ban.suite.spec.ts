@@ -46,6 +46,16 @@ describe('fail2ban suite on sshd samples', () => {
   });
 });
 
+describe('fail2ban suite on lines that need their connection', () => {
+  it('reads each sample file as one stream: a summary without an address counts with its connection\'s, and an end after a counted failure adds none', async () => {
+    const result = await evaluateFail2ban(files, env, [{ filter: 'sshd-connections', sources: ['sshd'], match: 'failure', yearless: true }]);
+    assert.deepEqual(
+      result.rows.map((r) => [r.indicator, r.tp, r.fp, r.fn]),
+      [['sshd-connections', 3, 0, 0]],
+    );
+  });
+});
+
 describe('fail2ban suite on HTTP authentication samples', () => {
   it("compares what each filter matches: traefik-auth a named user refused, not the bare challenge; haproxy-http-auth a 401, not a deny rule's 403", async () => {
     const result = await evaluateFail2ban(files, env, [

@@ -2,7 +2,7 @@ import { compileAuthEventAdmission, type AuthEvent, type RiskSignal } from '@rat
 import { compileDetectors, detectBatch, DETECTORS, type CompiledDetector, type DetectorSettings, type StateStore } from '@ratchet/detection';
 import type { Enricher } from '@ratchet/enrichment';
 import { canonicalAddress, ManualClock, type Clock } from '@ratchet/kernel';
-import { RepeatedIds, SOURCES, type SourceParser } from '@ratchet/sources';
+import { RepeatedIds, SOURCES, StreamMemory, type SourceParser } from '@ratchet/sources';
 import type { IndicatorEvidence } from './mappings';
 
 /**
@@ -43,12 +43,15 @@ export type RecordOutcome =
  * Reads records as the collector does: the source parses, the compiled admission validates, the
  * environment's enricher adds what the collector's would, and
  * ids repeated by identical log lines are numbered (`id#1`, `id#2`) so a burst counts once per line
- * (`RepeatedIds`; different lines of one attempt keep their shared id).
+ * (`RepeatedIds`; different lines of one attempt keep their shared id). The records a reader reads
+ * are one stream, as a file sent by `ratchet ingest` is: parsers that read a line with its
+ * neighbours (sshd's connections) share one `StreamMemory` until `forget`.
  * `sourceIds` are tried in order; the first that does not refuse a record reads it.
  */
 export class RecordReader {
   private readonly admit = compileAuthEventAdmission();
   private readonly ids = new RepeatedIds();
+  private stream = new StreamMemory();
   private generated = 0;
 
   constructor(
@@ -59,6 +62,7 @@ export class RecordReader {
   /** Forgets the ids seen so far: the next record starts a new, independent replay. */
   forget(): void {
     this.ids.clear();
+    this.stream = new StreamMemory();
   }
 
   read(record: unknown, sourceIds: readonly string[]): RecordOutcome {
@@ -72,7 +76,7 @@ export class RecordReader {
         continue;
       }
       // A syslog time has no year: read it as the collector would, received now.
-      const parsed = source.parse(input.value, { receivedAt: this.receivedAt });
+      const parsed = source.parse(input.value, { receivedAt: this.receivedAt, stream: this.stream });
       if (!parsed.ok) {
         refusals.push(`${source.id}: ${parsed.reason}`);
         continue;
