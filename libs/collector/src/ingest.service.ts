@@ -14,7 +14,7 @@ import {
 } from '@ratchet/contracts';
 import { forwardedClientAddress, type Clock, type TrustedProxies } from '@ratchet/kernel';
 import { CLOCK, injectTraceHeaders, RatchetMetrics } from '@ratchet/platform';
-import { openEnvelope, RepeatedIds, type SourceParser, type SourceResult } from '@ratchet/sources';
+import { openEnvelope, RepeatedIds, StreamMemory, type SourceParser, type SourceResult } from '@ratchet/sources';
 import { COLLECTOR_SETTINGS, type CollectorSettings } from './collector-settings';
 import type { BodyItem } from './ingest-body';
 
@@ -58,9 +58,11 @@ export class IngestService {
    * run of the shipper is a new stream and numbers from the start again, so re-sending a file is
    * still idempotent. Bounded: the least recently used streams are forgotten beyond MAX_STREAMS,
    * and a stream's counts start over beyond MAX_STREAM_RECORDS (repeats are a second apart, so
-   * only recent lines matter).
+   * only recent lines matter). The stream's `memory` is what parsers keep between its lines (sshd's
+   * connections: `Too many authentication failures` names no address, an earlier line of its pid
+   * does), bounded by its own capacity and rolled back with the ids for a retried batch.
    */
-  private readonly streams = new Map<string, { ids: RepeatedIds; batch: number }>();
+  private readonly streams = new Map<string, StreamState>();
 
   /**
    * Reads each record with the source's parser and admits what it yields. A record the parser
@@ -80,13 +82,14 @@ export class IngestService {
     // Within a request (or across the requests of one `stream`), the ids of byte-identical records
     // are numbered (a burst counts; re-sending the same file stays idempotent); different lines a
     // parser gave one id (the lines of one sshd attempt) keep it and count once. See `RepeatedIds`.
-    const ids = stream === undefined ? new RepeatedIds() : this.streamIds(`${parser.id}\n${stream.name}`, stream.batch);
+    // The request, or the stream it belongs to, is also what a parser reads a line's neighbours in.
+    const { ids, memory } = stream === undefined ? { ids: new RepeatedIds(), memory: new StreamMemory() } : this.streamState(`${parser.id}\n${stream.name}`, stream.batch);
     /** Parses one record and admits its events; `at` names a record inside a batch (`Records[3]`). */
     const read = (index: number, value: unknown, at?: string): void => {
       const reasons = (errors: readonly string[]): string[] => (at === undefined ? [...errors] : errors.map((e) => `${at}: ${e}`));
       const raw = (): string => (typeof value === 'string' ? value : (JSON.stringify(value) ?? 'undefined'));
       // A syslog time has no year: the parser takes it from when the record arrived.
-      const parsed = parser.parse(value, { receivedAt: observedAt });
+      const parsed = parser.parse(value, { receivedAt: observedAt, stream: memory });
       if (!parsed.ok) {
         rejected.push({ index, errors: reasons([parsed.reason]) });
         deadLetters.push(deadLetter(raw(), DEAD_LETTER_REASONS.refusedRecord, reasons([parsed.reason]), source, observedAt));
@@ -143,21 +146,30 @@ export class IngestService {
     return { accepted: accepted.length, ignored, rejected };
   }
 
-  /** The repeat counts of a stream, rolled back for a retried batch, started over when they grow large. */
-  private streamIds(name: string, batch: number): RepeatedIds {
+  /**
+   * The repeat counts and parser memory of a stream, rolled back for a retried batch; the counts
+   * start over when they grow large (the memory bounds itself).
+   */
+  private streamState(name: string, batch: number): StreamState {
     let state = this.streams.get(name);
     if (state === undefined) {
       if (this.streams.size >= MAX_STREAMS) this.streams.delete(this.streams.keys().next().value as string);
-      state = { ids: new RepeatedIds(), batch };
+      state = { ids: new RepeatedIds(), memory: new StreamMemory(), batch };
+      state.memory.checkpoint();
     } else {
       this.streams.delete(name);
-      if (batch === state.batch) state.ids.rollback();
-      else if (state.ids.size > MAX_STREAM_RECORDS) state.ids.clear();
-      else state.ids.checkpoint();
+      if (batch === state.batch) {
+        state.ids.rollback();
+        state.memory.rollback();
+      } else {
+        if (state.ids.size > MAX_STREAM_RECORDS) state.ids.clear();
+        else state.ids.checkpoint();
+        state.memory.checkpoint();
+      }
       state.batch = batch;
     }
     this.streams.set(name, state);
-    return state.ids;
+    return state;
   }
 
   /** Sends refused input that never became items (e.g. a body that is not JSON) to the dead-letter topic. */
@@ -174,6 +186,12 @@ export class IngestService {
       this.metrics.records.inc({ source: m.headers?.[HEADERS.source] ?? 'unknown', outcome: reason });
     }
   }
+}
+
+interface StreamState {
+  ids: RepeatedIds;
+  memory: StreamMemory;
+  batch: number;
 }
 
 /**

@@ -185,6 +185,47 @@ describe('POST /v1/ingest/{source}: vendor batches and configured sources', { ti
     });
   });
 
+  describe("sshd's lines of one connection read together within a stream, never across streams", () => {
+    const sshd = (lines: readonly string[], headers: Record<string, string> = {}): Promise<Response> =>
+      fetch(`${url}/v1/ingest/sshd`, { method: 'POST', headers: { 'content-type': 'text/plain', ...headers }, body: lines.join('\n') });
+    const stream = (name: string, batch: number): Record<string, string> => ({ 'x-ratchet-stream': name, 'x-ratchet-stream-batch': String(batch) });
+    const failuresSince = (before: number): string[][] =>
+      log
+        .events()
+        .slice(before)
+        .map((e) => [e.outcome, e.principal?.id ?? '', e.client?.ip ?? '']);
+    const tooMany = 'Mar  2 08:59:40 bastion-1 sshd[9001]: Disconnecting: Too many authentication failures for root [preauth]';
+
+    it('keeps two interleaved streams apart, though their connections have the same host and pid', async () => {
+      const before = log.events().length;
+      assert.deepEqual(await (await sshd([tooMany], stream('host-logs-a', 0))).json(), { accepted: 0, ignored: 1, rejected: [] });
+      const otherEnd = 'Mar  2 08:59:41 bastion-1 sshd[9001]: Connection closed by 203.0.113.91 port 40100 [preauth]';
+      assert.deepEqual(await (await sshd([otherEnd], stream('host-logs-b', 0))).json(), { accepted: 0, ignored: 1, rejected: [] }, 'a probe in the other stream');
+      const end = 'Mar  2 08:59:42 bastion-1 sshd[9001]: Connection closed by 203.0.113.90 port 40000 [preauth]';
+      assert.deepEqual(await (await sshd([end], stream('host-logs-a', 1))).json(), { accepted: 1, ignored: 0, rejected: [] });
+      assert.deepEqual(failuresSince(before), [['failure', 'root', '203.0.113.90']]);
+    });
+
+    it("reads a retried batch against the stream's memory as it was before the batch", async () => {
+      const before = log.events().length;
+      const declined = 'Mar  2 08:59:50 bastion-1 sshd[9002]: Failed publickey for deploy from 198.51.100.95 port 41000 ssh2: RSA SHA256:Lm4Qx8Zp1Vb7Nc0Kd5Jf2Hg9Ts6Wr3Ya1Ue8Io4Pq2';
+      await sshd([declined], stream('host-logs-c', 0));
+      const summary = 'Mar  2 08:59:51 bastion-1 sshd[9002]: Disconnecting: Too many authentication failures for deploy [preauth]';
+      for (let attempt = 0; attempt < 2; attempt++) assert.deepEqual(await (await sshd([summary], stream('host-logs-c', 1))).json(), { accepted: 1, ignored: 0, rejected: [] });
+      const [first, retry] = log.events().slice(before);
+      assert.deepEqual(failuresSince(before), [['failure', 'deploy', '198.51.100.95'], ['failure', 'deploy', '198.51.100.95']]);
+      assert.equal(retry?.id, first?.id, 'the retry yields the same id, which the scorer counts once');
+    });
+
+    it('reads the lines of one request without a stream together, and forgets them after it', async () => {
+      const opened = 'Mar  2 08:59:55 bastion-1 sshd[9003]: Connection from 192.0.2.95 port 42000 on 10.0.0.5 port 22 rdomain ""';
+      const summary = 'Mar  2 08:59:57 bastion-1 sshd[9003]: Disconnecting: Too many authentication failures for admin [preauth]';
+      assert.deepEqual(await (await sshd([opened, summary])).json(), { accepted: 1, ignored: 1, rejected: [] });
+      assert.deepEqual(await (await sshd([opened])).json(), { accepted: 0, ignored: 1, rejected: [] });
+      assert.deepEqual(await (await sshd([summary])).json(), { accepted: 0, ignored: 1, rejected: [] }, 'the next request does not know the connection');
+    });
+  });
+
   it('answers 404 to an unknown source, listing the configured ones with the built-in ones', async () => {
     const response = await post('myapp', {});
     assert.equal(response.status, 404);
