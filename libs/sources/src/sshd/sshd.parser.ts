@@ -430,10 +430,11 @@ function readInConnection(reading: Reading, message: string, memory: StreamMemor
   const closed = CONNECTION_CLOSED.exec(message) ?? RECEIVED_DISCONNECT.exec(message);
   if (closed !== null) {
     const address = closed[1] as string;
+    const attempt = !connection.counted && isIpAddress(address) ? connection.pending : undefined;
     if (CONNECTION_CLOSED.test(message)) memory.delete(key);
-    else keep(connection.with({ counted: connection.counted || connection.pending !== undefined, pending: undefined }));
-    if (connection.pending !== undefined && !connection.counted && isIpAddress(address)) return failureOf(connection.pending, address);
-    return reading;
+    else if (attempt !== undefined) keep(connection.with({ counted: true, pending: undefined }));
+    else keep(connection);
+    return attempt === undefined ? reading : failureOf(attempt, address);
   }
   if (fresh !== undefined) keep(fresh);
   return reading;
