@@ -84,10 +84,14 @@ class TimeIndex {
   }
 }
 
-/** One member of a set or one field of a counter table: the latest event time it was seen at, and its count. */
+/**
+ * One member of a set or one field of a counter table: the latest event time it was seen at, its
+ * count, and whether it was seen again since it was placed (see `Recency`).
+ */
 interface Slot {
   at: number;
   count: number;
+  touched: boolean;
 }
 
 /**
@@ -102,12 +106,11 @@ interface Slot {
  * the front, re-placing marked members at the back and forgetting the first unmarked one. That is
  * exact least recently seen by arrival (the front unmarked member was touched last when it was
  * placed, before anything behind it), and each member moves at most once per pass. Redis orders by
- * event time, so the two may evict differently only for members seen out of order.
+ * event time, so the two may evict differently only for members seen out of order. The mark lives
+ * in the slot, so a touch is one lookup in one table.
  */
 class Recency {
   private readonly slots = new Map<string, Slot>();
-  /** Members seen again since they were placed. */
-  private readonly touched = new Set<string>();
 
   get size(): number {
     return this.slots.size;
@@ -121,13 +124,13 @@ class Recency {
   touch(member: string, at: number): Slot {
     const slot = this.slots.get(member);
     if (slot === undefined) {
-      const placed = { at, count: 0 };
+      const placed = { at, count: 0, touched: false };
       this.slots.set(member, placed);
       return placed;
     }
     if (slot.at < at) {
       slot.at = at;
-      this.touched.add(member);
+      slot.touched = true;
     }
     return slot;
   }
@@ -138,75 +141,129 @@ class Recency {
     for (const [member, slot] of this.slots) {
       if (this.slots.size <= max) break;
       this.slots.delete(member);
-      if (this.touched.delete(member)) this.slots.set(member, slot);
+      if (slot.touched) {
+        slot.touched = false;
+        this.slots.set(member, slot);
+      }
     }
   }
 }
 
-interface Entry<T> {
-  value: T;
+type Held = TimeIndex | Recency | Readonly<Record<string, string>>;
+
+/** What one key holds about one subject, as one Redis key would. */
+interface Entry {
+  /** The constant part of the key (`bf:ip`). */
+  readonly key: string;
+  value: Held;
   /** Wall-clock ms after which the key is gone, as with a Redis PEXPIRE. */
   expiresAt: number;
 }
 
 /**
- * One kind of state, keyed as the operations are: by the constant `key` (`bf:ip`), then by the
- * subject `of` (`203.0.113.7`). Two lookups on strings that already exist — a literal and a string
- * of the event — rather than one on a key built for every operation: building, flattening and
- * hashing `bf:ip:203.0.113.7` cost more than the lookup itself.
+ * Every key, held by subject first: the subject `of` (`203.0.113.7`, a user id), then the constant
+ * `key` (`bf:ip`). One event's operations mostly concern the same few subjects — a login runs
+ * seven operations on its user — so the first finds the subject in the one large table and the
+ * others find it again in the few entries already at hand, instead of each searching a table of
+ * every user under its own key: with hundreds of thousands of keys, the misses of those searches
+ * were the store's largest cost. A subject holds a handful of keys, scanned in a small array (the
+ * keys are string literals, compared by identity).
  */
-class Keyspace<T> {
-  private readonly byKey = new Map<string, Map<string, Entry<T>>>();
+class Keyspace {
+  private readonly bySubject = new Map<string, Entry[]>();
+  private entries = 0;
 
-  /** Subjects held, over all keys. */
+  /** Keys held, over all subjects. */
   get size(): number {
-    let size = 0;
-    for (const subjects of this.byKey.values()) size += subjects.size;
-    return size;
+    return this.entries;
   }
 
-  live(key: string, of: string, now: number): Entry<T> | undefined {
-    const subjects = this.byKey.get(key);
-    const entry = subjects?.get(of);
-    if (entry === undefined) return undefined;
+  live(key: string, of: string, now: number): Entry | undefined {
+    const held = this.bySubject.get(of);
+    if (held === undefined) return undefined;
+    const i = indexOfKey(held, key);
+    if (i < 0) return undefined;
+    const entry = held[i] as Entry;
     if (entry.expiresAt > now) return entry;
-    subjects?.delete(of);
+    this.forget(held, i, of);
     return undefined;
   }
 
-  /** The live entry, or a new one made by `create` and stored: one lookup each way when it exists. */
-  liveOrNew(key: string, of: string, now: number, create: () => T): Entry<T> {
-    let subjects = this.byKey.get(key);
-    if (subjects === undefined) {
-      subjects = new Map();
-      this.byKey.set(key, subjects);
+  /** The live entry, or a new one holding what `create` makes. */
+  liveOrNew(key: string, of: string, now: number, create: () => Held): Entry {
+    let held = this.bySubject.get(of);
+    if (held === undefined) {
+      held = [];
+      this.bySubject.set(of, held);
     }
-    const entry = subjects.get(of);
-    if (entry !== undefined && entry.expiresAt > now) return entry;
-    const fresh = { value: create(), expiresAt: 0 };
-    subjects.set(of, fresh);
+    const i = indexOfKey(held, key);
+    if (i >= 0) {
+      const entry = held[i] as Entry;
+      if (entry.expiresAt > now) return entry;
+      entry.value = create();
+      entry.expiresAt = 0;
+      return entry;
+    }
+    const fresh: Entry = { key, value: create(), expiresAt: 0 };
+    held.push(fresh);
+    this.entries++;
     return fresh;
   }
 
   /** Forgets what expired, as Redis does by itself. */
   sweep(now: number): void {
-    for (const [key, subjects] of this.byKey) {
-      for (const [of, entry] of subjects) if (entry.expiresAt <= now) subjects.delete(of);
-      if (subjects.size === 0) this.byKey.delete(key);
+    for (const [of, held] of this.bySubject) {
+      let kept = 0;
+      for (const entry of held) if (entry.expiresAt > now) held[kept++] = entry;
+      this.entries -= held.length - kept;
+      if (kept === 0) this.bySubject.delete(of);
+      else held.length = kept;
     }
   }
 
   clear(): void {
-    this.byKey.clear();
+    this.bySubject.clear();
+    this.entries = 0;
   }
+
+  private forget(held: Entry[], i: number, of: string): void {
+    held.splice(i, 1);
+    this.entries--;
+    if (held.length === 0) this.bySubject.delete(of);
+  }
+}
+
+function indexOfKey(held: readonly Entry[], key: string): number {
+  for (let i = 0; i < held.length; i++) if ((held[i] as Entry).key === key) return i;
+  return -1;
+}
+
+/**
+ * A key holds one kind of state; an operation of another kind on it is a programming error, as
+ * Redis answers WRONGTYPE.
+ */
+function wrongKind(key: string, wanted: string): Error {
+  return new Error(`state key ${key} holds another kind of state than ${wanted}`);
+}
+
+function timeIndexOf(entry: Entry): TimeIndex {
+  if (entry.value instanceof TimeIndex) return entry.value;
+  throw wrongKind(entry.key, 'a window');
+}
+
+function recencyOf(entry: Entry): Recency {
+  if (entry.value instanceof Recency) return entry.value;
+  throw wrongKind(entry.key, 'a set or counters');
+}
+
+function recordOf(entry: Entry): Readonly<Record<string, string>> {
+  if (entry.value instanceof TimeIndex || entry.value instanceof Recency) throw wrongKind(entry.key, 'a record');
+  return entry.value;
 }
 
 /** The embedded shape's state: same semantics as the Redis adapter, in one process's memory. */
 export class MemoryStateStore implements StateStore {
-  private readonly windows = new Keyspace<TimeIndex>();
-  private readonly records = new Keyspace<Readonly<Record<string, string>>>();
-  private readonly sets = new Keyspace<Recency>();
-  private readonly counters = new Keyspace<Recency>();
+  private readonly keys = new Keyspace();
   private opsSinceSweep = 0;
 
   constructor(private readonly clock: Clock = systemClock) {}
@@ -223,15 +280,12 @@ export class MemoryStateStore implements StateStore {
   }
 
   async close(): Promise<void> {
-    this.windows.clear();
-    this.records.clear();
-    this.sets.clear();
-    this.counters.clear();
+    this.keys.clear();
   }
 
   /** Keys currently held; for memory measurements. */
   get size(): number {
-    return this.windows.size + this.records.size + this.sets.size + this.counters.size;
+    return this.keys.size;
   }
 
   private apply(op: StateOp, now: number): StateResult {
@@ -240,44 +294,50 @@ export class MemoryStateStore implements StateStore {
       case 'window.count':
       case 'window.distinct': {
         if (op.member === undefined) {
-          const index = this.windows.live(op.key, of, now)?.value;
-          if (!index) return 0;
+          const held = this.keys.live(op.key, of, now);
+          if (held === undefined) return 0;
+          const index = timeIndexOf(held);
           const end = Math.max(op.at, index.newest());
           return index.count(end - op.windowMs, end);
         }
-        const entry = this.windows.liveOrNew(op.key, of, now, op.kind === 'window.distinct' ? newDistinctIndex : newCountingIndex);
-        entry.value.add(op.member, op.at);
-        const end = Math.max(op.at, entry.value.newest());
-        entry.value.trim(end - windowRetentionMs(op.windowMs));
+        const entry = this.keys.liveOrNew(op.key, of, now, op.kind === 'window.distinct' ? newDistinctIndex : newCountingIndex);
+        const index = timeIndexOf(entry);
+        index.add(op.member, op.at);
+        const end = Math.max(op.at, index.newest());
+        index.trim(end - windowRetentionMs(op.windowMs));
         entry.expiresAt = now + windowRetentionMs(op.windowMs);
-        return entry.value.count(end - op.windowMs, end);
+        return index.count(end - op.windowMs, end);
       }
       case 'record.merge': {
         // Records are frozen and replaced, never changed in place: the record before a merge is
         // answered as it is, and no answer can change what the store holds.
-        const entry = this.records.liveOrNew(op.key, of, now, newRecord);
-        const before = entry.value;
+        const entry = this.keys.liveOrNew(op.key, of, now, newRecord);
+        const before = recordOf(entry);
         if (hasFields(op.fields)) entry.value = Object.freeze({ ...before, ...op.fields });
         entry.expiresAt = now + op.retainMs;
-        return op.answer === 'before' ? before : entry.value;
+        return op.answer === 'before' ? before : (entry.value as Readonly<Record<string, string>>);
       }
       case 'set.add': {
-        const entry = this.sets.liveOrNew(op.key, of, now, newRecency);
-        const size = entry.value.size;
-        const slot = entry.value.touch(op.member, op.at);
+        const entry = this.keys.liveOrNew(op.key, of, now, newRecency);
+        const members = recencyOf(entry);
+        const size = members.size;
+        const slot = members.touch(op.member, op.at);
         const result = { known: slot.count > 0, size };
         slot.count = 1;
-        entry.value.keepNewest(op.maxMembers);
+        members.keepNewest(op.maxMembers);
         entry.expiresAt = now + op.retainMs;
         return result;
       }
-      case 'record.read':
-        return this.records.live(op.key, of, now)?.value ?? EMPTY_RECORD;
+      case 'record.read': {
+        const held = this.keys.live(op.key, of, now);
+        return held === undefined ? EMPTY_RECORD : recordOf(held);
+      }
       case 'counter.add': {
-        const entry = this.counters.liveOrNew(op.key, of, now, newRecency);
+        const entry = this.keys.liveOrNew(op.key, of, now, newRecency);
+        const table = recencyOf(entry);
         const answer = new Array<number>(op.fields.length);
-        for (let i = 0; i < op.fields.length; i++) answer[i] = ++entry.value.touch(op.fields[i] as string, op.at).count;
-        entry.value.keepNewest(op.maxFields);
+        for (let i = 0; i < op.fields.length; i++) answer[i] = ++table.touch(op.fields[i] as string, op.at).count;
+        table.keepNewest(op.maxFields);
         entry.expiresAt = now + op.retainMs;
         return answer;
       }
@@ -286,10 +346,7 @@ export class MemoryStateStore implements StateStore {
 
   private sweep(now: number): void {
     this.opsSinceSweep = 0;
-    this.windows.sweep(now);
-    this.records.sweep(now);
-    this.sets.sweep(now);
-    this.counters.sweep(now);
+    this.keys.sweep(now);
   }
 }
 
