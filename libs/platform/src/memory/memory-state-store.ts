@@ -85,8 +85,8 @@ class TimeIndex {
 }
 
 /**
- * One member of a set or one field of a counter table: the latest event time it was seen at, its
- * count, and whether it was seen again since it was placed (see `Recency`).
+ * One member of a large set or counter table: the latest event time it was seen at, its count,
+ * and whether it was seen again since it was placed (see `Recency`).
  */
 interface Slot {
   at: number;
@@ -94,49 +94,69 @@ interface Slot {
   touched: boolean;
 }
 
+/** Members a table holds in plain arrays before it becomes a Map. */
+const SMALL_TABLE = 16;
+
 /**
  * Members with the latest event time each was seen at (and, for counters, a count), forgetting the
- * least recently seen first: what sets and counters need to stay within their cap (a population
- * table holds 200,000 fields).
+ * least recently seen first: what sets and counters need to stay within their cap.
  *
- * A Map keeps insertion order, so eviction reads from the front. A touch does not move the member
- * to the back: deleting and re-inserting a hot key (the `total` every login counts) leaves a dead
- * entry in the key's hash chain each time, and lookups slow down until V8 rehashes. Instead a touch
+ * Most tables are small — a user's countries, devices, login-risk fields — and there are hundreds
+ * of thousands of them, so a small table is three short parallel arrays (member, latest time,
+ * count): a sighting scans them, eviction forgets the member with the oldest time, as Redis's
+ * sorted set does. No object per member, no hash table per user: less memory, and less for the
+ * garbage collector to trace.
+ *
+ * Past `SMALL_TABLE` members (a population table holds 200,000 fields) it becomes a Map, which
+ * keeps insertion order, so eviction reads from the front. A sighting does not move the member to
+ * the back: deleting and re-inserting a hot key (the `total` every login counts) leaves a dead
+ * entry in the key's hash chain each time, and lookups slow down until V8 rehashes. Instead it
  * updates the member's slot in place and marks it as seen since it was placed; eviction walks from
- * the front, re-placing marked members at the back and forgetting the first unmarked one. That is
- * exact least recently seen by arrival (the front unmarked member was touched last when it was
- * placed, before anything behind it), and each member moves at most once per pass. Redis orders by
- * event time, so the two may evict differently only for members seen out of order. The mark lives
- * in the slot, so a touch is one lookup in one table.
+ * the front, re-placing marked members at the back and forgetting the first unmarked one, so each
+ * member moves at most once per pass. Redis orders by event time, so the two may evict differently
+ * only for members seen out of order.
  */
 class Recency {
-  private readonly slots = new Map<string, Slot>();
+  private names: string[] = [];
+  private ats: number[] = [];
+  private counts: number[] = [];
+  private slots: Map<string, Slot> | undefined;
 
   get size(): number {
-    return this.slots.size;
+    return this.slots === undefined ? this.names.length : this.slots.size;
   }
 
-  /**
-   * Latest time wins: a member seen again later counts as recently seen; an older sighting changes
-   * nothing. Answers the member's slot, whose `count` is 0 when this touch placed it (and as the
-   * caller left it otherwise: sets leave it at 1 once seen, counters count).
-   */
-  touch(member: string, at: number): Slot {
-    const slot = this.slots.get(member);
-    if (slot === undefined) {
-      const placed = { at, count: 0, touched: false };
-      this.slots.set(member, placed);
-      return placed;
+  /** Sees `member` at `at` and answers whether it was held before (a set's member). */
+  mark(member: string, at: number): boolean {
+    if (this.slots === undefined) {
+      const i = this.locate(member, at);
+      if (i >= 0) {
+        const known = (this.counts[i] as number) > 0;
+        this.counts[i] = 1;
+        return known;
+      }
     }
-    if (slot.at < at) {
-      slot.at = at;
-      slot.touched = true;
+    const slot = this.slotOf(member, at);
+    const known = slot.count > 0;
+    slot.count = 1;
+    return known;
+  }
+
+  /** Sees `member` at `at`, adds one to its count and answers the new count (a counter's field). */
+  increment(member: string, at: number): number {
+    if (this.slots === undefined) {
+      const i = this.locate(member, at);
+      if (i >= 0) return (this.counts[i] = (this.counts[i] as number) + 1);
     }
-    return slot;
+    return ++this.slotOf(member, at).count;
   }
 
   /** Forgets the least recently seen members beyond `max`. */
   keepNewest(max: number): void {
+    if (this.slots === undefined) {
+      while (this.names.length > max) this.forgetOldestSmall();
+      return;
+    }
     if (this.slots.size <= max) return;
     for (const [member, slot] of this.slots) {
       if (this.slots.size <= max) break;
@@ -146,6 +166,64 @@ class Recency {
         this.slots.set(member, slot);
       }
     }
+  }
+
+  /**
+   * The member's index in the small table, its time moved forward when seen later (latest time
+   * wins; an older sighting changes nothing), or placed with count 0. -1 when placing it would
+   * outgrow the arrays: the table has become a Map.
+   */
+  private locate(member: string, at: number): number {
+    const names = this.names;
+    for (let i = names.length - 1; i >= 0; i--) {
+      if (names[i] !== member) continue;
+      if ((this.ats[i] as number) < at) this.ats[i] = at;
+      return i;
+    }
+    if (names.length < SMALL_TABLE) {
+      names.push(member);
+      this.ats.push(at);
+      this.counts.push(0);
+      return names.length - 1;
+    }
+    const slots = new Map<string, Slot>();
+    // Placed oldest first, so that the Map's front is the least recently seen.
+    const order = names.map((_, i) => i).sort((a, b) => (this.ats[a] as number) - (this.ats[b] as number));
+    for (const i of order) slots.set(names[i] as string, { at: this.ats[i] as number, count: this.counts[i] as number, touched: false });
+    this.slots = slots;
+    this.names = [];
+    this.ats = [];
+    this.counts = [];
+    return -1;
+  }
+
+  /** Forgets the small table's member with the oldest time (the first placed among equals), moving the last into its place. */
+  private forgetOldestSmall(): void {
+    const ats = this.ats;
+    let oldest = 0;
+    for (let i = 1; i < ats.length; i++) if ((ats[i] as number) < (ats[oldest] as number)) oldest = i;
+    const last = ats.length - 1;
+    this.names[oldest] = this.names[last] as string;
+    ats[oldest] = ats[last] as number;
+    this.counts[oldest] = this.counts[last] as number;
+    this.names.pop();
+    ats.pop();
+    this.counts.pop();
+  }
+
+  private slotOf(member: string, at: number): Slot {
+    const slots = this.slots as Map<string, Slot>;
+    const slot = slots.get(member);
+    if (slot === undefined) {
+      const placed = { at, count: 0, touched: false };
+      slots.set(member, placed);
+      return placed;
+    }
+    if (slot.at < at) {
+      slot.at = at;
+      slot.touched = true;
+    }
+    return slot;
   }
 }
 
@@ -321,9 +399,7 @@ export class MemoryStateStore implements StateStore {
         const entry = this.keys.liveOrNew(op.key, of, now, newRecency);
         const members = recencyOf(entry);
         const size = members.size;
-        const slot = members.touch(op.member, op.at);
-        const result = { known: slot.count > 0, size };
-        slot.count = 1;
+        const result = { known: members.mark(op.member, op.at), size };
         members.keepNewest(op.maxMembers);
         entry.expiresAt = now + op.retainMs;
         return result;
@@ -336,7 +412,7 @@ export class MemoryStateStore implements StateStore {
         const entry = this.keys.liveOrNew(op.key, of, now, newRecency);
         const table = recencyOf(entry);
         const answer = new Array<number>(op.fields.length);
-        for (let i = 0; i < op.fields.length; i++) answer[i] = ++table.touch(op.fields[i] as string, op.at).count;
+        for (let i = 0; i < op.fields.length; i++) answer[i] = table.increment(op.fields[i] as string, op.at);
         table.keepNewest(op.maxFields);
         entry.expiresAt = now + op.retainMs;
         return answer;

@@ -135,6 +135,25 @@ export function describeStateStoreContract(adapter: string, open: StateStoreFact
       assert.deepEqual(await s.execute([add('b', T0 + 5 * MIN)]), [{ known: false, size: 2 }]);
     });
 
+    it('keeps a large set to its cap and a large table counting, as it does a small one', async () => {
+      const s = await store();
+      const key = uniqueName('s');
+      const add = (member: string, at: number) => ({ kind: 'set.add', key, member, at, maxMembers: 30, retainMs: 60 * MIN }) as const;
+      const members = Array.from({ length: 30 }, (_, i) => `m${i}`);
+      await s.execute(members.map((m, i) => add(m, T0 + i)));
+      // m0 is seen again, so the five that arrive next push out m1..m5, not m0.
+      await s.execute([add('m0', T0 + 100), ...['x1', 'x2', 'x3', 'x4', 'x5'].map((m, i) => add(m, T0 + 101 + i))]);
+      assert.deepEqual(await s.execute([add('m0', T0 + 200), add('m6', T0 + 201), add('m1', T0 + 202)]), [
+        { known: true, size: 30 },
+        { known: true, size: 30 },
+        { known: false, size: 30 },
+      ]);
+      const table = uniqueName('c');
+      const count = (fields: string[], at: number) => ({ kind: 'counter.add', key: table, fields, at, maxFields: 100, retainMs: 60 * MIN }) as const;
+      await s.execute(Array.from({ length: 40 }, (_, i) => count(['n', `f${i}`], T0 + i)));
+      assert.deepEqual(await s.execute([count(['n', 'f0', 'f39', 'f40'], T0 + 50)]), [[41, 2, 2, 1]]);
+    });
+
     it('reads a record as the last merge left it, and an absent one as empty', async () => {
       const s = await store();
       const key = uniqueName('r');
