@@ -11,7 +11,9 @@ import { failModeFor } from '../fast-path/fail-mode';
 import { FAST_PATH_SETTINGS, type FastPathSettings } from '../fast-path/fast-path-settings';
 import { FastPathService } from '../fast-path/fast-path.service';
 import { extAuthzResponse, FAIL_MODE_HEADER, readExtAuthzCheck } from './ext-authz-check';
-import type { ProtoCheckRequest, ProtoCheckResponse } from './ext-authz-messages';
+import type { EnforcementAction } from '@ratchet/contracts';
+import type { FastPathAnswer } from '../fast-path/fast-path-answer';
+import type { ProtoCheckRequest } from './ext-authz-messages';
 import { decodeCheckRequest, encodeCheckResponse } from './ext-authz-protobuf';
 
 const PROTO_DIR = join(__dirname, 'proto');
@@ -113,18 +115,18 @@ export class ExtAuthzGrpcServer implements OnApplicationBootstrap, OnApplication
       const decoded = decodeCheckRequest(message, this.reading);
       if (!decoded.ok) return refuse(stream, STATUS.INVALID_ARGUMENT, `malformed CheckRequest: ${decoded.reason}`);
       this.check(decoded.request).then(
-        (response) => answer(stream, response),
+        (checked) => answer(stream, responseFrame(checked)),
         (err: unknown) => refuse(stream, STATUS.INTERNAL, errorMessage(err)),
       );
     });
   }
 
-  private async check(request: ProtoCheckRequest): Promise<ProtoCheckResponse> {
+  private async check(request: ProtoCheckRequest): Promise<FastPathAnswer> {
     const stop = this.metrics.checkSeconds.startTimer({ api: 'ext_authz_grpc' });
     const { check, routeFailMode, requestedFailMode } = readExtAuthzCheck(request, this.settings.subjectHeader);
     const answer = await this.fastPath.check(check, failModeFor(this.settings.failModes, check.path, { trusted: routeFailMode, requested: requestedFailMode }));
     stop();
-    return extAuthzResponse(answer);
+    return answer;
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -154,6 +156,23 @@ function unframe(framed: Buffer | undefined): Buffer | Refusal {
 
 /** OK responses are all alike: framed once. */
 const OK_FRAME = frame(encodeCheckResponse(extAuthzResponse({ outcome: 'allow' })));
+/**
+ * A deny or step-up answer depends on its decision alone (what it says, until when, why), so a
+ * client refused again and again (an attacker's flood) gets the bytes encoded the first time.
+ * Rate-limit answers carry the time to retry and are encoded each time.
+ */
+const DECIDED_FRAMES = new WeakMap<EnforcementAction, Buffer>();
+
+function responseFrame(answer: FastPathAnswer): Buffer {
+  if (answer.outcome === 'allow') return OK_FRAME;
+  if (answer.outcome !== 'deny' && answer.outcome !== 'step-up') return frame(encodeCheckResponse(extAuthzResponse(answer)));
+  let framed = DECIDED_FRAMES.get(answer.decision);
+  if (!framed) {
+    framed = frame(encodeCheckResponse(extAuthzResponse(answer)));
+    DECIDED_FRAMES.set(answer.decision, framed);
+  }
+  return framed;
+}
 
 function frame(message: Buffer): Buffer {
   const framed = Buffer.allocUnsafe(5 + message.length);
@@ -163,11 +182,11 @@ function frame(message: Buffer): Buffer {
   return framed;
 }
 
-function answer(stream: ServerHttp2Stream, response: ProtoCheckResponse): void {
+function answer(stream: ServerHttp2Stream, framed: Buffer): void {
   if (stream.destroyed || stream.closed) return;
   stream.respond(RESPONSE_HEADERS, { waitForTrailers: true });
   stream.once('wantTrailers', () => stream.sendTrailers(OK_TRAILERS));
-  stream.end(response.status.code === 0 && response.ok_response?.headers.length === 0 ? OK_FRAME : frame(encodeCheckResponse(response)));
+  stream.end(framed);
 }
 
 /** A trailers-only gRPC error: HTTP 200, the status and a percent-encoded message. */
