@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAuthorizationService, type ProtoCheckRequest, type ProtoCheckResponse } from '@ratchet/enforcer';
 import { ALLOWED_ADDRESSES, allowedAddress, createDecisions, DENIED_ADDRESSES, deniedAddress, FAILURES_PER_ATTACKER } from './authz.bench';
@@ -43,12 +44,19 @@ export const extAuthzBench: BenchPart = {
       for (const inFlight of IN_FLIGHT) {
         progress(`ext-authz: ${inFlight} calls in flight over ${CHANNELS} channels, ${WARM_UP_S} s warm-up + ${DURATION_S} s`);
         await loadChecks(clients, inFlight, WARM_UP_S * 1_000);
+        const serverBefore = cpuMsOf(app.pid);
+        const clientBefore = process.cpuUsage();
         const run = await loadChecks(clients, inFlight, DURATION_S * 1_000);
+        const clientCpu = process.cpuUsage(clientBefore);
+        const calls = (run.rate * DURATION_S) / 1_000;
+        const serverUs = (cpuMsOf(app.pid) - serverBefore) / calls;
+        const clientUs = (clientCpu.user + clientCpu.system) / 1_000 / calls;
         figures.push(
           { name: `${inFlight} in flight: throughput`, value: run.rate, unit: 'checks/s', target: atLeast(TARGET_CHECKS) },
           { name: `${inFlight} in flight: client p50`, value: run.p50, unit: 'ms', digits: 2 },
           { name: `${inFlight} in flight: client p99`, value: run.p99, unit: 'ms', digits: 2, target: atMost(TARGET_P99_MS) },
           { name: `${inFlight} in flight: denied`, value: run.deniedShare, unit: '%', digits: 1, note: `errors: ${run.errors}${clients.some((c) => c.lastClose) ? `, connections closed: ${clients.map((c) => c.lastClose ?? '-').join(' ')}` : ''}` },
+          { name: `${inFlight} in flight: server CPU per check`, value: serverUs, unit: 'µs', digits: 1, note: `client (bench) CPU per check: ${clientUs.toFixed(1)} µs; CPU time does not depend on what else the machine runs, throughput does` },
         );
       }
       const handlerP99 = histogramQuantileBound((await http.get('/metrics')).body, 'ratchet_enforcer_check_seconds', 'api="ext_authz_grpc"', 0.99) * 1_000;
@@ -63,7 +71,8 @@ export const extAuthzBench: BenchPart = {
       const notes = [
         `${formatNumber(DENIED_ADDRESSES)} ingress.deny decisions created by posting ${FAILURES_PER_ATTACKER} failed logins from each address (took ${(setupMs / 1_000).toFixed(1)} s to be in force)`,
         `checks alternate a denied and an allowed source address (${formatNumber(DENIED_ADDRESSES + ALLOWED_ADDRESSES)} in all), each a CheckRequest as Envoy sends it (source address, HTTP method, path, host, headers)`,
-        `client latency is measured per call in the bench process, from send to answer, over ${CHANNELS} HTTP/2 connections with a bare node:http2 gRPC client (requests serialized once, as a C++ Envoy costs next to nothing per call); the server is grpc-js; the handler figure is the server-side histogram`,
+        `client latency is measured per call in the bench process, from send to answer, over ${CHANNELS} HTTP/2 connections with a bare gRPC client writing pre-encoded HTTP/2 frames on a socket (bench/lib/grpc-h2.ts: a C++ Envoy costs next to nothing per call, node:http2 on the client cost more CPU than the server); the server is Ratchet's node:http2 unary server; the handler figure is the server-side histogram`,
+        'CPU per check: user + system time of the app (from /proc) and of the bench process over the measured run, divided by the checks answered: unlike throughput, it does not move with what else the machine runs',
         `time to enforce: each sample posts ${FAILURES_PER_ATTACKER} failed logins from a fresh address and polls Check for it; it measures Ratchet's pipeline (collector → scorer → chains → decision → mirror) to the ext_authz answer, not an Envoy in between (test/e2e/envoy-ext-authz.e2e.spec.ts proves the real Envoy path)`,
         'the bench (client) and the server share the same 2 cores: the figures are a lower bound for a dedicated host',
         `embedded app log: ${app.logFile}`,
@@ -77,9 +86,21 @@ export const extAuthzBench: BenchPart = {
   },
 };
 
+/** CPU time (user + system) a process has used so far, in ms, from /proc (clock ticks of 10 ms). */
+function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 function spawnApp(ctx: BenchContext): Child {
   progress(`ext-authz: starting the embedded app on ${PORT} (gRPC ${GRPC_PORT})`);
-  const env = { ...process.env, RATCHET_PORT: String(PORT), RATCHET_HOST: '127.0.0.1', RATCHET_EXT_AUTHZ_GRPC_PORT: String(GRPC_PORT), LOG_FORMAT: 'json', ENFORCER_MAX_NEW_ACTIONS_PER_MINUTE: '100000' };
+  const env: NodeJS.ProcessEnv = { ...process.env, RATCHET_PORT: String(PORT), RATCHET_HOST: '127.0.0.1', RATCHET_EXT_AUTHZ_GRPC_PORT: String(GRPC_PORT), LOG_FORMAT: 'json', ENFORCER_MAX_NEW_ACTIONS_PER_MINUTE: '100000' };
+  // Opt-in, as in the services part: a V8 CPU profile of the app in <run>/profiles/ when the bench stops it.
+  if (process.env['RATCHET_BENCH_CPU_PROF'] === '1') {
+    env['NODE_OPTIONS'] = `${process.env['NODE_OPTIONS'] ?? ''} --require ${join(ctx.root, 'bench', 'lib', 'cpu-profile.cjs')}`.trim();
+    env['RATCHET_CPU_PROF_DIR'] = join(ctx.runDir, 'profiles');
+    env['RATCHET_CPU_PROF_NAME'] = 'ratchet';
+  }
   return spawnTs('ratchet', 'apps/ratchet/src/main.ts', env, join(ctx.runDir, 'ext-authz-ratchet.log'), ctx.root);
 }
 
@@ -94,8 +115,19 @@ function checkFrame(address: string): Buffer {
 
 /** Calls Check; true when Ratchet refused the request. */
 async function denied(client: H2GrpcClient, frame: Buffer): Promise<boolean> {
-  const response = CHECK?.responseDeserialize(await client.call(CHECK_PATH, frame)) as ProtoCheckResponse;
-  return response.status.code !== 0;
+  return statusCode(await client.call(CHECK_PATH, frame)) !== 0;
+}
+
+/**
+ * `CheckResponse.status.code`, read off the bytes (field 1, then its field 1) rather than by
+ * protobufjs, which would cost the client more than the server spends answering; protobufjs
+ * reads the rare status longer than 127 bytes.
+ */
+function statusCode(response: Buffer): number {
+  if (response[0] !== 0x0a) return 0;
+  const length = response[1] as number;
+  if (length === 0 || length > 127) return length === 0 ? 0 : (CHECK?.responseDeserialize(response) as ProtoCheckResponse).status.code;
+  return response[2] === 0x08 ? (response[3] as number) : 0;
 }
 
 function checkRequest(address: string): ProtoCheckRequest {

@@ -10,6 +10,8 @@ import type { ProtoCheckRequest, ProtoCheckResponse, ProtoMetadata } from './ext
 const JWT_AUTHN_FILTER = 'envoy.filters.http.jwt_authn';
 /** Per-route `context_extensions` key that sets a route's fail mode (`open` | `closed`). */
 export const FAIL_MODE_EXTENSION = 'ratchet-fail-mode';
+/** Request header asking for a stricter fail mode than the route's. */
+export const FAIL_MODE_HEADER = 'x-ratchet-fail-mode';
 
 /** gRPC status codes (google.rpc.Code) Envoy reads from a CheckResponse. */
 const GRPC = { OK: 0, PERMISSION_DENIED: 7, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14, UNAUTHENTICATED: 16 } as const;
@@ -34,7 +36,7 @@ export function readExtAuthzCheck(request: ProtoCheckRequest, subjectHeader: str
   const headers = http.headers ?? {};
   const rawAddress = attributes.source?.address?.socket_address?.address ?? '';
   const routeMode = attributes.context_extensions?.[FAIL_MODE_EXTENSION];
-  const requested = headers['x-ratchet-fail-mode']?.toLowerCase();
+  const requested = headers[FAIL_MODE_HEADER]?.toLowerCase();
   return {
     check: checkRequest({
       clientIp: canonicalAddress(rawAddress) ?? rawAddress,

@@ -1,18 +1,24 @@
 import { join } from 'node:path';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { Server, ServerCredentials, loadPackageDefinition, status as grpcStatus, type GrpcObject, type sendUnaryData, type ServerUnaryCall, type ServiceClientConstructor, type ServiceDefinition } from '@grpc/grpc-js';
+import { once } from 'node:events';
+import { constants, createServer, type Http2Server, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { loadPackageDefinition, type GrpcObject, type ServiceClientConstructor, type ServiceDefinition } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { errorMessage } from '@ratchet/kernel';
 import { RatchetMetrics } from '@ratchet/platform';
 import { failModeFor } from '../fast-path/fail-mode';
 import { FAST_PATH_SETTINGS, type FastPathSettings } from '../fast-path/fast-path-settings';
 import { FastPathService } from '../fast-path/fast-path.service';
-import { extAuthzResponse, readExtAuthzCheck } from './ext-authz-check';
-import type { ProtoCheckRequest, ProtoCheckResponse } from './ext-authz-messages';
+import { extAuthzResponse, FAIL_MODE_HEADER, readExtAuthzCheck } from './ext-authz-check';
+import type { EnforcementAction } from '@ratchet/contracts';
+import type { FastPathAnswer } from '../fast-path/fast-path-answer';
+import type { ProtoCheckRequest } from './ext-authz-messages';
+import { decodeCheckRequest, encodeCheckResponse } from './ext-authz-protobuf';
 
 const PROTO_DIR = join(__dirname, 'proto');
 
-/** `envoy.service.auth.v3.Authorization`, from Ratchet's subset of Envoy's protos. */
+/** `envoy.service.auth.v3.Authorization`, from Ratchet's subset of Envoy's protos: for grpc-js clients (specs, tools). */
 export function loadAuthorizationService(): ServiceDefinition {
   const definition = loadSync('envoy/service/auth/v3/external_auth.proto', { includeDirs: [PROTO_DIR], keepCase: true, enums: Number, longs: String, defaults: false, oneofs: true });
   const root = loadPackageDefinition(definition);
@@ -20,22 +26,45 @@ export function loadAuthorizationService(): ServiceDefinition {
   return (service['Authorization'] as ServiceClientConstructor).service;
 }
 
+/** The one method served. */
+export const CHECK_PATH = '/envoy.service.auth.v3.Authorization/Check';
+/** Largest CheckRequest accepted: grpc-js's default receive limit, which this server replaced. */
+export const MAX_CHECK_REQUEST_BYTES = 4 * 1024 * 1024;
+/** Streams one connection may hold open: an Envoy keeps a few per worker. */
+const MAX_CONCURRENT_STREAMS = 1_000;
+
+/** gRPC status codes this server answers with (besides those inside a CheckResponse). */
+const STATUS = { OK: 0, INVALID_ARGUMENT: 3, RESOURCE_EXHAUSTED: 8, UNIMPLEMENTED: 12, INTERNAL: 13 } as const;
+const OK_TRAILERS = { 'grpc-status': '0' };
+const RESPONSE_HEADERS = { [constants.HTTP2_HEADER_STATUS]: 200, [constants.HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc' };
+
 /**
  * Envoy's `ext_authz` over gRPC (`envoy.service.auth.v3.Authorization/Check`), what Istio's
  * CUSTOM action and Envoy Gateway call. Listens on its own port (HTTP/2, plaintext: put it on
  * the pod network or loopback, as a sidecar's authz service is) when configured.
+ *
+ * A unary gRPC server for this one method on node:http2 rather than grpc-js: grpc-js's per-call
+ * machinery (interceptors, metadata, status objects, protobufjs building every header of the
+ * request into objects) cost several times the verdict itself. The gRPC wire contract kept:
+ * 5-byte length-prefixed messages, `grpc-status`/`grpc-message` trailers, UNIMPLEMENTED for any
+ * other path and for compressed messages, HTTP 415 for a non-gRPC content type,
+ * RESOURCE_EXHAUSTED past MAX_CHECK_REQUEST_BYTES, INVALID_ARGUMENT naming the field of a
+ * malformed request. ./proto stays the documented schema; ./ext-authz-protobuf.ts reads and writes it.
  */
 @Injectable()
 export class ExtAuthzGrpcServer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger('ext-authz');
-  private server: Server | undefined;
+  private server: Http2Server | undefined;
   private boundPort: number | undefined;
+  private readonly reading: { headers: readonly string[] };
 
   constructor(
     @Inject(FastPathService) private readonly fastPath: FastPathService,
     @Inject(FAST_PATH_SETTINGS) private readonly settings: FastPathSettings,
     @Inject(RatchetMetrics) private readonly metrics: RatchetMetrics,
-  ) {}
+  ) {
+    this.reading = { headers: [FAIL_MODE_HEADER, ...(settings.subjectHeader ? [settings.subjectHeader.toLowerCase()] : [])] };
+  }
 
   /** The port it listens on (resolved when configured as 0); undefined when not serving. */
   port(): number | undefined {
@@ -45,30 +74,130 @@ export class ExtAuthzGrpcServer implements OnApplicationBootstrap, OnApplication
   async onApplicationBootstrap(): Promise<void> {
     const grpc = this.settings.grpc;
     if (!grpc) return;
-    const server = new Server();
-    const check = (call: ServerUnaryCall<ProtoCheckRequest, ProtoCheckResponse>, callback: sendUnaryData<ProtoCheckResponse>): void =>
-      void this.check(call.request).then(
-        (response) => callback(null, response),
-        (err: unknown) => callback({ code: grpcStatus.INTERNAL, details: errorMessage(err) }),
-      );
-    server.addService(loadAuthorizationService(), { Check: check });
-    const address = grpc.host.includes(':') ? `[${grpc.host}]:${grpc.port}` : `${grpc.host}:${grpc.port}`;
-    this.boundPort = await new Promise<number>((resolve, reject) => server.bindAsync(address, ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))));
+    const server = createServer({ settings: { maxConcurrentStreams: MAX_CONCURRENT_STREAMS } });
+    server.on('stream', (stream, headers) => this.serve(stream, headers));
+    server.on('sessionError', (err) => this.log.warn(`ext_authz gRPC connection failed: ${errorMessage(err)}`));
+    server.listen(grpc.port, grpc.host);
+    await once(server, 'listening');
     this.server = server;
+    this.boundPort = (server.address() as AddressInfo).port;
     this.log.log(`envoy.service.auth.v3.Authorization/Check listening on ${grpc.host}:${this.boundPort}`);
   }
 
-  private async check(request: ProtoCheckRequest): Promise<ProtoCheckResponse> {
+  private serve(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+    stream.on('error', () => undefined); // a peer's reset: nothing to answer
+    if (headers[constants.HTTP2_HEADER_PATH] !== CHECK_PATH || headers[constants.HTTP2_HEADER_METHOD] !== 'POST') {
+      return refuse(stream, STATUS.UNIMPLEMENTED, `${String(headers[constants.HTTP2_HEADER_METHOD])} ${String(headers[constants.HTTP2_HEADER_PATH])} is not served here; only POST ${CHECK_PATH}`);
+    }
+    const contentType = String(headers[constants.HTTP2_HEADER_CONTENT_TYPE] ?? '');
+    if (!/^application\/grpc(\+proto)?(;|$)/.test(contentType)) {
+      stream.respond({ [constants.HTTP2_HEADER_STATUS]: 415, [constants.HTTP2_HEADER_CONTENT_TYPE]: 'text/plain' });
+      stream.end(`content-type ${contentType || '(none)'} is not application/grpc\n`);
+      return;
+    }
+    let body: Buffer | undefined;
+    let chunks: Buffer[] | undefined;
+    let size = 0;
+    stream.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > 5 + MAX_CHECK_REQUEST_BYTES) {
+        if (!stream.headersSent) refuse(stream, STATUS.RESOURCE_EXHAUSTED, `request message larger than the ${MAX_CHECK_REQUEST_BYTES}-byte limit`);
+        return;
+      }
+      if (body === undefined) body = chunk;
+      else (chunks ??= [body]).push(chunk);
+    });
+    stream.on('end', () => {
+      if (stream.headersSent) return;
+      const framed = chunks ? Buffer.concat(chunks) : body;
+      const message = unframe(framed);
+      if (!Buffer.isBuffer(message)) return refuse(stream, message.status, message.message);
+      const decoded = decodeCheckRequest(message, this.reading);
+      if (!decoded.ok) return refuse(stream, STATUS.INVALID_ARGUMENT, `malformed CheckRequest: ${decoded.reason}`);
+      this.check(decoded.request).then(
+        (checked) => answer(stream, responseFrame(checked)),
+        (err: unknown) => refuse(stream, STATUS.INTERNAL, errorMessage(err)),
+      );
+    });
+  }
+
+  private async check(request: ProtoCheckRequest): Promise<FastPathAnswer> {
     const stop = this.metrics.checkSeconds.startTimer({ api: 'ext_authz_grpc' });
     const { check, routeFailMode, requestedFailMode } = readExtAuthzCheck(request, this.settings.subjectHeader);
     const answer = await this.fastPath.check(check, failModeFor(this.settings.failModes, check.path, { trusted: routeFailMode, requested: requestedFailMode }));
     stop();
-    return extAuthzResponse(answer);
+    return answer;
   }
 
   async onApplicationShutdown(): Promise<void> {
     const server = this.server;
     if (!server) return;
-    await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+}
+
+interface Refusal {
+  status: number;
+  message: string;
+}
+
+/** The one message of a unary request, or why there is none. */
+function unframe(framed: Buffer | undefined): Buffer | Refusal {
+  const invalid = (message: string): Refusal => ({ status: STATUS.INVALID_ARGUMENT, message });
+  if (!framed || framed.length === 0) return invalid('the request carries no message');
+  if (framed.length < 5) return invalid(`the request ends inside the 5-byte message prefix (${framed.length} bytes)`);
+  if (framed[0] === 1) return { status: STATUS.UNIMPLEMENTED, message: 'compressed messages are not supported: send them with grpc-encoding identity' };
+  if (framed[0] !== 0) return invalid(`message prefix flag ${String(framed[0])} is neither 0 nor 1`);
+  const length = framed.readUInt32BE(1);
+  if (framed.length < 5 + length) return invalid(`the message prefix announces ${length} bytes, the request carries ${framed.length - 5}`);
+  if (framed.length > 5 + length) return invalid('unary Check takes one message; the request carries more');
+  return framed.subarray(5);
+}
+
+/** OK responses are all alike: framed once. */
+const OK_FRAME = frame(encodeCheckResponse(extAuthzResponse({ outcome: 'allow' })));
+/**
+ * A deny or step-up answer depends on its decision alone (what it says, until when, why), so a
+ * client refused again and again (an attacker's flood) gets the bytes encoded the first time.
+ * Rate-limit answers carry the time to retry and are encoded each time.
+ */
+const DECIDED_FRAMES = new WeakMap<EnforcementAction, Buffer>();
+
+function responseFrame(answer: FastPathAnswer): Buffer {
+  if (answer.outcome === 'allow') return OK_FRAME;
+  if (answer.outcome !== 'deny' && answer.outcome !== 'step-up') return frame(encodeCheckResponse(extAuthzResponse(answer)));
+  let framed = DECIDED_FRAMES.get(answer.decision);
+  if (!framed) {
+    framed = frame(encodeCheckResponse(extAuthzResponse(answer)));
+    DECIDED_FRAMES.set(answer.decision, framed);
+  }
+  return framed;
+}
+
+function frame(message: Buffer): Buffer {
+  const framed = Buffer.allocUnsafe(5 + message.length);
+  framed[0] = 0;
+  framed.writeUInt32BE(message.length, 1);
+  message.copy(framed, 5);
+  return framed;
+}
+
+function answer(stream: ServerHttp2Stream, framed: Buffer): void {
+  if (stream.destroyed || stream.closed) return;
+  stream.respond(RESPONSE_HEADERS, { waitForTrailers: true });
+  stream.once('wantTrailers', () => stream.sendTrailers(OK_TRAILERS));
+  stream.end(framed);
+}
+
+/** A trailers-only gRPC error: HTTP 200, the status and a percent-encoded message. */
+function refuse(stream: ServerHttp2Stream, status: number, message: string): void {
+  if (stream.destroyed || stream.closed || stream.headersSent) return;
+  stream.respond({ ...RESPONSE_HEADERS, 'grpc-status': String(status), 'grpc-message': percentEncode(message) }, { endStream: true });
+}
+
+/** gRPC's `grpc-message` encoding: printable ASCII but `%` as is, everything else as UTF-8 %XX. */
+function percentEncode(message: string): string {
+  let out = '';
+  for (const byte of Buffer.from(message, 'utf8')) out += byte >= 0x20 && byte <= 0x7e && byte !== 0x25 ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  return out;
 }

@@ -1,0 +1,120 @@
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import { connect, type ClientHttp2Session, type IncomingHttpHeaders } from 'node:http2';
+import { after, before, describe, it } from 'node:test';
+import { Module } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ManualClock } from '@ratchet/kernel';
+import { createHttpApp, PlatformModule, RatchetMetrics } from '@ratchet/platform';
+import { EnforcerModule } from '../enforcer.module';
+import { CHECK_PATH, ExtAuthzGrpcServer, loadAuthorizationService, MAX_CHECK_REQUEST_BYTES } from './ext-authz-grpc.server';
+
+interface Reply {
+  status: number | undefined;
+  grpcStatus: string | undefined;
+  grpcMessage: string | undefined;
+  body: Buffer;
+}
+
+const CHECK = loadAuthorizationService()['Check'];
+if (!CHECK) throw new Error('Authorization service without Check');
+
+function framed(message: Buffer, flag = 0): Buffer {
+  const out = Buffer.alloc(5 + message.length);
+  out[0] = flag;
+  out.writeUInt32BE(message.length, 1);
+  message.copy(out, 5);
+  return out;
+}
+
+/** The gRPC wire contract of the Check server, spoken to with bare HTTP/2 as a misbehaving peer could. */
+describe('the ext_authz gRPC server on the wire', { timeout: 30_000 }, () => {
+  let app: NestFastifyApplication;
+  let session: ClientHttp2Session;
+
+  before(async () => {
+    @Module({ imports: [PlatformModule.memory({ clock: new ManualClock(Date.parse('2026-11-24T10:00:00.000Z')) }), EnforcerModule.forRoot({ extAuthzGrpc: { host: '127.0.0.1', port: 0 } })] })
+    class GrpcWireSpecModule {}
+    app = await createHttpApp(GrpcWireSpecModule, { bodyLimit: 1_024, logFormat: 'text', logLevels: ['fatal', 'error'] });
+    await app.init();
+    session = connect(`http://127.0.0.1:${app.get(ExtAuthzGrpcServer).port()}`);
+  });
+
+  after(async () => {
+    session?.close();
+    await app?.close();
+  });
+
+  const send = (body: Buffer | Buffer[], headers: Record<string, string> = {}): Promise<Reply> =>
+    new Promise((resolve, reject) => {
+      const stream = session.request({ ':method': 'POST', ':path': CHECK_PATH, 'content-type': 'application/grpc', te: 'trailers', ...headers });
+      const chunks: Buffer[] = [];
+      let response: IncomingHttpHeaders = {};
+      let trailers: IncomingHttpHeaders = {};
+      stream.on('response', (h: IncomingHttpHeaders) => (response = h));
+      stream.on('trailers', (t: IncomingHttpHeaders) => (trailers = t));
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('error', reject);
+      stream.on('close', () => {
+        const grpcStatus = trailers['grpc-status'] ?? response['grpc-status'];
+        const grpcMessage = trailers['grpc-message'] ?? response['grpc-message'];
+        resolve({ status: Number(response[':status']), grpcStatus: grpcStatus === undefined ? undefined : String(grpcStatus), grpcMessage: grpcMessage === undefined ? undefined : decodeURIComponent(String(grpcMessage)), body: Buffer.concat(chunks) });
+      });
+      for (const part of Array.isArray(body) ? body.slice(0, -1) : []) stream.write(part);
+      stream.end(Array.isArray(body) ? body.at(-1) : body);
+    });
+
+  it('answers a Check whose message arrives in several DATA frames', async () => {
+    const request = framed(CHECK.requestSerialize({ attributes: { source: { address: { socket_address: { address: '198.51.100.7' } } }, request: { http: { method: 'GET', path: '/', headers: { 'user-agent': 'curl/8.5.0' } } } } }));
+    const reply = await send([request.subarray(0, 3), request.subarray(3, 20), request.subarray(20)]);
+    assert.equal(reply.status, 200);
+    assert.equal(reply.grpcStatus, '0');
+    const response = CHECK.responseDeserialize(reply.body.subarray(5)) as { status: { code: number }; ok_response?: object };
+    assert.equal(response.status.code, 0);
+    assert.ok(response.ok_response);
+  });
+
+  it('answers UNIMPLEMENTED for any other method of any other service', async () => {
+    const reply = await send(framed(Buffer.alloc(0)), { ':path': '/grpc.health.v1.Health/Check' });
+    assert.equal(reply.grpcStatus, '12');
+    assert.equal(reply.grpcMessage, `POST /grpc.health.v1.Health/Check is not served here; only POST ${CHECK_PATH}`);
+  });
+
+  it('refuses a compressed message with UNIMPLEMENTED and says to send identity', async () => {
+    const reply = await send(framed(Buffer.from([0x1f, 0x8b, 0x08, 0x00]), 1), { 'grpc-encoding': 'gzip' });
+    assert.equal(reply.grpcStatus, '12');
+    assert.equal(reply.grpcMessage, 'compressed messages are not supported: send them with grpc-encoding identity');
+  });
+
+  it('refuses a truncated CheckRequest with INVALID_ARGUMENT naming the field', async () => {
+    const reply = await send(framed(Buffer.from([0x0a, 0x04, 0x0a, 0x09, 0x22, 0x01])));
+    assert.equal(reply.grpcStatus, '3');
+    assert.equal(reply.grpcMessage, 'malformed CheckRequest: attributes.source: length 9 runs past the end of its message (2 bytes left)');
+  });
+
+  it('refuses a message shorter than its length prefix, and a request with no message', async () => {
+    const short = await send(Buffer.concat([Buffer.from([0, 0, 0, 0, 40]), Buffer.alloc(10)]));
+    assert.deepEqual([short.grpcStatus, short.grpcMessage], ['3', 'the message prefix announces 40 bytes, the request carries 10']);
+    const empty = await send(Buffer.alloc(0));
+    assert.deepEqual([empty.grpcStatus, empty.grpcMessage], ['3', 'the request carries no message']);
+  });
+
+  it('refuses a message over the size limit with RESOURCE_EXHAUSTED', async () => {
+    const reply = await send(framed(Buffer.alloc(MAX_CHECK_REQUEST_BYTES + 1)));
+    assert.equal(reply.grpcStatus, '8');
+    assert.equal(reply.grpcMessage, `request message larger than the ${MAX_CHECK_REQUEST_BYTES}-byte limit`);
+  });
+
+  it('answers HTTP 415 to a request that is not gRPC', async () => {
+    const reply = await send(Buffer.from('{}'), { 'content-type': 'application/json' });
+    assert.equal(reply.status, 415);
+    assert.equal(reply.grpcStatus, undefined);
+  });
+
+  it('times answered checks in ratchet_enforcer_check_seconds under api="ext_authz_grpc"', async () => {
+    assert.equal((await send(framed(Buffer.alloc(0)))).grpcStatus, '0');
+    const metrics = await app.get(RatchetMetrics).checkSeconds.get();
+    const count = metrics.values.find((v) => v.metricName === 'ratchet_enforcer_check_seconds_count' && v.labels['api'] === 'ext_authz_grpc');
+    assert.ok(count && count.value >= 1);
+  });
+});

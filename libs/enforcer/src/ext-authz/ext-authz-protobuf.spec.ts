@@ -1,0 +1,189 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { loadSync, type MethodDefinition, type ServiceDefinition } from '@grpc/proto-loader';
+import { loadAuthorizationService } from './ext-authz-grpc.server';
+import type { ProtoCheckResponse } from './ext-authz-messages';
+import { decodeCheckRequest, encodeCheckResponse } from './ext-authz-protobuf';
+
+/** Envoy's fuller CheckRequest (fields Ratchet does not declare included), encoded by protobufjs. */
+const envoy = (loadSync('envoy-check-request.proto', { includeDirs: [join(__dirname, 'fixtures')], keepCase: true, longs: String, enums: Number, defaults: false, oneofs: true })[
+  'envoy.service.auth.v3.Authorization'
+] as ServiceDefinition)['Check'] as MethodDefinition<object, object>;
+/** Ratchet's own ./proto subset through grpc-js: what the hand-written writer must agree with. */
+const ratchet = loadAuthorizationService()['Check'];
+if (!ratchet) throw new Error('Authorization service without Check');
+
+const READING = { headers: ['x-ratchet-fail-mode', 'x-jwt-sub'] };
+const JWT = 'envoy.filters.http.jwt_authn';
+
+/** What an Istio sidecar's Envoy sends behind mTLS and jwt_authn, in the fields Ratchet declares… */
+const sidecarRequest = {
+  attributes: {
+    source: { address: { socket_address: { address: '10.8.0.12' } }, service: 'rider.shop.svc.cluster.local', principal: 'spiffe://cluster.local/ns/shop/sa/rider' },
+    destination: { address: { socket_address: { address: '10.8.3.4' } }, principal: 'spiffe://cluster.local/ns/shop/sa/orders' },
+    request: {
+      http: {
+        id: '7f4e2c1a-9b1d-4c55-8a36-2f0e1d9c4b7a',
+        method: 'POST',
+        headers: {
+          ':authority': 'orders.shop.svc.cluster.local',
+          ':path': '/v1/orders?page=2',
+          ':method': 'POST',
+          'user-agent': 'okhttp/4.12.0',
+          'x-request-id': '7f4e2c1a-9b1d-4c55-8a36-2f0e1d9c4b7a',
+          'x-ratchet-fail-mode': 'closed',
+          'x-jwt-sub': 'header-sub@example.com',
+        },
+        path: '/v1/orders?page=2',
+        host: 'orders.shop.svc.cluster.local',
+        scheme: 'http',
+      },
+    },
+    context_extensions: { 'ratchet-fail-mode': 'open', 'virtual-host': 'orders' },
+    metadata_context: {
+      filter_metadata: {
+        'envoy.filters.http.rbac': { fields: { shadow_engine_result: { stringValue: 'denied' } } },
+        [JWT]: {
+          fields: {
+            jwt_payload: {
+              structValue: {
+                fields: {
+                  sub: { stringValue: 'bob@example.com' },
+                  iss: { stringValue: 'https://idp.example.com' },
+                  exp: { numberValue: 1_795_604_834 },
+                  email_verified: { boolValue: true },
+                  groups: { listValue: { values: [{ stringValue: 'buyers' }] } },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    route_metadata_context: { filter_metadata: { istio: { fields: { route: { stringValue: 'orders' } } } } },
+  },
+};
+
+/** …and in those it does not, which protobuf merges into the same message. */
+const sidecarExtras = {
+  attributes: {
+    source: { address: { socket_address: { port_value: 51_334 } }, labels: { app: 'rider', 'security.istio.io/tlsMode': 'istio' }, certificate: '-----BEGIN%20CERTIFICATE-----%0AMIIB...' },
+    destination: { address: { socket_address: { port_value: 8080 } } },
+    request: { time: { seconds: '1795601234', nanos: 512_000_000 }, http: { size: '-1', protocol: 'HTTP/2', raw_body: Buffer.from('{"item":42}') } },
+    metadata_context: { typed_filter_metadata: { 'envoy.filters.http.set_metadata': { type_url: 'type.googleapis.com/google.protobuf.Struct', value: Buffer.from([0x0a, 0x00]) } } },
+    tls_session: { sni: 'orders.shop.svc.cluster.local' },
+  },
+};
+
+const encodeEnvoy = (message: object): Buffer => envoy.requestSerialize(message);
+/** A full sidecar request: Envoy's extra fields on either side of the ones Ratchet declares. */
+const sidecarBytes = (): Buffer => Buffer.concat([encodeEnvoy(sidecarExtras), ratchet.requestSerialize(sidecarRequest), encodeEnvoy({ attributes: { request: { http: { query: 'page=2' } } } })]);
+
+describe('the ext_authz protobuf reader', () => {
+  it('reads the fields the verdict needs from a request protobufjs encodes with Envoy’s other fields merged in', () => {
+    const decoded = decodeCheckRequest(sidecarBytes(), READING);
+    assert.ok(decoded.ok, decoded.ok ? '' : decoded.reason);
+    assert.deepEqual(JSON.parse(JSON.stringify(decoded.request)), {
+      attributes: {
+        source: { address: { socket_address: { address: '10.8.0.12' } }, principal: 'spiffe://cluster.local/ns/shop/sa/rider' },
+        request: { http: { method: 'POST', headers: { 'x-ratchet-fail-mode': 'closed', 'x-jwt-sub': 'header-sub@example.com' }, path: '/v1/orders?page=2', host: 'orders.shop.svc.cluster.local' } },
+        context_extensions: { 'ratchet-fail-mode': 'open', 'virtual-host': 'orders' },
+        metadata_context: { filter_metadata: { [JWT]: { fields: { jwt_payload: { structValue: { fields: { sub: { stringValue: 'bob@example.com' }, iss: { stringValue: 'https://idp.example.com' }, exp: {}, email_verified: {}, groups: {} } } } } } } },
+      },
+    });
+  });
+
+  it('reads headers Envoy sends as a header_map of raw values (encode_raw_headers)', () => {
+    const request = { attributes: { request: { http: { header_map: { headers: [{ key: 'x-jwt-sub', raw_value: Buffer.from('alice@example.com') }, { key: 'accept', raw_value: Buffer.from('*/*') }] } } } } };
+    const decoded = decodeCheckRequest(encodeEnvoy(request), READING);
+    assert.ok(decoded.ok);
+    assert.deepEqual({ ...decoded.request.attributes?.request?.http?.headers }, { 'x-jwt-sub': 'alice@example.com' });
+  });
+
+  it('reads an empty request as one about nothing', () => {
+    const decoded = decodeCheckRequest(Buffer.alloc(0), READING);
+    assert.deepEqual(decoded, { ok: true, request: {} });
+  });
+
+  it('skips unknown fields of every wire type, a proto2 group included', () => {
+    const known = ratchet.requestSerialize({ attributes: { source: { principal: 'spiffe://cluster.local/ns/shop/sa/cart' } } });
+    const unknown = Buffer.from([
+      0x28, 0xac, 0x02, // field 5, varint 300
+      0x31, 1, 2, 3, 4, 5, 6, 7, 8, // field 6, fixed64
+      0x3d, 1, 2, 3, 4, // field 7, fixed32
+      0x43, 0x08, 0x01, 0x12, 0x01, 0x78, 0x44, // field 8, a group holding a varint and a string
+      0x4a, 0x02, 0x0a, 0x00, // field 9, bytes
+    ]);
+    const decoded = decodeCheckRequest(Buffer.concat([unknown, known, unknown]), READING);
+    assert.ok(decoded.ok, decoded.ok ? '' : decoded.reason);
+    assert.equal(decoded.request.attributes?.source?.principal, 'spiffe://cluster.local/ns/shop/sa/cart');
+  });
+
+  it('refuses every truncation of a real request with a reason, never an exception', () => {
+    const bytes = ratchet.requestSerialize(sidecarRequest);
+    let refused = 0;
+    for (let length = 1; length < bytes.length; length++) {
+      const decoded = decodeCheckRequest(bytes.subarray(0, length), READING);
+      if (!decoded.ok) {
+        refused++;
+        assert.match(decoded.reason, /^(CheckRequest|attributes)/);
+      }
+    }
+    // Only a cut inside the outer length-delimited field can go unnoticed: none here, it spans the whole message.
+    assert.equal(refused, bytes.length - 1);
+  });
+
+  it('names the field whose length runs past the end', () => {
+    const decoded = decodeCheckRequest(Buffer.from([0x0a, 0x04, 0x22, 0x09, 0x12, 0x01]), READING);
+    assert.deepEqual(decoded, { ok: false, reason: 'attributes.request: length 9 runs past the end of its message (2 bytes left)' });
+  });
+
+  it('refuses wire types 6 and 7, field number 0 and an endless varint', () => {
+    const reasons = [Buffer.from([0x0e]), Buffer.from([0x0f]), Buffer.from([0x00, 0x01]), Buffer.from([0x08, ...Array<number>(11).fill(0xff)])].map((bytes) => {
+      const decoded = decodeCheckRequest(bytes, READING);
+      return decoded.ok ? 'decoded' : decoded.reason;
+    });
+    assert.deepEqual(reasons, [
+      'CheckRequest field 1: wire type 6 is not a protobuf wire type',
+      'CheckRequest field 1: wire type 7 is not a protobuf wire type',
+      'CheckRequest: field number 0 at byte 1',
+      'CheckRequest: varint longer than 10 bytes at byte 11',
+    ]);
+  });
+
+  it('refuses a group that never ends and groups nested without bound', () => {
+    const open = decodeCheckRequest(Buffer.from([0x43, 0x08, 0x01]), READING);
+    assert.deepEqual(open, { ok: false, reason: 'CheckRequest field 8: group without its end' });
+    const deep = decodeCheckRequest(Buffer.alloc(10_000, 0x43), READING);
+    assert.deepEqual(deep, { ok: false, reason: 'CheckRequest field 8: groups nested deeper than 32' });
+  });
+});
+
+describe('the ext_authz protobuf writer', () => {
+  const roundTrip = (response: ProtoCheckResponse): unknown => ratchet.responseDeserialize(encodeCheckResponse(response));
+
+  it('writes an OK answer grpc-js reads as OK with an ok_response', () => {
+    assert.deepEqual(roundTrip({ status: { code: 0 }, ok_response: { headers: [] } }), { status: { code: 0 }, ok_response: {}, http_response: 'ok_response' });
+  });
+
+  it('writes a denial with its gRPC code, message, HTTP status and headers as grpc-js reads them', () => {
+    const denial: ProtoCheckResponse = {
+      status: { code: 7, message: 'credential-attack/0: brute_force — 20 failures' },
+      denied_response: {
+        status: { code: 403 },
+        headers: [
+          { header: { key: 'x-ratchet-decision', value: 'deny' } },
+          { header: { key: 'x-ratchet-entity', value: 'svc:spiffe://cluster.local/ns/shop/sa/rider' } },
+          { header: { key: 'x-ratchet-reason', value: 'x'.repeat(300) } },
+        ],
+        body: '',
+      },
+    };
+    assert.deepEqual(roundTrip(denial), { status: denial.status, denied_response: { status: { code: 403 }, headers: denial.denied_response?.headers }, http_response: 'denied_response' });
+  });
+
+  it('writes a negative status code as protobuf’s ten-byte int32', () => {
+    assert.deepEqual(roundTrip({ status: { code: -1 } }), { status: { code: -1 } });
+  });
+});

@@ -1,0 +1,431 @@
+import type { ProtoCheckRequest, ProtoCheckResponse, ProtoHeaderValueOption, ProtoMetadata, ProtoPeer, ProtoStruct, StructValue } from './ext-authz-messages';
+
+/**
+ * A protobuf reader for the parts of `envoy.service.auth.v3.CheckRequest` the verdict reads and a
+ * writer for `CheckResponse`, with the field numbers of ./proto (Envoy's own). Hand-written
+ * because the general decoder (protobufjs under grpc-js) builds every header, every metadata
+ * entry and the destination peer into objects per call; this one walks the bytes once, keeps
+ * only what `readExtAuthzCheck` reads and skips the rest by wire type, so any Envoy v3 request
+ * decodes. Bad bytes become a refusal naming the field, never an exception to the caller.
+ */
+
+/** The request headers kept (lower-case names); the others are skipped without being decoded. */
+export interface CheckRequestReading {
+  readonly headers: readonly string[];
+}
+
+export type DecodedCheckRequest = { ok: true; request: ProtoCheckRequest } | { ok: false; reason: string };
+
+/** Envoy's JWT filter: the only metadata namespace the verdict reads. */
+const JWT_AUTHN_FILTER = 'envoy.filters.http.jwt_authn';
+/** Nested `Struct`s followed inside the JWT payload metadata; deeper ones are skipped. */
+const MAX_STRUCT_DEPTH = 3;
+/** Nested groups (wire types 3/4, proto2 only) skipped before the input counts as hostile. */
+const MAX_GROUP_DEPTH = 32;
+
+const WIRE = { VARINT: 0, FIXED64: 1, BYTES: 2, START_GROUP: 3, END_GROUP: 4, FIXED32: 5 } as const;
+
+class MalformedMessage extends Error {}
+
+/** Decodes a serialized CheckRequest; `reason` names the field and what is wrong with it. */
+export function decodeCheckRequest(bytes: Uint8Array, reading: CheckRequestReading): DecodedCheckRequest {
+  try {
+    const reader = new Reader(bytes, reading);
+    const request: ProtoCheckRequest = {};
+    reader.fields(bytes.length, 'CheckRequest', (field, wire, end) => {
+      if (field === 1 && wire === WIRE.BYTES) request.attributes = reader.attributes(end, request.attributes);
+      else reader.skip(wire, field, 'CheckRequest');
+    }, { 1: 'attributes' });
+    return { ok: true, request };
+  } catch (err) {
+    if (err instanceof MalformedMessage) return { ok: false, reason: err.message };
+    throw err;
+  }
+}
+
+type HttpAttributes = NonNullable<NonNullable<ProtoCheckRequest['attributes']>['request']>;
+type HttpRequest = NonNullable<HttpAttributes['http']>;
+type FieldVisitor = (field: number, wire: number, end: number) => void;
+/** Field names by number, for errors that name the field. */
+type FieldNames = Readonly<Record<number, string>>;
+const NO_NAMES: FieldNames = {};
+
+function fieldName(at: string, field: number, names: FieldNames): string {
+  const name = names[field];
+  return name === undefined ? `${at} field ${field}` : at === 'CheckRequest' ? name : `${at}.${name}`;
+}
+
+class Reader {
+  pos = 0;
+  private readonly buf: Buffer;
+  private readonly wantedHeaders: readonly Buffer[];
+
+  constructor(bytes: Uint8Array, reading: CheckRequestReading) {
+    this.buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.wantedHeaders = reading.headers.map((name) => Buffer.from(name.toLowerCase(), 'utf8'));
+  }
+
+  /**
+   * Calls `visit` for each field of the message ending at `end`; for a length-delimited field,
+   * `end` is where its bytes end and `visit` must read or skip exactly up to there.
+   */
+  fields(end: number, at: string, visit: FieldVisitor, names: FieldNames = NO_NAMES): void {
+    while (this.pos < end) {
+      const tag = this.varint(end, at);
+      const field = Math.floor(tag / 8);
+      const wire = tag % 8;
+      if (field === 0) throw new MalformedMessage(`${at}: field number 0 at byte ${this.pos}`);
+      if (wire === WIRE.BYTES) {
+        const length = this.varint(end, at);
+        const fieldEnd = this.pos + length;
+        if (fieldEnd > end) throw new MalformedMessage(`${fieldName(at, field, names)}: length ${length} runs past the end of its message (${end - this.pos} bytes left)`);
+        visit(field, wire, fieldEnd);
+        this.pos = fieldEnd;
+      } else {
+        visit(field, wire, end);
+      }
+    }
+    if (this.pos !== end) throw new MalformedMessage(`${at}: the last field runs past the end of the message`);
+  }
+
+  /** Skips a field that is not length-delimited (those are skipped by `fields` itself). */
+  skip(wire: number, field: number, at: string, end = this.buf.length, depth = 0): void {
+    switch (wire) {
+      case WIRE.VARINT:
+        this.varint(end, at);
+        return;
+      case WIRE.FIXED64:
+        return this.advance(8, end, `${at} field ${field} (fixed64)`);
+      case WIRE.FIXED32:
+        return this.advance(4, end, `${at} field ${field} (fixed32)`);
+      case WIRE.BYTES:
+        return;
+      case WIRE.START_GROUP:
+        return this.skipGroup(field, at, end, depth);
+      default:
+        throw new MalformedMessage(`${at} field ${field}: wire type ${wire} is not a protobuf wire type`);
+    }
+  }
+
+  private skipGroup(field: number, at: string, end: number, depth: number): void {
+    if (depth >= MAX_GROUP_DEPTH) throw new MalformedMessage(`${at} field ${field}: groups nested deeper than ${MAX_GROUP_DEPTH}`);
+    for (;;) {
+      if (this.pos >= end) throw new MalformedMessage(`${at} field ${field}: group without its end`);
+      const tag = this.varint(end, at);
+      const inner = Math.floor(tag / 8);
+      const wire = tag % 8;
+      if (wire === WIRE.END_GROUP) {
+        if (inner !== field) throw new MalformedMessage(`${at} field ${field}: group ends with field ${inner}`);
+        return;
+      }
+      if (wire === WIRE.BYTES) this.advance(this.varint(end, at), end, `${at} field ${inner}`);
+      else this.skip(wire, inner, at, end, depth + 1);
+    }
+  }
+
+  private advance(count: number, end: number, at: string): void {
+    if (this.pos + count > end) throw new MalformedMessage(`${at}: ${count} bytes needed, ${end - this.pos} left`);
+    this.pos += count;
+  }
+
+  /** An unsigned varint of up to 64 bits, as a number (exact to 2^53: lengths, tags, enums). */
+  varint(end: number, at: string): number {
+    let value = 0;
+    let scale = 1;
+    for (let i = 0; i < 10; i++) {
+      if (this.pos >= end) throw new MalformedMessage(`${at}: truncated varint at byte ${this.pos}`);
+      const byte = this.buf[this.pos++] as number;
+      value += (byte & 0x7f) * scale;
+      if (byte < 0x80) return value;
+      scale *= 128;
+    }
+    throw new MalformedMessage(`${at}: varint longer than 10 bytes at byte ${this.pos}`);
+  }
+
+  private string(end: number): string {
+    return this.buf.toString('utf8', this.pos, end);
+  }
+
+  private expect(wire: number, expected: number, field: string): void {
+    if (wire !== expected) throw new MalformedMessage(`${field}: wire type ${wire}, expected ${expected}`);
+  }
+
+  /** Each message reader merges into what an earlier occurrence of the same field read, as protobuf does. */
+  attributes(end: number, into: ProtoCheckRequest['attributes']): NonNullable<ProtoCheckRequest['attributes']> {
+    const attributes: NonNullable<ProtoCheckRequest['attributes']> = into ?? {};
+    const at = 'attributes';
+    this.fields(end, at, (field, wire, fieldEnd) => {
+      if (field === 1) {
+        this.expect(wire, WIRE.BYTES, 'attributes.source');
+        attributes.source = this.peer(fieldEnd, attributes.source);
+      } else if (field === 4) {
+        this.expect(wire, WIRE.BYTES, 'attributes.request');
+        attributes.request = this.request(fieldEnd, attributes.request);
+      } else if (field === 10) {
+        this.expect(wire, WIRE.BYTES, 'attributes.context_extensions');
+        const [key, value] = this.stringEntry(fieldEnd, 'attributes.context_extensions');
+        (attributes.context_extensions ??= Object.create(null) as Record<string, string>)[key] = value;
+      } else if (field === 11) {
+        this.expect(wire, WIRE.BYTES, 'attributes.metadata_context');
+        attributes.metadata_context = this.metadata(fieldEnd, attributes.metadata_context);
+      } else this.skip(wire, field, at, end);
+    }, { 1: 'source', 4: 'request', 10: 'context_extensions', 11: 'metadata_context' });
+    return attributes;
+  }
+
+  private peer(end: number, into: ProtoPeer | undefined): ProtoPeer {
+    const peer: ProtoPeer = into ?? {};
+    const at = 'attributes.source';
+    this.fields(end, at, (field, wire, fieldEnd) => {
+      if (field === 1 && wire === WIRE.BYTES) {
+        const address = this.socketAddress(fieldEnd);
+        if (address !== undefined) peer.address = { socket_address: { address } };
+      } else if (field === 4 && wire === WIRE.BYTES) peer.principal = this.string(fieldEnd);
+      else this.skip(wire, field, at, end);
+    }, { 1: 'address', 4: 'principal' });
+    return peer;
+  }
+
+  /** `Address.socket_address.address`; pipes and internal addresses have none. */
+  private socketAddress(end: number): string | undefined {
+    let address: string | undefined;
+    this.fields(end, 'attributes.source.address', (field, wire, fieldEnd) => {
+      if (field === 1 && wire === WIRE.BYTES) {
+        this.fields(fieldEnd, 'attributes.source.address.socket_address', (inner, innerWire, innerEnd) => {
+          if (inner === 2 && innerWire === WIRE.BYTES) address = this.string(innerEnd);
+          else this.skip(innerWire, inner, 'attributes.source.address.socket_address', fieldEnd);
+        });
+      } else this.skip(wire, field, 'attributes.source.address', end);
+    });
+    return address;
+  }
+
+  private request(end: number, into: HttpAttributes | undefined): HttpAttributes {
+    const request: HttpAttributes = into ?? {};
+    this.fields(end, 'attributes.request', (field, wire, fieldEnd) => {
+      if (field === 2 && wire === WIRE.BYTES) request.http = this.http(fieldEnd, request.http);
+      else this.skip(wire, field, 'attributes.request', end);
+    }, { 2: 'http' });
+    return request;
+  }
+
+  private http(end: number, into: HttpRequest | undefined): HttpRequest {
+    const http: HttpRequest = into ?? { headers: Object.create(null) as Record<string, string> };
+    const headers = (http.headers ??= Object.create(null) as Record<string, string>);
+    const at = 'attributes.request.http';
+    this.fields(end, at, (field, wire, fieldEnd) => {
+      if (wire !== WIRE.BYTES) return this.skip(wire, field, at, end);
+      if (field === 2) http.method = this.string(fieldEnd);
+      else if (field === 3) this.header(fieldEnd, headers, 1, 2, `${at}.headers`);
+      else if (field === 4) http.path = this.string(fieldEnd);
+      else if (field === 5) http.host = this.string(fieldEnd);
+      // `header_map` (Envoy's `encode_raw_headers`): repeated HeaderValue { key, value, raw_value }.
+      else if (field === 13) {
+        this.fields(fieldEnd, `${at}.header_map`, (inner, innerWire, innerEnd) => {
+          if (inner === 1 && innerWire === WIRE.BYTES) this.header(innerEnd, headers, 1, 3, `${at}.header_map.headers`);
+          else this.skip(innerWire, inner, `${at}.header_map`, fieldEnd);
+        });
+      }
+    }, { 2: 'method', 3: 'headers', 4: 'path', 5: 'host', 13: 'header_map' });
+    return http;
+  }
+
+  /**
+   * One header entry (a map entry, or a HeaderValue whose raw bytes sit in `valueField`), kept
+   * only when its name is wanted: the names are compared as bytes, so unwanted ones cost no string.
+   */
+  private header(end: number, headers: Record<string, string>, keyField: number, valueField: number, at: string): void {
+    let keyStart = -1;
+    let keyEnd = -1;
+    let value: string | undefined;
+    this.fields(end, at, (field, wire, fieldEnd) => {
+      if (wire === WIRE.BYTES && field === keyField) {
+        keyStart = this.pos;
+        keyEnd = fieldEnd;
+      } else if (wire === WIRE.BYTES && (field === valueField || (field === 2 && value === undefined))) value = this.string(fieldEnd);
+      else this.skip(wire, field, at, end);
+    });
+    if (keyStart < 0) return;
+    for (const wanted of this.wantedHeaders) {
+      if (wanted.length === keyEnd - keyStart && this.buf.compare(wanted, 0, wanted.length, keyStart, keyEnd) === 0) {
+        headers[wanted.toString('utf8')] = value ?? '';
+        return;
+      }
+    }
+  }
+
+  /** A `map<string, string>` entry: key 1, value 2; missing ones are empty, as protobuf says. */
+  private stringEntry(end: number, at: string): [string, string] {
+    let key = '';
+    let value = '';
+    this.fields(end, at, (field, wire, fieldEnd) => {
+      if (field === 1 && wire === WIRE.BYTES) key = this.string(fieldEnd);
+      else if (field === 2 && wire === WIRE.BYTES) value = this.string(fieldEnd);
+      else this.skip(wire, field, at, end);
+    });
+    return [key, value];
+  }
+
+  /** `Metadata.filter_metadata`, the `jwt_authn` entry only (several occurrences merge). */
+  private metadata(end: number, into: ProtoMetadata | undefined): ProtoMetadata {
+    const metadata: ProtoMetadata = into ?? {};
+    const at = 'attributes.metadata_context';
+    this.fields(end, at, (field, wire, fieldEnd) => {
+      if (field !== 1 || wire !== WIRE.BYTES) return this.skip(wire, field, at, end);
+      let named = false;
+      this.fields(fieldEnd, `${at}.filter_metadata`, (inner, innerWire, innerEnd) => {
+        if (inner === 1 && innerWire === WIRE.BYTES) named = this.string(innerEnd) === JWT_AUTHN_FILTER;
+        else if (inner === 2 && innerWire === WIRE.BYTES && named) (metadata.filter_metadata ??= {})[JWT_AUTHN_FILTER] = this.struct(innerEnd, 1);
+        else this.skip(innerWire, inner, `${at}.filter_metadata`, fieldEnd);
+      });
+    });
+    return metadata;
+  }
+
+  /** A `google.protobuf.Struct`, keeping string and struct values (what a JWT `sub` is found in). */
+  private struct(end: number, depth: number): ProtoStruct {
+    const fields = Object.create(null) as Record<string, StructValue>;
+    const at = 'attributes.metadata_context (jwt_authn)';
+    this.fields(end, at, (field, wire, fieldEnd) => {
+      if (field !== 1 || wire !== WIRE.BYTES) return this.skip(wire, field, at, end);
+      let key = '';
+      let value: StructValue = {};
+      this.fields(fieldEnd, at, (inner, innerWire, innerEnd) => {
+        if (inner === 1 && innerWire === WIRE.BYTES) key = this.string(innerEnd);
+        else if (inner === 2 && innerWire === WIRE.BYTES) value = this.value(innerEnd, depth);
+        else this.skip(innerWire, inner, at, fieldEnd);
+      });
+      fields[key] = value;
+    });
+    return { fields };
+  }
+
+  private value(end: number, depth: number): StructValue {
+    const value: StructValue = {};
+    const at = 'attributes.metadata_context (jwt_authn)';
+    this.fields(end, at, (field, wire, fieldEnd) => {
+      if (field === 3 && wire === WIRE.BYTES) value.stringValue = this.string(fieldEnd);
+      else if (field === 5 && wire === WIRE.BYTES && depth < MAX_STRUCT_DEPTH) value.structValue = this.struct(fieldEnd, depth + 1);
+      else this.skip(wire, field, at, end);
+    });
+    return value;
+  }
+}
+
+/**
+ * Encodes a CheckResponse. Zero and empty fields are left out, as proto3 does, except the status
+ * code: written as protobufjs (the grpc-js server this replaced) wrote it, so a client decoding
+ * without defaults still reads `code: 0`.
+ */
+export function encodeCheckResponse(response: ProtoCheckResponse): Buffer {
+  const writer = new Writer();
+  writer.message(1, (w) => {
+    w.varintField(1, response.status.code, true);
+    w.stringField(2, response.status.message ?? '');
+  });
+  const denied = response.denied_response;
+  if (denied) {
+    writer.message(2, (w) => {
+      w.message(1, (status) => status.varintField(1, denied.status.code));
+      writeHeaders(w, denied.headers);
+      w.stringField(3, denied.body);
+    });
+  }
+  const ok = response.ok_response;
+  if (ok) writer.message(3, (w) => writeHeaders(w, ok.headers));
+  return writer.finish();
+}
+
+function writeHeaders(writer: Writer, headers: readonly ProtoHeaderValueOption[]): void {
+  for (const { header } of headers) {
+    writer.message(2, (option) =>
+      option.message(1, (value) => {
+        value.stringField(1, header.key);
+        value.stringField(2, header.value);
+      }),
+    );
+  }
+}
+
+/** Writes nested messages by reserving a 5-byte length and compacting it once the size is known. */
+class Writer {
+  private buf = Buffer.allocUnsafe(256);
+  private pos = 0;
+
+  finish(): Buffer {
+    return Buffer.from(this.buf.subarray(0, this.pos));
+  }
+
+  message(field: number, write: (writer: Writer) => void): void {
+    this.tag(field, WIRE.BYTES);
+    const lengthAt = this.pos;
+    this.reserve(5);
+    this.pos += 5;
+    write(this);
+    const length = this.pos - lengthAt - 5;
+    const lengthBytes = varintSize(length);
+    this.buf.copy(this.buf, lengthAt + lengthBytes, lengthAt + 5, this.pos);
+    this.pos = lengthAt;
+    this.writeVarint(length);
+    this.pos += length;
+  }
+
+  varintField(field: number, value: number, evenZero = false): void {
+    if (value === 0 && !evenZero) return;
+    this.tag(field, WIRE.VARINT);
+    if (value < 0) this.negative(value);
+    else this.varint(value);
+  }
+
+  stringField(field: number, value: string): void {
+    if (value === '') return;
+    const length = Buffer.byteLength(value, 'utf8');
+    this.tag(field, WIRE.BYTES);
+    this.varint(length);
+    this.reserve(length);
+    this.pos += this.buf.write(value, this.pos, 'utf8');
+  }
+
+  private tag(field: number, wire: number): void {
+    this.varint(field * 8 + wire);
+  }
+
+  private varint(value: number): void {
+    this.reserve(10);
+    this.writeVarint(value);
+  }
+
+  /** Into room already reserved. */
+  private writeVarint(value: number): void {
+    let rest = value;
+    while (rest >= 0x80) {
+      this.buf[this.pos++] = (rest % 128) | 0x80;
+      rest = Math.floor(rest / 128);
+    }
+    this.buf[this.pos++] = rest;
+  }
+
+  /** A negative int32 is sign-extended to ten bytes, as protobuf writes it. */
+  private negative(value: number): void {
+    this.reserve(10);
+    let rest = BigInt.asUintN(64, BigInt(value));
+    while (rest >= 0x80n) {
+      this.buf[this.pos++] = Number(rest & 0x7fn) | 0x80;
+      rest >>= 7n;
+    }
+    this.buf[this.pos++] = Number(rest);
+  }
+
+  private reserve(bytes: number): void {
+    if (this.pos + bytes <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + bytes));
+    this.buf.copy(grown, 0, 0, this.pos);
+    this.buf = grown;
+  }
+}
+
+function varintSize(value: number): number {
+  let size = 1;
+  for (let rest = value; rest >= 0x80; rest = Math.floor(rest / 128)) size++;
+  return size;
+}
