@@ -13,7 +13,7 @@ import { bruteForceNdjson } from './lib/traffic';
 const PORT = 18090;
 const GRPC_PORT = 18191;
 /** Calls in flight at once, over CHANNELS HTTP/2 connections (an Envoy with a few workers). */
-const IN_FLIGHT = [16, 64] as const;
+const IN_FLIGHT = [16, 32, 64] as const;
 const CHANNELS = 4;
 const WARM_UP_S = 2;
 const DURATION_S = 10;
