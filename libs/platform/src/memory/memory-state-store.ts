@@ -3,40 +3,33 @@ import { windowRetentionMs } from '@ratchet/detection';
 import { systemClock, type Clock } from '@ratchet/kernel';
 
 /**
- * Members ordered by time, with each member's time: a sorted set, as Redis keeps it. Trimming the
+ * A counting window: event ids ordered by time, as a Redis sorted set keeps them. Trimming the
  * oldest moves a head offset instead of shifting the arrays (a busy login target's window holds
  * 150,000 event ids, and every add trims one); the arrays are compacted once half of them is dead.
  *
- * A counting window (`distinct` false) holds event ids, and an event always comes with its own
- * time, so a redelivered member is found among the few members at that very time: no map from
- * member to time is kept, which would double the memory and the lookups of the busiest keys. A
- * distinct window keeps that map, since a member seen again moves to its later time.
+ * An event always comes with its own time, so a redelivered member is found among the members at
+ * that very time: no map from member to time is kept, which would double the memory and the
+ * lookups of the busiest keys.
  */
-class TimeIndex {
+class CountingIndex {
   private times: number[] = [];
   private names: string[] = [];
   private head = 0;
-  private readonly byName: Map<string, number> | undefined;
-
-  constructor(distinct: boolean) {
-    this.byName = distinct ? new Map() : undefined;
-  }
+  /**
+   * The members at the newest time, once more than SCAN_AT_ONE_TIME share it. Access logs have
+   * second resolution: a login target taking 2,000 requests a second gets 2,000 members at one
+   * time, and checking each new one against all the others by scanning would be quadratic in the
+   * rate.
+   */
+  private atNewest: Set<string> | undefined;
 
   add(member: string, at: number): void {
-    if (this.byName === undefined) {
-      if (this.holdsAt(member, at)) return;
-    } else {
-      const previous = this.byName.get(member);
-      if (previous !== undefined) {
-        if (previous >= at) return;
-        const i = this.indexOf(member, previous);
-        this.times.splice(i, 1);
-        this.names.splice(i, 1);
-      }
-      this.byName.set(member, at);
-    }
+    if (this.holdsAt(member, at)) return;
     // Events mostly arrive in time order: appending is the common case, and O(1).
-    if (at >= this.newest()) {
+    const newest = this.newest();
+    if (at >= newest) {
+      if (at > newest) this.atNewest = undefined;
+      else this.atNewest?.add(member);
       this.times.push(at);
       this.names.push(member);
       return;
@@ -56,16 +49,12 @@ class TimeIndex {
     return upperBound(this.times, this.head, to) - lowerBound(this.times, this.head, from);
   }
 
-  get size(): number {
-    return this.times.length - this.head;
-  }
-
   /** Forgets members older than `before`. */
   trim(before: number): void {
     const cut = lowerBound(this.times, this.head, before);
     if (cut === this.head) return;
-    if (this.byName !== undefined) for (let i = this.head; i < cut; i++) this.byName.delete(this.names[i] as string);
     this.head = cut;
+    if (cut === this.times.length) this.atNewest = undefined;
     if (this.head > 64 && this.head * 2 > this.times.length) {
       this.times = this.times.slice(this.head);
       this.names = this.names.slice(this.head);
@@ -74,15 +63,115 @@ class TimeIndex {
   }
 
   private holdsAt(member: string, at: number): boolean {
-    for (let i = lowerBound(this.times, this.head, at); i < this.times.length && this.times[i] === at; i++) if (this.names[i] === member) return true;
+    const newest = this.newest();
+    if (at === newest && this.atNewest !== undefined) return this.atNewest.has(member);
+    const from = lowerBound(this.times, this.head, at);
+    for (let i = from; i < this.times.length && this.times[i] === at; i++) if (this.names[i] === member) return true;
+    if (at === newest && this.times.length - from > SCAN_AT_ONE_TIME) this.atNewest = new Set(this.names.slice(from));
     return false;
   }
+}
 
-  private indexOf(member: string, at: number): number {
-    for (let i = lowerBound(this.times, this.head, at); i < this.times.length; i++) if (this.names[i] === member) return i;
-    throw new Error(`index out of sync for ${member}`);
+/**
+ * A distinct window: each member at the latest time it was seen (a principal, an address). A
+ * member seen again is appended at its new time and its old sighting left in place as stale
+ * (`latest` no longer names that time), rather than cut out of the middle of the arrays: a login
+ * target sprayed with 20,000 principals would otherwise move a hundred thousand entries for
+ * every principal seen twice. Stale sightings go when trimming reaches them.
+ *
+ * Counting is "members whose latest time is at or after `from`": the members held, less those
+ * still held whose latest time is before `from`. Those are counted once, by a boundary that
+ * follows `from` forward (windows end at their newest member, so `from` only grows), and
+ * corrected when one of them is seen again or trimmed.
+ */
+class DistinctIndex {
+  private times: number[] = [];
+  private names: string[] = [];
+  private head = 0;
+  private readonly latest = new Map<string, number>();
+  /** Sightings before `boundary` have times before `boundaryFrom`; `heldBefore` of them are members' latest. */
+  private boundary = 0;
+  private boundaryFrom = Number.NEGATIVE_INFINITY;
+  private heldBefore = 0;
+
+  add(member: string, at: number): void {
+    const previous = this.latest.get(member);
+    if (previous !== undefined) {
+      if (previous >= at) return;
+      // Its old sighting turns stale; if the boundary had counted it, uncount it.
+      if (previous < this.boundaryFrom) this.heldBefore--;
+    }
+    this.latest.set(member, at);
+    const newest = this.newest();
+    if (at >= newest) {
+      this.times.push(at);
+      this.names.push(member);
+      // A count asked past the newest member (a read at a later time) may have moved the
+      // boundary beyond every sighting; one before it is counted there.
+      if (at < this.boundaryFrom) {
+        this.boundary++;
+        this.heldBefore++;
+      }
+      return;
+    }
+    // A late sighting: into its place by time, on the boundary's side its time puts it.
+    const i = upperBound(this.times, this.head, at);
+    this.times.splice(i, 0, at);
+    this.names.splice(i, 0, member);
+    if (at < this.boundaryFrom) {
+      this.boundary++;
+      this.heldBefore++;
+    }
+  }
+
+  /** Time of the newest member; -Infinity when empty. The newest sighting is never stale. */
+  newest(): number {
+    return this.times.length > this.head ? (this.times[this.times.length - 1] as number) : Number.NEGATIVE_INFINITY;
+  }
+
+  /** Members whose latest time is in [from, to]; `to` must be at or after the newest member, as a window's end is. */
+  count(from: number, _to: number): number {
+    if (from < this.boundaryFrom) this.resetBoundary();
+    while (this.boundary < this.times.length && (this.times[this.boundary] as number) < from) {
+      if (this.isLatest(this.boundary)) this.heldBefore++;
+      this.boundary++;
+    }
+    this.boundaryFrom = from;
+    return this.latest.size - this.heldBefore;
+  }
+
+  /** Forgets members whose latest time is older than `before`, and every sighting older than that. */
+  trim(before: number): void {
+    const cut = lowerBound(this.times, this.head, before);
+    if (cut === this.head) return;
+    for (let i = this.head; i < cut; i++) {
+      if (!this.isLatest(i)) continue;
+      this.latest.delete(this.names[i] as string);
+      if (i < this.boundary) this.heldBefore--;
+    }
+    this.head = cut;
+    if (this.boundary < cut) this.boundary = cut;
+    if (this.head > 64 && this.head * 2 > this.times.length) {
+      this.times = this.times.slice(this.head);
+      this.names = this.names.slice(this.head);
+      this.boundary -= this.head;
+      this.head = 0;
+    }
+  }
+
+  private isLatest(i: number): boolean {
+    return this.latest.get(this.names[i] as string) === this.times[i];
+  }
+
+  /** A window asked about an earlier start than before (another window length on the same key): count again from the head. */
+  private resetBoundary(): void {
+    this.boundary = this.head;
+    this.boundaryFrom = Number.NEGATIVE_INFINITY;
+    this.heldBefore = 0;
   }
 }
+
+type TimeIndex = CountingIndex | DistinctIndex;
 
 /**
  * One member of a large set or counter table: the latest event time it was seen at, its count,
@@ -93,6 +182,9 @@ interface Slot {
   count: number;
   touched: boolean;
 }
+
+/** Members at one time a counting window scans for a redelivered one before it keeps them in a Set. */
+const SCAN_AT_ONE_TIME = 16;
 
 /** Members a table holds in plain arrays before it becomes a Map. */
 const SMALL_TABLE = 16;
@@ -325,7 +417,7 @@ function wrongKind(key: string, wanted: string): Error {
 }
 
 function timeIndexOf(entry: Entry): TimeIndex {
-  if (entry.value instanceof TimeIndex) return entry.value;
+  if (entry.value instanceof CountingIndex || entry.value instanceof DistinctIndex) return entry.value;
   throw wrongKind(entry.key, 'a window');
 }
 
@@ -335,7 +427,7 @@ function recencyOf(entry: Entry): Recency {
 }
 
 function recordOf(entry: Entry): Readonly<Record<string, string>> {
-  if (entry.value instanceof TimeIndex || entry.value instanceof Recency) throw wrongKind(entry.key, 'a record');
+  if (entry.value instanceof CountingIndex || entry.value instanceof DistinctIndex || entry.value instanceof Recency) throw wrongKind(entry.key, 'a record');
   return entry.value;
 }
 
@@ -426,8 +518,8 @@ export class MemoryStateStore implements StateStore {
   }
 }
 
-const newCountingIndex = (): TimeIndex => new TimeIndex(false);
-const newDistinctIndex = (): TimeIndex => new TimeIndex(true);
+const newCountingIndex = (): TimeIndex => new CountingIndex();
+const newDistinctIndex = (): TimeIndex => new DistinctIndex();
 const EMPTY_RECORD: Readonly<Record<string, string>> = Object.freeze({});
 const newRecord = (): Readonly<Record<string, string>> => EMPTY_RECORD;
 

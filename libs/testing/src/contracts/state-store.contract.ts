@@ -40,6 +40,18 @@ export function describeStateStoreContract(adapter: string, open: StateStoreFact
       assert.deepEqual(await s.execute([count(key, 'e1', T0), count(key, 'e2', T0 + 1)]), [2, 2]);
     });
 
+    it('counts a redelivered member once among many logged in the same second', async () => {
+      const s = await store();
+      const key = uniqueName('w');
+      // An access log's second resolution: forty requests at one time, then a batch redelivered.
+      const first = Array.from({ length: 40 }, (_, i) => count(key, `e${i}`, T0));
+      assert.equal((await s.execute(first)).at(-1), 40);
+      const again = [count(key, 'e3', T0), count(key, 'e39', T0), count(key, 'e40', T0), count(key, 'e0', T0)];
+      assert.deepEqual(await s.execute(again), [40, 40, 41, 41]);
+      // A later second starts a new run; the earlier one still counts, and still once each.
+      assert.deepEqual(await s.execute([count(key, 'f0', T0 + 1_000), count(key, 'e5', T0), count(key, 'f0', T0 + 1_000)]), [42, 42, 42]);
+    });
+
     it('counts a late event into the window that ends at the newest event', async () => {
       const s = await store();
       const key = uniqueName('w');
