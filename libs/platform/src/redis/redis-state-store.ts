@@ -21,30 +21,92 @@ const CHUNK_OPS = 256;
  *   the member at the later of its times and drops the least recently seen beyond the cap.
  * - `c` counter add: the hash and its `:at` sorted set; at, maxFields, retainMs, n, then n fields.
  *   Answers the fields' new values; forgets the least recently counted beyond the cap from both.
- * Expiries are refreshed once per key at the end of the call, with the retention the last
- * operation on the key gave: the same expiry as refreshing after each write (the call is atomic,
- * and lasts milliseconds), with one command per key instead of one per operation.
+ *
+ * A chunk touches some keys many times (a login target's windows, the population's counters), so
+ * the script keeps what it learnt about a key for the rest of the call and writes once per key at
+ * the end what no answer inside the call depends on. Each shortcut leaves every answer and the
+ * final state as running the operations one by one would:
+ * - Expiries are refreshed once per key, with the retention the last operation on it gave (the
+ *   call is atomic and lasts milliseconds).
+ * - A window remembers its newest time: ZADD moves it only to the added time (NX: when the member
+ *   was new; GT: always to the later of the two), so ZRANGE runs once per key and call.
+ * - A window is trimmed once, at the end, to the latest cutoff an operation asked for: cutoffs
+ *   grow with the newest time, so the last one removes what each would have, and what lies before
+ *   it lies outside every later operation's window (retention is twice the window), so no count
+ *   sees the difference. The key is trimmed at once instead when that does not hold: a window
+ *   reaching back past the pending cutoff, a lower cutoff than the pending one (two windows on
+ *   one key), a redelivered member (which one by one might have trimmed before it came back), or a
+ *   known member re-added past the newest (NX keeps its old time; an event id always comes with its
+ *   own time, so only a hand-made batch does this), which may drop the newest, so the newest is
+ *   read again.
+ * - A counter reads each field once (HMGET), counts in the script and writes every changed field
+ *   with one HSET at the end; the recency set gets one ZADD GT of each field's latest time. Before
+ *   anything is forgotten the pending times are written, so the least recently counted are chosen
+ *   from the same set as one by one. The count of fields is tracked (a field absent from the hash is
+ *   new to both), so ZCARD runs once per key and call unless the cap is crossed.
  */
 const BATCH_SCRIPT = script(`
 local out = {}
 local k, a = 1, 1
 -- Key -> retention: refreshed once per key at the end, as the last operation on it asked.
 local expiry = {}
+-- Window key -> newest score, and -> the cutoff to trim to at the end.
+local newest, cutoff = {}, {}
+-- Counter key -> {rec = recency key, size, vals = {field -> count}, dirty = {field -> true}, times = {field -> at}}.
+local counters, order = {}, {}
 local function fmt(n) return string.format('%.0f', n) end
+local function trimNow(key)
+  if cutoff[key] then redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. fmt(cutoff[key])) end
+  cutoff[key] = nil
+end
+local function flushTimes(c)
+  local args, n = {}, 0
+  for field, at in pairs(c.times) do
+    args[n + 1], args[n + 2], n = at, field, n + 2
+  end
+  if n > 0 then redis.call('ZADD', c.rec, 'GT', unpack(args)) end
+  c.times = {}
+end
 while a <= #ARGV do
   local kind, key = ARGV[a], KEYS[k]
   if kind == 'w' then
     local at, member = tonumber(ARGV[a + 1]), ARGV[a + 2]
     local window, retention = tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])
     local peek = member == ''
-    if not peek then redis.call('ZADD', key, ARGV[a + 5], ARGV[a + 1], member) end
-    local newest = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
-    local last = at
-    if newest[2] and tonumber(newest[2]) > last then last = tonumber(newest[2]) end
+    local top = newest[key]
+    if top == nil then
+      local got = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+      top = got[2] and tonumber(got[2]) or false
+    end
     if not peek then
-      redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. fmt(last - retention))
+      local mode = ARGV[a + 5]
+      local added = redis.call('ZADD', key, mode, at, member)
+      if added == 0 and mode == 'NX' and cutoff[key] then
+        -- Known, unless one by one would have trimmed it already: trim, then add again.
+        trimNow(key)
+        added = redis.call('ZADD', key, mode, at, member)
+      end
+      if (mode == 'GT' or added == 1) and (top == false or at > top) then top = at end
+    end
+    local last = at
+    if top and top > last then last = top end
+    if not peek then
+      local cut = last - retention
+      if top == false or at > top then
+        -- A known member re-added past the newest: trim now, as one by one would, and read the newest again.
+        trimNow(key)
+        redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. fmt(cut))
+        top = nil
+      else
+        -- A lower cutoff than the pending one (another window on the same key) ends the run.
+        if cutoff[key] and cut < cutoff[key] then trimNow(key) end
+        cutoff[key] = cut
+      end
       expiry[key] = ARGV[a + 4]
     end
+    -- Untrimmed members lie before the pending cutoff; a window reaching back past it sees them.
+    if cutoff[key] and last - window < cutoff[key] then trimNow(key) end
+    newest[key] = top
     out[#out + 1] = redis.call('ZCOUNT', key, fmt(last - window), fmt(last))
     k, a = k + 1, a + 6
   elseif kind == 'm' then
@@ -71,27 +133,64 @@ while a <= #ARGV do
     out[#out + 1] = {known, size}
     k, a = k + 1, a + 5
   elseif kind == 'c' then
-    local recency, n = KEYS[k + 1], tonumber(ARGV[a + 4])
-    local answer, times = {}, {}
-    for i = a + 5, a + 4 + n do
-      answer[#answer + 1] = redis.call('HINCRBY', key, ARGV[i], 1)
-      times[#times + 1] = ARGV[a + 1]
-      times[#times + 1] = ARGV[i]
+    local at, cap, n = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 4])
+    local c = counters[key]
+    if c == nil then
+      c = {rec = KEYS[k + 1], size = redis.call('ZCARD', KEYS[k + 1]), vals = {}, dirty = {}, times = {}}
+      counters[key] = c
+      order[#order + 1] = key
     end
-    if n > 0 then redis.call('ZADD', recency, 'GT', unpack(times)) end
-    local excess = redis.call('ZCARD', recency) - tonumber(ARGV[a + 2])
-    if excess > 0 then
-      local forgotten = redis.call('ZRANGE', recency, 0, excess - 1)
-      redis.call('ZREMRANGEBYRANK', recency, 0, excess - 1)
-      redis.call('HDEL', key, unpack(forgotten))
+    local unknown = {}
+    for i = a + 5, a + 4 + n do
+      if c.vals[ARGV[i]] == nil then unknown[#unknown + 1] = ARGV[i] end
+    end
+    if #unknown > 0 then
+      local got = redis.call('HMGET', key, unpack(unknown))
+      for i, field in ipairs(unknown) do
+        -- Listed twice in this operation: read once.
+        if c.vals[field] == nil then
+          if got[i] then c.vals[field] = tonumber(got[i]) else c.vals[field], c.size = 0, c.size + 1 end
+        end
+      end
+    end
+    local answer = {}
+    for i = a + 5, a + 4 + n do
+      local field = ARGV[i]
+      local v = c.vals[field] + 1
+      c.vals[field], c.dirty[field] = v, true
+      answer[#answer + 1] = v
+      local seen = c.times[field]
+      if seen == nil or at > seen then c.times[field] = at end
+    end
+    if c.size > cap then
+      flushTimes(c)
+      local excess = redis.call('ZCARD', c.rec) - cap
+      if excess > 0 then
+        local forgotten = redis.call('ZRANGE', c.rec, 0, excess - 1)
+        redis.call('ZREMRANGEBYRANK', c.rec, 0, excess - 1)
+        redis.call('HDEL', key, unpack(forgotten))
+        for _, field in ipairs(forgotten) do c.vals[field], c.dirty[field] = nil, nil end
+        excess = 0
+      end
+      c.size = cap + excess
     end
     expiry[key] = ARGV[a + 3]
-    expiry[recency] = ARGV[a + 3]
+    expiry[c.rec] = ARGV[a + 3]
     out[#out + 1] = answer
     k, a = k + 2, a + 5 + n
   else
     return redis.error_reply('unknown state operation code ' .. tostring(kind) .. ' at ARGV[' .. a .. ']')
   end
+end
+for key, cut in pairs(cutoff) do redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. fmt(cut)) end
+for _, key in ipairs(order) do
+  local c = counters[key]
+  local args, n = {}, 0
+  for field in pairs(c.dirty) do
+    args[n + 1], args[n + 2], n = field, c.vals[field], n + 2
+  end
+  if n > 0 then redis.call('HSET', key, unpack(args)) end
+  flushTimes(c)
 end
 for key, ms in pairs(expiry) do redis.call('PEXPIRE', key, ms) end
 return out
