@@ -11,9 +11,11 @@ const CHUNK_OPS = 256;
 /**
  * Runs a chunk of operations, in order. Per operation, ARGV holds its code and arguments, KEYS its
  * key(s):
- * - `w` window (count or distinct): key; at, member, windowMs, retentionMs, mode (NX|GT). Adds the
- *   member, finds the newest, trims what is older than the retention behind it, refreshes the
- *   expiry and answers the count of the window ending at the newest. An empty member only counts.
+ * - `w` window (count or distinct): key; at, member, windowMs, retentionMs, mode (NX|GT), and
+ *   at − windowMs (where the window starts when it ends at `at`, as it mostly does: a number Lua
+ *   need not format). Adds the member, finds the newest, trims what is older than the retention
+ *   behind it, refreshes the expiry and answers the count of the window ending at the newest
+ *   (nothing lies past the newest, so the count runs to +inf). An empty member only counts.
  * - `m` record merge: key; before (1|0), retainMs, n, then n field/value pairs. Answers the hash
  *   (flat) as it was before or as it is after the merge.
  * - `r` record read: key. Answers the hash (flat).
@@ -43,7 +45,8 @@ const CHUNK_OPS = 256;
  *   with one HSET at the end; the recency set gets one ZADD GT of each field's latest time. Before
  *   anything is forgotten the pending times are written, so the least recently counted are chosen
  *   from the same set as one by one. The count of fields is tracked (a field absent from the hash is
- *   new to both), so ZCARD runs once per key and call unless the cap is crossed.
+ *   new to both), so ZCARD runs once per key and call, at its first new field, unless the cap is
+ *   crossed.
  */
 const BATCH_SCRIPT = script(`
 local out = {}
@@ -52,7 +55,8 @@ local k, a = 1, 1
 local expiry = {}
 -- Window key -> newest score, and -> the cutoff to trim to at the end.
 local newest, cutoff = {}, {}
--- Counter key -> {rec = recency key, size, vals = {field -> count}, dirty = {field -> true}, times = {field -> at}}.
+-- Counter key -> {rec = recency key, size (once a field is new), vals = {field -> count}, dirty = {field -> true},
+-- times = {field -> latest at}, timeArgs = {field -> that at as given}}.
 local counters, order = {}, {}
 local function fmt(n) return string.format('%.0f', n) end
 local function trimNow(key)
@@ -61,11 +65,11 @@ local function trimNow(key)
 end
 local function flushTimes(c)
   local args, n = {}, 0
-  for field, at in pairs(c.times) do
-    args[n + 1], args[n + 2], n = at, field, n + 2
+  for field in pairs(c.times) do
+    args[n + 1], args[n + 2], n = c.timeArgs[field], field, n + 2
   end
   if n > 0 then redis.call('ZADD', c.rec, 'GT', unpack(args)) end
-  c.times = {}
+  c.times, c.timeArgs = {}, {}
 end
 while a <= #ARGV do
   local kind, key = ARGV[a], KEYS[k]
@@ -80,11 +84,11 @@ while a <= #ARGV do
     end
     if not peek then
       local mode = ARGV[a + 5]
-      local added = redis.call('ZADD', key, mode, at, member)
+      local added = redis.call('ZADD', key, mode, ARGV[a + 1], member)
       if added == 0 and mode == 'NX' and cutoff[key] then
         -- Known, unless one by one would have trimmed it already: trim, then add again.
         trimNow(key)
-        added = redis.call('ZADD', key, mode, at, member)
+        added = redis.call('ZADD', key, mode, ARGV[a + 1], member)
       end
       if (mode == 'GT' or added == 1) and (top == false or at > top) then top = at end
     end
@@ -107,8 +111,8 @@ while a <= #ARGV do
     -- Untrimmed members lie before the pending cutoff; a window reaching back past it sees them.
     if cutoff[key] and last - window < cutoff[key] then trimNow(key) end
     newest[key] = top
-    out[#out + 1] = redis.call('ZCOUNT', key, fmt(last - window), fmt(last))
-    k, a = k + 1, a + 6
+    out[#out + 1] = redis.call('ZCOUNT', key, last == at and ARGV[a + 6] or fmt(last - window), '+inf')
+    k, a = k + 1, a + 7
   elseif kind == 'm' then
     local before, n = ARGV[a + 1] == '1', tonumber(ARGV[a + 3])
     local answer
@@ -122,11 +126,9 @@ while a <= #ARGV do
     out[#out + 1] = redis.call('HGETALL', key)
     k, a = k + 1, a + 1
   elseif kind == 's' then
-    local member = ARGV[a + 2]
-    local known = redis.call('ZSCORE', key, member) and 1 or 0
     local size = redis.call('ZCARD', key)
-    redis.call('ZADD', key, 'GT', ARGV[a + 1], member)
-    -- A member not there before was added (GT only holds back existing members' times).
+    -- ZADD answers how many members it added: GT only holds back existing members' times.
+    local known = 1 - redis.call('ZADD', key, 'GT', ARGV[a + 1], ARGV[a + 2])
     local excess = size + 1 - known - tonumber(ARGV[a + 3])
     if excess > 0 then redis.call('ZREMRANGEBYRANK', key, 0, excess - 1) end
     expiry[key] = ARGV[a + 4]
@@ -136,7 +138,7 @@ while a <= #ARGV do
     local at, cap, n = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 4])
     local c = counters[key]
     if c == nil then
-      c = {rec = KEYS[k + 1], size = redis.call('ZCARD', KEYS[k + 1]), vals = {}, dirty = {}, times = {}}
+      c = {rec = KEYS[k + 1], vals = {}, dirty = {}, times = {}, timeArgs = {}}
       counters[key] = c
       order[#order + 1] = key
     end
@@ -149,7 +151,13 @@ while a <= #ARGV do
       for i, field in ipairs(unknown) do
         -- Listed twice in this operation: read once.
         if c.vals[field] == nil then
-          if got[i] then c.vals[field] = tonumber(got[i]) else c.vals[field], c.size = 0, c.size + 1 end
+          if got[i] then
+            c.vals[field] = tonumber(got[i])
+          else
+            -- The first new field: until now the set held what it held before the call.
+            if c.size == nil then c.size = redis.call('ZCARD', c.rec) end
+            c.vals[field], c.size = 0, c.size + 1
+          end
         end
       end
     end
@@ -160,9 +168,9 @@ while a <= #ARGV do
       c.vals[field], c.dirty[field] = v, true
       answer[#answer + 1] = v
       local seen = c.times[field]
-      if seen == nil or at > seen then c.times[field] = at end
+      if seen == nil or at > seen then c.times[field], c.timeArgs[field] = at, ARGV[a + 1] end
     end
-    if c.size > cap then
+    if c.size and c.size > cap then
       flushTimes(c)
       local excess = redis.call('ZCARD', c.rec) - cap
       if excess > 0 then
@@ -274,7 +282,7 @@ export class RedisStateStore implements StateStore {
       switch (op.kind) {
         case 'window.count':
         case 'window.distinct':
-          args.push('w', op.at, op.member ?? '', op.windowMs, windowRetentionMs(op.windowMs), op.kind === 'window.count' ? 'NX' : 'GT');
+          args.push('w', op.at, op.member ?? '', op.windowMs, windowRetentionMs(op.windowMs), op.kind === 'window.count' ? 'NX' : 'GT', op.at - op.windowMs);
           break;
         case 'record.merge': {
           const fields = Object.entries(op.fields);
