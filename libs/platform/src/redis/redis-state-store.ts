@@ -22,7 +22,9 @@ const CHUNK_OPS = 256;
  * - `s` set add: key; at, member, maxMembers, retainMs. Answers {known (0/1), size before}; adds
  *   the member at the later of its times and drops the least recently seen beyond the cap.
  * - `c` counter add: the hash and its `:at` sorted set; at, maxFields, retainMs, n, then n fields.
- *   Answers the fields' new values; forgets the least recently counted beyond the cap from both.
+ *   Answers the fields' new values; forgets the least recently counted beyond the cap from both
+ *   (checked when a field is new: only a new field grows the table). `C` is the same for a
+ *   counter the chunk counts more than once, which the script keeps for the rest of the call.
  *
  * A chunk touches some keys many times (a login target's windows, the population's counters), so
  * the script keeps what it learnt about a key for the rest of the call and writes once per key at
@@ -41,7 +43,8 @@ const CHUNK_OPS = 256;
  *   known member re-added past the newest (NX keeps its old time; an event id always comes with its
  *   own time, so only a hand-made batch does this), which may drop the newest, so the newest is
  *   read again.
- * - A counter reads each field once (HMGET), counts in the script and writes every changed field
+ * - A counter counted more than once in the chunk (`C`: the caller knows which) reads each field
+ *   once (HMGET), counts in the script and writes every changed field
  *   with one HSET at the end; the recency set gets one ZADD GT of each field's latest time. Before
  *   anything is forgotten the pending times are written, so the least recently counted are chosen
  *   from the same set as one by one. The count of fields is tracked (a field absent from the hash is
@@ -55,8 +58,8 @@ local k, a = 1, 1
 local expiry = {}
 -- Window key -> newest score, and -> the cutoff to trim to at the end.
 local newest, cutoff = {}, {}
--- Counter key -> {rec = recency key, size (once a field is new), vals = {field -> count}, dirty = {field -> true},
--- times = {field -> latest at}, timeArgs = {field -> that at as given}}.
+-- Counter key -> {rec = recency key, size (once a field is new), vals = {field -> count, every one counted in
+-- this call}, times = {field -> latest at}, timeArgs = {field -> that at as given}}.
 local counters, order = {}, {}
 local function fmt(n) return string.format('%.0f', n) end
 local function trimNow(key)
@@ -135,10 +138,40 @@ while a <= #ARGV do
     out[#out + 1] = {known, size}
     k, a = k + 1, a + 5
   elseif kind == 'c' then
+    local rec, n, first = KEYS[k + 1], tonumber(ARGV[a + 4]), a + 5
+    local got = redis.call('HMGET', key, unpack(ARGV, first, first + n - 1))
+    local answer, counted, times, fresh = {}, {}, {}, false
+    for i = 1, n do
+      local field = ARGV[first + i - 1]
+      local v = tonumber(got[i]) or 0
+      -- A field listed twice counts on from its earlier place.
+      for j = 1, i - 1 do
+        if ARGV[first + j - 1] == field then v = answer[j] end
+      end
+      if v == 0 then fresh = true end
+      answer[i] = v + 1
+      counted[2 * i - 1], counted[2 * i] = field, v + 1
+      times[2 * i - 1], times[2 * i] = ARGV[a + 1], field
+    end
+    redis.call('HSET', key, unpack(counted))
+    redis.call('ZADD', rec, 'GT', unpack(times))
+    if fresh then
+      local excess = redis.call('ZCARD', rec) - tonumber(ARGV[a + 2])
+      if excess > 0 then
+        local forgotten = redis.call('ZRANGE', rec, 0, excess - 1)
+        redis.call('ZREMRANGEBYRANK', rec, 0, excess - 1)
+        redis.call('HDEL', key, unpack(forgotten))
+      end
+    end
+    redis.call('PEXPIRE', key, ARGV[a + 3])
+    redis.call('PEXPIRE', rec, ARGV[a + 3])
+    out[#out + 1] = answer
+    k, a = k + 2, a + 5 + n
+  elseif kind == 'C' then
     local at, cap, n = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 4])
     local c = counters[key]
     if c == nil then
-      c = {rec = KEYS[k + 1], vals = {}, dirty = {}, times = {}, timeArgs = {}}
+      c = {rec = KEYS[k + 1], vals = {}, times = {}, timeArgs = {}}
       counters[key] = c
       order[#order + 1] = key
     end
@@ -165,7 +198,7 @@ while a <= #ARGV do
     for i = a + 5, a + 4 + n do
       local field = ARGV[i]
       local v = c.vals[field] + 1
-      c.vals[field], c.dirty[field] = v, true
+      c.vals[field] = v
       answer[#answer + 1] = v
       local seen = c.times[field]
       if seen == nil or at > seen then c.times[field], c.timeArgs[field] = at, ARGV[a + 1] end
@@ -177,7 +210,7 @@ while a <= #ARGV do
         local forgotten = redis.call('ZRANGE', c.rec, 0, excess - 1)
         redis.call('ZREMRANGEBYRANK', c.rec, 0, excess - 1)
         redis.call('HDEL', key, unpack(forgotten))
-        for _, field in ipairs(forgotten) do c.vals[field], c.dirty[field] = nil, nil end
+        for _, field in ipairs(forgotten) do c.vals[field] = nil end
         excess = 0
       end
       c.size = cap + excess
@@ -194,8 +227,8 @@ for key, cut in pairs(cutoff) do redis.call('ZREMRANGEBYSCORE', key, '-inf', '('
 for _, key in ipairs(order) do
   local c = counters[key]
   local args, n = {}, 0
-  for field in pairs(c.dirty) do
-    args[n + 1], args[n + 2], n = field, c.vals[field], n + 2
+  for field, v in pairs(c.vals) do
+    args[n + 1], args[n + 2], n = field, v, n + 2
   end
   if n > 0 then redis.call('HSET', key, unpack(args)) end
   flushTimes(c)
@@ -275,9 +308,18 @@ export class RedisStateStore implements StateStore {
   private encode(ops: readonly StateOp[], from: number, to: number): { keys: Array<string | number>; args: Array<string | number> } {
     const keys: Array<string | number> = [];
     const args: Array<string | number> = [];
+    const names: string[] = [];
+    // Counters counted more than once in the chunk take the script's caching path ('C').
+    const counted = new Map<string, number>();
     for (let i = from; i < to; i++) {
       const op = ops[i] as StateOp;
       const key = this.keyPrefix + stateKey(op);
+      names.push(key);
+      if (op.kind === 'counter.add') counted.set(key, (counted.get(key) ?? 0) + 1);
+    }
+    for (let i = from; i < to; i++) {
+      const op = ops[i] as StateOp;
+      const key = names[i - from] as string;
       keys.push(key);
       switch (op.kind) {
         case 'window.count':
@@ -298,7 +340,7 @@ export class RedisStateStore implements StateStore {
           break;
         case 'counter.add':
           keys.push(`${key}:at`);
-          args.push('c', op.at, op.maxFields, op.retainMs, op.fields.length);
+          args.push((counted.get(key) ?? 0) > 1 ? 'C' : 'c', op.at, op.maxFields, op.retainMs, op.fields.length);
           for (const field of op.fields) args.push(field);
           break;
       }
