@@ -44,12 +44,12 @@ const CHUNK_OPS = 256;
  *   own time, so only a hand-made batch does this), which may drop the newest, so the newest is
  *   read again.
  * - A counter counted more than once in the chunk (`C`: the caller knows which) reads each field
- *   once (HMGET), counts in the script and writes every changed field
- *   with one HSET at the end; the recency set gets one ZADD GT of each field's latest time. Before
- *   anything is forgotten the pending times are written, so the least recently counted are chosen
- *   from the same set as one by one. The count of fields is tracked (a field absent from the hash is
- *   new to both), so ZCARD runs once per key and call, at its first new field, unless the cap is
- *   crossed.
+ *   once (HMGET), counts in the script and writes every changed field with one HSET at the end;
+ *   the recency set gets one ZADD GT of each field's latest time. Before anything is forgotten the
+ *   pending times are written, so the least recently counted are chosen from the same set as one
+ *   by one. The count of fields is tracked (a field absent from the hash is new to both), so ZCARD
+ *   runs once per key and call, at its first new field, unless the cap is crossed. A counter
+ *   counted once (`c`, a user's table) skips that bookkeeping: HMGET, HSET, ZADD, its expiries.
  */
 const BATCH_SCRIPT = script(`
 local out = {}
