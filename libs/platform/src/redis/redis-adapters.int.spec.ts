@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
+import { stateKey, type StateOp, type StateResult } from '@ratchet/detection';
 import { AppError } from '@ratchet/kernel';
 import { denyAction, describeDecisionStoreContract, describeSignalStoreContract, describeStateStoreContract, describeTokenBucketsContract, testInfra, uniqueName } from '@ratchet/testing';
 import { createRedisClient, redisClientOptions } from './redis-client';
@@ -64,6 +65,48 @@ describe('RedisStateStore', () => {
     }
   });
 
+  it('answers a sign-in burst in one call as one operation per call would, and leaves the same state', async () => {
+    // A login target's windows are touched by every sign-in, the population's counters by every
+    // success: the script keeps what it learnt about such keys for the rest of the call. Events
+    // arrive out of order (one ten minutes late, at the retention's edge); two come again with
+    // another time, one after it was trimmed and one past the newest; every tenth event a rule
+    // looks back 15 minutes on the 5-minute window's key, past what its retention keeps; sets and
+    // counters cross their caps mid-chunk, so what is forgotten early is counted afresh.
+    const T0 = Date.parse('2026-11-24T08:00:00Z');
+    const users = ['alice@example.com', 'bob@example.com', 'carol@example.com'];
+    const countries = ['DE', 'FR', 'NL', 'US', 'GB', 'PL', 'IT', 'ES'];
+    const ops: StateOp[] = [];
+    for (let i = 0; i < 180; i++) {
+      const at = i === 97 ? T0 + (i - 60) * 10_000 : T0 + i * 10_000;
+      const id = i === 120 ? 'evt-56' : i === 150 ? 'evt-149' : `evt-${i}`;
+      const user = users[i % 3] as string;
+      const country = countries[(i * 5) % countries.length] as string;
+      ops.push(
+        { kind: 'window.count', key: 'cs:attempts', of: 'login.example.com', member: id, at, windowMs: 300_000 },
+        { kind: 'window.distinct', key: 'cs:principals', of: 'login.example.com', member: user, at, windowMs: 300_000 },
+        { kind: 'set.add', key: 'nc:user', of: user, member: country, at, maxMembers: 4, retainMs: 3_600_000 },
+        { kind: 'counter.add', key: 'lr:all', fields: ['n', `country:${country}`, `country:${country}`], at, maxFields: 6, retainMs: 3_600_000 },
+        { kind: 'counter.add', key: 'lr:user', of: user, fields: ['n', `country:${country}`], at, maxFields: 3, retainMs: 3_600_000 },
+      );
+      if (i % 10 === 4) ops.push({ kind: 'window.count', key: 'cs:attempts', of: 'login.example.com', at, windowMs: 900_000 });
+    }
+    // The last event again an hour later (its retention behind leaves nothing), then the next one.
+    const attempt = (member: string, at: number) => ({ kind: 'window.count', key: 'cs:attempts', of: 'login.example.com', member, at, windowMs: 300_000 }) as const;
+    ops.push(attempt('evt-179', T0 + 1_790_000 + 3_600_000), attempt('evt-180', T0 + 1_800_000));
+    const [oneCall, oneByOne] = [`${uniqueName('ratchet')}:state:`, `${uniqueName('ratchet')}:state:`];
+    const batched = new RedisStateStore(redisUrl, oneCall);
+    const single = new RedisStateStore(redisUrl, oneByOne);
+    try {
+      const expected: StateResult[] = [];
+      for (const op of ops) expected.push(...(await single.execute([op])));
+      assert.deepEqual(await batched.execute(ops), expected);
+      const keys = [...new Set(ops.map(stateKey))].flatMap((key) => [key, `${key}:at`]);
+      assert.deepEqual(await stateOf(oneCall, keys), await stateOf(oneByOne, keys));
+    } finally {
+      await Promise.all([batched.close(), single.close()]);
+    }
+  });
+
   it('expires a counter and its recency set together, retainMs after the last count', async () => {
     const prefix = `${uniqueName('ratchet')}:state:`;
     const store = new RedisStateStore(redisUrl, prefix);
@@ -91,6 +134,18 @@ describe('RedisStateStore', () => {
       await store.close();
     }
   });
+
+  /** Every member with its score, or every field with its value, of each key under `prefix`. */
+  async function stateOf(prefix: string, keys: readonly string[]): Promise<unknown[]> {
+    return Promise.all(
+      keys.map(async (key) => {
+        const type = await inspector.type(prefix + key);
+        if (type === 'zset') return inspector.zrange(prefix + key, 0, -1, 'WITHSCORES');
+        if (type === 'hash') return inspector.hgetall(prefix + key);
+        return type;
+      }),
+    );
+  }
 });
 
 describe('createRedisClient', () => {

@@ -11,42 +11,111 @@ const CHUNK_OPS = 256;
 /**
  * Runs a chunk of operations, in order. Per operation, ARGV holds its code and arguments, KEYS its
  * key(s):
- * - `w` window (count or distinct): key; at, member, windowMs, retentionMs, mode (NX|GT). Adds the
- *   member, finds the newest, trims what is older than the retention behind it, refreshes the
- *   expiry and answers the count of the window ending at the newest. An empty member only counts.
+ * - `w` window (count or distinct): key; at, member, windowMs, retentionMs, mode (NX|GT), and
+ *   at − windowMs (where the window starts when it ends at `at`, as it mostly does: a number Lua
+ *   need not format). Adds the member, finds the newest, trims what is older than the retention
+ *   behind it, refreshes the expiry and answers the count of the window ending at the newest
+ *   (nothing lies past the newest, so the count runs to +inf). An empty member only counts.
  * - `m` record merge: key; before (1|0), retainMs, n, then n field/value pairs. Answers the hash
  *   (flat) as it was before or as it is after the merge.
  * - `r` record read: key. Answers the hash (flat).
  * - `s` set add: key; at, member, maxMembers, retainMs. Answers {known (0/1), size before}; adds
  *   the member at the later of its times and drops the least recently seen beyond the cap.
  * - `c` counter add: the hash and its `:at` sorted set; at, maxFields, retainMs, n, then n fields.
- *   Answers the fields' new values; forgets the least recently counted beyond the cap from both.
- * Expiries are refreshed once per key at the end of the call, with the retention the last
- * operation on the key gave: the same expiry as refreshing after each write (the call is atomic,
- * and lasts milliseconds), with one command per key instead of one per operation.
+ *   Answers the fields' new values; forgets the least recently counted beyond the cap from both
+ *   (checked when a field is new: only a new field grows the table). `C` is the same for a
+ *   counter the chunk counts more than once, which the script keeps for the rest of the call.
+ *
+ * A chunk touches some keys many times (a login target's windows, the population's counters), so
+ * the script keeps what it learnt about a key for the rest of the call and writes once per key at
+ * the end what no answer inside the call depends on. Each shortcut leaves every answer and the
+ * final state as running the operations one by one would:
+ * - Expiries are refreshed once per key, with the retention the last operation on it gave (the
+ *   call is atomic and lasts milliseconds).
+ * - A window remembers its newest time: ZADD moves it only to the added time (NX: when the member
+ *   was new; GT: always to the later of the two), so ZRANGE runs once per key and call.
+ * - A window is trimmed once, at the end, to the latest cutoff an operation asked for: cutoffs
+ *   grow with the newest time, so the last one removes what each would have, and what lies before
+ *   it lies outside every later operation's window (retention is twice the window), so no count
+ *   sees the difference. The key is trimmed at once instead when that does not hold: a window
+ *   reaching back past the pending cutoff, a lower cutoff than the pending one (two windows on
+ *   one key), a redelivered member (which one by one might have trimmed before it came back), or a
+ *   known member re-added past the newest (NX keeps its old time; an event id always comes with its
+ *   own time, so only a hand-made batch does this), which may drop the newest, so the newest is
+ *   read again.
+ * - A counter counted more than once in the chunk (`C`: the caller knows which) reads each field
+ *   once (HMGET), counts in the script and writes every changed field with one HSET at the end;
+ *   the recency set gets one ZADD GT of each field's latest time. Before anything is forgotten the
+ *   pending times are written, so the least recently counted are chosen from the same set as one
+ *   by one. The count of fields is tracked (a field absent from the hash is new to both), so ZCARD
+ *   runs once per key and call, at its first new field, unless the cap is crossed. A counter
+ *   counted once (`c`, a user's table) skips that bookkeeping: HMGET, HSET, ZADD, its expiries.
  */
 const BATCH_SCRIPT = script(`
 local out = {}
 local k, a = 1, 1
 -- Key -> retention: refreshed once per key at the end, as the last operation on it asked.
 local expiry = {}
+-- Window key -> newest score, and -> the cutoff to trim to at the end.
+local newest, cutoff = {}, {}
+-- Counter key -> {rec = recency key, size (once a field is new), vals = {field -> count, every one counted in
+-- this call}, times = {field -> latest at}, timeArgs = {field -> that at as given}}.
+local counters, order = {}, {}
 local function fmt(n) return string.format('%.0f', n) end
+local function trimNow(key)
+  if cutoff[key] then redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. fmt(cutoff[key])) end
+  cutoff[key] = nil
+end
+local function flushTimes(c)
+  local args, n = {}, 0
+  for field in pairs(c.times) do
+    args[n + 1], args[n + 2], n = c.timeArgs[field], field, n + 2
+  end
+  if n > 0 then redis.call('ZADD', c.rec, 'GT', unpack(args)) end
+  c.times, c.timeArgs = {}, {}
+end
 while a <= #ARGV do
   local kind, key = ARGV[a], KEYS[k]
   if kind == 'w' then
     local at, member = tonumber(ARGV[a + 1]), ARGV[a + 2]
     local window, retention = tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])
     local peek = member == ''
-    if not peek then redis.call('ZADD', key, ARGV[a + 5], ARGV[a + 1], member) end
-    local newest = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
-    local last = at
-    if newest[2] and tonumber(newest[2]) > last then last = tonumber(newest[2]) end
+    local top = newest[key]
+    if top == nil then
+      local got = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+      top = got[2] and tonumber(got[2]) or false
+    end
     if not peek then
-      redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. fmt(last - retention))
+      local mode = ARGV[a + 5]
+      local added = redis.call('ZADD', key, mode, ARGV[a + 1], member)
+      if added == 0 and mode == 'NX' and cutoff[key] then
+        -- Known, unless one by one would have trimmed it already: trim, then add again.
+        trimNow(key)
+        added = redis.call('ZADD', key, mode, ARGV[a + 1], member)
+      end
+      if (mode == 'GT' or added == 1) and (top == false or at > top) then top = at end
+    end
+    local last = at
+    if top and top > last then last = top end
+    if not peek then
+      local cut = last - retention
+      if top == false or at > top then
+        -- A known member re-added past the newest: trim now, as one by one would, and read the newest again.
+        trimNow(key)
+        redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. fmt(cut))
+        top = nil
+      else
+        -- A lower cutoff than the pending one (another window on the same key) ends the run.
+        if cutoff[key] and cut < cutoff[key] then trimNow(key) end
+        cutoff[key] = cut
+      end
       expiry[key] = ARGV[a + 4]
     end
-    out[#out + 1] = redis.call('ZCOUNT', key, fmt(last - window), fmt(last))
-    k, a = k + 1, a + 6
+    -- Untrimmed members lie before the pending cutoff; a window reaching back past it sees them.
+    if cutoff[key] and last - window < cutoff[key] then trimNow(key) end
+    newest[key] = top
+    out[#out + 1] = redis.call('ZCOUNT', key, last == at and ARGV[a + 6] or fmt(last - window), '+inf')
+    k, a = k + 1, a + 7
   elseif kind == 'm' then
     local before, n = ARGV[a + 1] == '1', tonumber(ARGV[a + 3])
     local answer
@@ -60,38 +129,109 @@ while a <= #ARGV do
     out[#out + 1] = redis.call('HGETALL', key)
     k, a = k + 1, a + 1
   elseif kind == 's' then
-    local member = ARGV[a + 2]
-    local known = redis.call('ZSCORE', key, member) and 1 or 0
     local size = redis.call('ZCARD', key)
-    redis.call('ZADD', key, 'GT', ARGV[a + 1], member)
-    -- A member not there before was added (GT only holds back existing members' times).
+    -- ZADD answers how many members it added: GT only holds back existing members' times.
+    local known = 1 - redis.call('ZADD', key, 'GT', ARGV[a + 1], ARGV[a + 2])
     local excess = size + 1 - known - tonumber(ARGV[a + 3])
     if excess > 0 then redis.call('ZREMRANGEBYRANK', key, 0, excess - 1) end
     expiry[key] = ARGV[a + 4]
     out[#out + 1] = {known, size}
     k, a = k + 1, a + 5
   elseif kind == 'c' then
-    local recency, n = KEYS[k + 1], tonumber(ARGV[a + 4])
-    local answer, times = {}, {}
-    for i = a + 5, a + 4 + n do
-      answer[#answer + 1] = redis.call('HINCRBY', key, ARGV[i], 1)
-      times[#times + 1] = ARGV[a + 1]
-      times[#times + 1] = ARGV[i]
+    local rec, n, first = KEYS[k + 1], tonumber(ARGV[a + 4]), a + 5
+    local got = redis.call('HMGET', key, unpack(ARGV, first, first + n - 1))
+    local answer, counted, times, fresh = {}, {}, {}, false
+    for i = 1, n do
+      local field = ARGV[first + i - 1]
+      local v = tonumber(got[i]) or 0
+      -- A field listed twice counts on from its earlier place.
+      for j = 1, i - 1 do
+        if ARGV[first + j - 1] == field then v = answer[j] end
+      end
+      if v == 0 then fresh = true end
+      answer[i] = v + 1
+      counted[2 * i - 1], counted[2 * i] = field, v + 1
+      times[2 * i - 1], times[2 * i] = ARGV[a + 1], field
     end
-    if n > 0 then redis.call('ZADD', recency, 'GT', unpack(times)) end
-    local excess = redis.call('ZCARD', recency) - tonumber(ARGV[a + 2])
-    if excess > 0 then
-      local forgotten = redis.call('ZRANGE', recency, 0, excess - 1)
-      redis.call('ZREMRANGEBYRANK', recency, 0, excess - 1)
-      redis.call('HDEL', key, unpack(forgotten))
+    redis.call('HSET', key, unpack(counted))
+    redis.call('ZADD', rec, 'GT', unpack(times))
+    if fresh then
+      local excess = redis.call('ZCARD', rec) - tonumber(ARGV[a + 2])
+      if excess > 0 then
+        local forgotten = redis.call('ZRANGE', rec, 0, excess - 1)
+        redis.call('ZREMRANGEBYRANK', rec, 0, excess - 1)
+        redis.call('HDEL', key, unpack(forgotten))
+      end
+    end
+    redis.call('PEXPIRE', key, ARGV[a + 3])
+    redis.call('PEXPIRE', rec, ARGV[a + 3])
+    out[#out + 1] = answer
+    k, a = k + 2, a + 5 + n
+  elseif kind == 'C' then
+    local at, cap, n = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 4])
+    local c = counters[key]
+    if c == nil then
+      c = {rec = KEYS[k + 1], vals = {}, times = {}, timeArgs = {}}
+      counters[key] = c
+      order[#order + 1] = key
+    end
+    local unknown = {}
+    for i = a + 5, a + 4 + n do
+      if c.vals[ARGV[i]] == nil then unknown[#unknown + 1] = ARGV[i] end
+    end
+    if #unknown > 0 then
+      local got = redis.call('HMGET', key, unpack(unknown))
+      for i, field in ipairs(unknown) do
+        -- Listed twice in this operation: read once.
+        if c.vals[field] == nil then
+          if got[i] then
+            c.vals[field] = tonumber(got[i])
+          else
+            -- The first new field: until now the set held what it held before the call.
+            if c.size == nil then c.size = redis.call('ZCARD', c.rec) end
+            c.vals[field], c.size = 0, c.size + 1
+          end
+        end
+      end
+    end
+    local answer = {}
+    for i = a + 5, a + 4 + n do
+      local field = ARGV[i]
+      local v = c.vals[field] + 1
+      c.vals[field] = v
+      answer[#answer + 1] = v
+      local seen = c.times[field]
+      if seen == nil or at > seen then c.times[field], c.timeArgs[field] = at, ARGV[a + 1] end
+    end
+    if c.size and c.size > cap then
+      flushTimes(c)
+      local excess = redis.call('ZCARD', c.rec) - cap
+      if excess > 0 then
+        local forgotten = redis.call('ZRANGE', c.rec, 0, excess - 1)
+        redis.call('ZREMRANGEBYRANK', c.rec, 0, excess - 1)
+        redis.call('HDEL', key, unpack(forgotten))
+        for _, field in ipairs(forgotten) do c.vals[field] = nil end
+        excess = 0
+      end
+      c.size = cap + excess
     end
     expiry[key] = ARGV[a + 3]
-    expiry[recency] = ARGV[a + 3]
+    expiry[c.rec] = ARGV[a + 3]
     out[#out + 1] = answer
     k, a = k + 2, a + 5 + n
   else
     return redis.error_reply('unknown state operation code ' .. tostring(kind) .. ' at ARGV[' .. a .. ']')
   end
+end
+for key, cut in pairs(cutoff) do redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. fmt(cut)) end
+for _, key in ipairs(order) do
+  local c = counters[key]
+  local args, n = {}, 0
+  for field, v in pairs(c.vals) do
+    args[n + 1], args[n + 2], n = field, v, n + 2
+  end
+  if n > 0 then redis.call('HSET', key, unpack(args)) end
+  flushTimes(c)
 end
 for key, ms in pairs(expiry) do redis.call('PEXPIRE', key, ms) end
 return out
@@ -168,14 +308,23 @@ export class RedisStateStore implements StateStore {
   private encode(ops: readonly StateOp[], from: number, to: number): { keys: Array<string | number>; args: Array<string | number> } {
     const keys: Array<string | number> = [];
     const args: Array<string | number> = [];
+    const names: string[] = [];
+    // Counters counted more than once in the chunk take the script's caching path ('C').
+    const counted = new Map<string, number>();
     for (let i = from; i < to; i++) {
       const op = ops[i] as StateOp;
       const key = this.keyPrefix + stateKey(op);
+      names.push(key);
+      if (op.kind === 'counter.add') counted.set(key, (counted.get(key) ?? 0) + 1);
+    }
+    for (let i = from; i < to; i++) {
+      const op = ops[i] as StateOp;
+      const key = names[i - from] as string;
       keys.push(key);
       switch (op.kind) {
         case 'window.count':
         case 'window.distinct':
-          args.push('w', op.at, op.member ?? '', op.windowMs, windowRetentionMs(op.windowMs), op.kind === 'window.count' ? 'NX' : 'GT');
+          args.push('w', op.at, op.member ?? '', op.windowMs, windowRetentionMs(op.windowMs), op.kind === 'window.count' ? 'NX' : 'GT', op.at - op.windowMs);
           break;
         case 'record.merge': {
           const fields = Object.entries(op.fields);
@@ -191,7 +340,7 @@ export class RedisStateStore implements StateStore {
           break;
         case 'counter.add':
           keys.push(`${key}:at`);
-          args.push('c', op.at, op.maxFields, op.retainMs, op.fields.length);
+          args.push((counted.get(key) ?? 0) > 1 ? 'C' : 'c', op.at, op.maxFields, op.retainMs, op.fields.length);
           for (const field of op.fields) args.push(field);
           break;
       }
