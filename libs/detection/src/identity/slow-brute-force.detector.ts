@@ -46,6 +46,9 @@ const READERS: Readonly<Record<string, SettingReader<SlowBruteForceParams>>> = {
  * A client retrying a stale password on a schedule (a mail client, a cron job) is paced too, and
  * worth the signal: it locks accounts and hides real guesses.
  */
+/** The one member of an address's `sbf-ok:ip` window. */
+const SUCCEEDED = 'ok';
+
 export const slowBruteForceDetector: Detector<SlowBruteForceParams> = {
   id: 'auth.slow-brute-force',
   signalType: 'slow_brute_force',
@@ -58,7 +61,10 @@ export const slowBruteForceDetector: Detector<SlowBruteForceParams> = {
   plan(event, p) {
     const ip = event.client?.ip;
     if (!ip) return [];
-    if (isSuccessfulLogin(event)) return [{ kind: 'window.count', key: 'sbf-ok:ip', of: ip, member: event.id, at: event.ts, windowMs: p.pacedWindowMs }];
+    // Only whether the address logged in successfully within the paced window matters, so its
+    // successes are one distinct member at the latest success's time, not every success's event
+    // id kept for six hours (an office NAT logs in thousands of times a day).
+    if (isSuccessfulLogin(event)) return [{ kind: 'window.distinct', key: 'sbf-ok:ip', of: ip, member: SUCCEEDED, at: event.ts, windowMs: p.pacedWindowMs }];
     if (!isFailedLogin(event)) return [];
     // A failure without a principal id (an access-log request that named no user, an anonymous
     // principal) is one unknown principal, not a new one each time: all of them share the member
@@ -68,7 +74,7 @@ export const slowBruteForceDetector: Detector<SlowBruteForceParams> = {
       { kind: 'window.count', key: 'sbf:ip', of: ip, member: event.id, at: event.ts, windowMs: p.windowMs },
       { kind: 'window.distinct', key: 'sbfp:ip', of: ip, member: principal, at: event.ts, windowMs: p.windowMs },
       { kind: 'window.distinct', key: 'sbf-paced:ip', of: ip, member: String(Math.floor(event.ts / p.pacedPeriodMs)), at: event.ts, windowMs: p.pacedWindowMs },
-      // Only counts: the address's successful logins within the paced window.
+      // Only counts: 1 when the address logged in successfully within the paced window, else 0.
       { kind: 'window.count', key: 'sbf-ok:ip', of: ip, at: event.ts, windowMs: p.pacedWindowMs },
     ];
   },
