@@ -5,7 +5,7 @@ import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import type { EnforcementAction } from '@ratchet/contracts';
 import type { BenchContext, BenchPart } from './lib/context';
 import { assertPortFree, HttpClient, metricValue, waitForStatus } from './lib/http';
-import { ensureInfra, stopInfra, stopInfraSync, type Infra } from './lib/infra';
+import { ensureInfra, forgetRun, stopInfra, stopInfraSync, type Infra } from './lib/infra';
 import { postNdjsonEvents } from './lib/ingest';
 import { cpuTimeOf, onAbort, rssOf, spawnTs, stopChild, tailOf, type Child } from './lib/processes';
 import { atLeast, atMost, formatNumber, mib, progress, type Figure, type PartReport } from './lib/report';
@@ -94,6 +94,10 @@ export const servicesBench: BenchPart = {
       await decisions?.close();
       const stopped = await Promise.all([...services.values()].map(async (child) => `${child.name} ${await stopChild(child, 10_000)}`));
       if (stopped.length > 0) progress(`services: stopped (${stopped.join(', ')})`);
+      await forgetRun(infra, ctx.runId).then(
+        (removed) => progress(`services: ${removed}`),
+        (err: unknown) => progress(`services: could not remove this run's keys and topics: ${String(err)}`),
+      );
       if (infra.startedHere) {
         progress('services: stopping the Kafka and Redis this run started');
         await stopInfra(ctx.root);

@@ -40,3 +40,35 @@ export async function stopInfra(root: string): Promise<void> {
 export function stopInfraSync(root: string): void {
   spawnSync('bash', ['scripts/infra.sh', 'down'], { cwd: root, stdio: 'ignore', timeout: 60_000 });
 }
+
+/**
+ * Removes what one run left in a Kafka and Redis that outlive it: its keys (`<runId>:*`, kept for
+ * up to 90 days otherwise, and slowing every later run's Redis) and its topics (`<runId>.*`).
+ * Answers what it removed, for the run's notes.
+ */
+export async function forgetRun(infra: Infra, runId: string): Promise<string> {
+  const { Redis } = await import('ioredis');
+  const { Kafka, logLevel } = await import('kafkajs');
+  const redis = new Redis(infra.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  let keys = 0;
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, found] = await redis.scan(cursor, 'MATCH', `${runId}:*`, 'COUNT', 1_000);
+      if (found.length > 0) keys += await redis.unlink(...found);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+  const admin = new Kafka({ clientId: 'ratchet-bench-cleanup', brokers: infra.kafkaBrokers.split(','), logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${runId}.`));
+    if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
+    return `removed this run's ${keys} Redis keys and ${topics.length} Kafka topics`;
+  } finally {
+    await admin.disconnect();
+  }
+}
