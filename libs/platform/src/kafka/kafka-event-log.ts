@@ -16,7 +16,10 @@ export interface KafkaEventLogOptions {
   topicPrefix?: string;
   /** Partitions of the topics `ensureTopics` creates. Default 4. */
   partitions?: number;
-  /** Partitions one subscription hands to `handle` at the same time. Default 2. */
+  /**
+   * Partitions one subscription hands to `handle` at the same time. Default: `partitions`, every
+   * partition a replica holds: a scorer waiting on Redis for one batch has the CPU for another.
+   */
   partitionsConsumedConcurrently?: number;
   /**
    * How long the group waits for a silent member (a crashed replica) before handing its partitions
@@ -57,7 +60,7 @@ export class KafkaEventLog implements EventLog {
   constructor(options: KafkaEventLogOptions) {
     this.prefix = options.topicPrefix ?? '';
     this.partitions = options.partitions ?? 4;
-    this.concurrency = options.partitionsConsumedConcurrently ?? 2;
+    this.concurrency = options.partitionsConsumedConcurrently ?? this.partitions;
     this.sessionTimeoutMs = options.sessionTimeoutMs ?? 10_000;
     this.kafka = new Kafka({
       clientId: options.clientId,
