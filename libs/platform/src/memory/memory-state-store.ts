@@ -272,6 +272,14 @@ class Recency {
       if ((this.ats[i] as number) < at) this.ats[i] = at;
       return i;
     }
+    if (names.length === 0) {
+      // Most tables hold one member for good (a user's one country): arrays of exactly one, where
+      // a push would reserve room for seventeen.
+      this.names = [member];
+      this.ats = [at];
+      this.counts = [0];
+      return 0;
+    }
     if (names.length < SMALL_TABLE) {
       names.push(member);
       this.ats.push(at);
