@@ -1,10 +1,10 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { awaitUntil } from '@ratchet/testing';
+import { answers200, Child } from './child';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
@@ -72,9 +72,8 @@ export type ExtAuthzMode = { kind: 'grpc'; port: number } | { kind: 'http'; port
  * SAN into `X-Forwarded-Client-Cert` (SANITIZE_SET) and lets the header through to Ratchet.
  */
 export class EnvoyProcess {
-  private child: ChildProcess | undefined;
+  private child: Child | undefined;
   private dir = '';
-  private output = '';
 
   constructor(
     readonly port: number,
@@ -91,36 +90,18 @@ export class EnvoyProcess {
     await writeFile(join(this.dir, 'envoy.yaml'), this.config());
     // Envoy flushes file access logs every 10 s by default: a log shipper would learn of an attack that late.
     const flush = this.options.accessLog ? ['--file-flush-interval-msec', String(ACCESS_LOG_FLUSH_MS)] : [];
-    const child = spawn(bin, ['-c', join(this.dir, 'envoy.yaml'), '--base-id', String(this.port), '--log-level', 'warn', '--concurrency', '1', ...flush], { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child = child;
-    const keep = (c: Buffer): void => void (this.output = (this.output + c.toString()).slice(-20_000));
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    let exited: number | null | undefined;
-    child.once('exit', (code) => (exited = code));
-    await awaitUntil(
-      'envoy to be ready',
-      async () => {
-        if (exited !== undefined) throw new Error(`envoy exited with ${exited}: ${this.output}`);
-        const response = await fetch(`http://127.0.0.1:${this.adminPort}/ready`).catch(() => undefined);
-        return response?.status === 200 ? true : undefined;
-      },
-      { timeoutMs: 60_000, everyMs: 100 },
-    );
+    const args = ['-c', join(this.dir, 'envoy.yaml'), '--base-id', String(this.port), '--log-level', 'warn', '--concurrency', '1', ...flush];
+    this.child = new Child('envoy', bin, args);
+    await this.child.awaitReady(() => answers200(`http://127.0.0.1:${this.adminPort}/ready`));
   }
 
   async stop(): Promise<void> {
-    const child = this.child;
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await this.child?.stop('SIGTERM');
     if (this.dir) await rm(this.dir, { recursive: true, force: true });
   }
 
   log(): string {
-    return this.output;
+    return this.child?.log(200) ?? '';
   }
 
   /** GETs `path` over mTLS as the workload holding `identity`; resolves the status Envoy answered. */

@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { awaitUntil } from '@ratchet/testing';
+import { answers200, Child } from './child';
 
 const NGINX = process.env['NGINX_BIN'] ?? '/usr/sbin/nginx';
 
@@ -14,9 +13,8 @@ const NGINX = process.env['NGINX_BIN'] ?? '/usr/sbin/nginx';
  * would be), so one machine can play many clients.
  */
 export class NginxProcess {
-  private child: ChildProcess | undefined;
+  private child: Child | undefined;
   private dir = '';
-  private output = '';
 
   /**
    * `passRateLimits`: add the docs/enforcement.md recipe that turns Ratchet's 429 (which
@@ -39,26 +37,13 @@ export class NginxProcess {
     this.dir = await mkdtemp(join(tmpdir(), 'ratchet-nginx-'));
     await chmod(this.dir, 0o755);
     await writeFile(join(this.dir, 'nginx.conf'), this.config());
-    const child = spawn(NGINX, ['-p', this.dir, '-c', join(this.dir, 'nginx.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child = child;
-    child.stdout?.on('data', (c: Buffer) => (this.output += c.toString()));
-    child.stderr?.on('data', (c: Buffer) => (this.output += c.toString()));
-    let exited: number | null | undefined;
-    child.once('exit', (code) => (exited = code));
-    await awaitUntil('nginx to listen', async () => {
-      if (exited !== undefined) throw new Error(`nginx exited with ${exited}: ${this.output}`);
-      const response = await fetch(`${this.url}/nginx-health`).catch(() => undefined);
-      return response?.status === 200 ? true : undefined;
-    });
+    this.child = new Child('nginx', NGINX, ['-p', this.dir, '-c', join(this.dir, 'nginx.conf')]);
+    await this.child.awaitReady(() => answers200(`${this.url}/nginx-health`));
   }
 
   async stop(): Promise<void> {
-    const child = this.child;
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGQUIT');
-      await exited;
-    }
+    // SIGQUIT: a graceful shutdown, as `nginx -s quit`.
+    await this.child?.stop('SIGQUIT');
     if (this.dir) await rm(this.dir, { recursive: true, force: true });
   }
 

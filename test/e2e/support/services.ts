@@ -1,6 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { awaitUntil, freePort } from '@ratchet/testing';
+import { freePort } from '@ratchet/testing';
+import { answers200, Child } from './child';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
@@ -9,8 +9,7 @@ export type ServiceName = 'collector' | 'scorer' | 'enforcer' | 'ratchet';
 
 /** One Ratchet service running as its own process, as in production. */
 export class ServiceProcess {
-  private child: ChildProcess | undefined;
-  private output: string[] = [];
+  private child: Child | undefined;
 
   constructor(
     readonly name: ServiceName,
@@ -25,47 +24,20 @@ export class ServiceProcess {
   /** Starts the process and resolves once GET /readyz answers 200. */
   async start(): Promise<void> {
     const upper = this.name.toUpperCase();
-    this.output = [];
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', join('apps', this.name, 'src', 'main.ts')], {
+    this.child = new Child(this.name, process.execPath, ['-r', '@swc-node/register', join('apps', this.name, 'src', 'main.ts')], {
       cwd: ROOT,
       env: { ...process.env, NODE_OPTIONS: '', ...this.env, [`${upper}_HOST`]: '127.0.0.1', [`${upper}_PORT`]: String(this.port), LOG_FORMAT: 'json' },
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    this.child = child;
-    const keep = (chunk: Buffer): void => {
-      this.output.push(chunk.toString());
-      if (this.output.length > 400) this.output.splice(0, 100);
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    let exited: number | null | undefined;
-    child.once('exit', (code) => (exited = code));
-    await awaitUntil(
-      `${this.name} to be ready`,
-      async () => {
-        if (exited !== undefined) throw new Error(`${this.name} exited with ${exited}:\n${this.log()}`);
-        const response = await fetch(`${this.url}/readyz`).catch(() => undefined);
-        return response?.status === 200 ? true : undefined;
-      },
-      { timeoutMs: 60_000, everyMs: 100 },
-    ).catch((err: unknown) => {
-      throw new Error(`${String(err)}\n--- ${this.name} output ---\n${this.log()}`);
-    });
+    await this.child.awaitReady(() => answers200(`${this.url}/readyz`));
   }
 
   /** Stops the process with `signal` (SIGKILL: no chance to commit or clean up) and awaits its exit. */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill(signal);
-    const escalate = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(escalate);
+    await this.child?.stop(signal);
   }
 
   log(): string {
-    return this.output.join('').split('\n').slice(-60).join('\n');
+    return this.child?.log() ?? '';
   }
 }
 
