@@ -3,13 +3,13 @@ import { ignoredRecord, refusedRecord, type ParseContext, type SourceParser, typ
 import { isoFromHeader, readSyslogHeader } from '../wrappers/syslog-header';
 import { addressWithoutPort } from '../envoy/envoy-access';
 import { clip, recordId } from '../http/http-access';
+import { isoFromUtcParts, monthNumber } from '../http/http-time';
 
 export interface ApacheErrorParserOptions {
   /** The year of a syslog (RFC 3164) header's time, when the line has no time of its own. Default: from `ParseContext.receivedAt`. */
   year?: number;
 }
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** `[Sat Jul 20 21:34:49.453232 2013] `: httpd's local time, no zone. */
 const TIME = /^\[[A-Z][a-z]{2} ([A-Z][a-z]{2}) ( ?\d{1,2}) (\d\d):(\d\d):(\d\d)(?:\.\d{1,6})? (\d{4})\] /;
@@ -97,11 +97,10 @@ function parseApacheError(record: unknown, options: ApacheErrorParserOptions, co
   let time: { iso: string } | { problem: string } | undefined;
   const own = TIME.exec(rest);
   if (own !== null) {
-    const [, mon, day, hh, mm, ss, year] = own as unknown as string[];
-    const month = MONTHS.indexOf(mon as string);
-    const date = new Date(Date.UTC(+(year as string), month, +(day as string), +(hh as string), +(mm as string), +(ss as string)));
-    const real = month >= 0 && date.getUTCDate() === +(day as string) && +(hh as string) < 24 && +(mm as string) < 60 && +(ss as string) < 60;
-    time = real ? { iso: date.toISOString() } : { problem: 'time: not a real date and time' };
+    const [, mon, day, hh, mm, ss, year] = own as unknown as [string, string, string, string, string, string, string];
+    const month = monthNumber(mon);
+    const iso = month === 0 ? undefined : isoFromUtcParts(year, month, day, hh, mm, ss);
+    time = iso !== undefined ? { iso } : { problem: 'time: not a real date and time' };
     rest = rest.slice(own[0].length);
   } else if (header !== undefined) {
     time = isoFromHeader(header, options, context);

@@ -1,8 +1,8 @@
 import type { AuthEventInput, TargetDto } from '@ratchet/contracts';
 import { ignoredRecord, refusedRecord, type SourceParser, type SourceResult } from '../source-parser';
 import { clip, decideHttpAccess, httpAccessEvent, isHttpStatus, isIpAddress, recordId, splitRequestLine } from '../http/http-access';
+import { isoFromUtcParts, monthNumber } from '../http/http-time';
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /**
  * `<address>:<port> [dd/Mon/yyyy:hh:mm:ss.mmm] `: the client and the accept date (local time, no
@@ -24,11 +24,9 @@ const TLS_FAILURE = /^\S+\/\S+: SSL handshake failure(?: \((.*)\))?/;
 
 /** The accept date as UTC ISO-8601; undefined when it does not exist. */
 function dateOf(m: RegExpExecArray): string | undefined {
-  const [, , , day, mon, year, hh, mm, ss, ms] = m as unknown as string[];
-  const month = MONTHS.indexOf(mon as string);
-  const date = new Date(Date.UTC(+(year as string), month, +(day as string), +(hh as string), +(mm as string), +(ss as string), ms === undefined ? 0 : +ms.slice(1)));
-  const real = month >= 0 && date.getUTCDate() === +(day as string) && +(hh as string) < 24 && +(mm as string) < 60 && +(ss as string) < 60;
-  return real ? date.toISOString() : undefined;
+  const [, , , day, mon, year, hh, mm, ss, ms] = m as unknown as [string, string, string, string, string, string, string, string, string, string?];
+  const month = monthNumber(mon);
+  return month === 0 ? undefined : isoFromUtcParts(year, month, day, hh, mm, ss, ms === undefined ? 0 : +ms.slice(1));
 }
 
 /**

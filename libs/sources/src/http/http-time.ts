@@ -1,19 +1,11 @@
-/** NGINX's time formats to ISO-8601 with an offset. Undefined when the date does not exist. */
+/** The time formats of access and error logs (NGINX, Envoy, HAProxy, Apache, syslog) to ISO-8601. Undefined when the date does not exist. */
 
-const MONTHS: Readonly<Record<string, string>> = {
-  Jan: '01',
-  Feb: '02',
-  Mar: '03',
-  Apr: '04',
-  May: '05',
-  Jun: '06',
-  Jul: '07',
-  Aug: '08',
-  Sep: '09',
-  Oct: '10',
-  Nov: '11',
-  Dec: '12',
-};
+const MONTH_NAMES = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const;
+
+/** 1–12 for a month as logs abbreviate it (`Nov`); 0 for anything else. */
+export function monthNumber(name: string): number {
+  return MONTH_NAMES.indexOf(name as (typeof MONTH_NAMES)[number]) + 1;
+}
 
 function daysIn(year: number, month: number): number {
   if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
@@ -42,8 +34,9 @@ export function isoFromTimeLocal(
   offsetHours: string,
   offsetMinutes: string,
 ): string | undefined {
-  const month = MONTHS[monthName];
-  if (month === undefined || !exists(year, month, day, hour, minute, second)) return undefined;
+  const number = monthNumber(monthName);
+  const month = String(number).padStart(2, '0');
+  if (number === 0 || !exists(year, month, day, hour, minute, second)) return undefined;
   if (+offsetHours > 23 || +offsetMinutes > 59) return undefined;
   return `${year}-${month}-${day}T${hour}:${minute}:${second}${sign}${offsetHours}:${offsetMinutes}`;
 }
@@ -85,4 +78,13 @@ export function isoFromMsec(value: string | number): string | undefined {
   if (!Number.isFinite(seconds) || seconds <= 0) return undefined;
   const date = new Date(Math.round(seconds * 1000));
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
+/**
+ * A logged UTC date and time from its parts (`month` 1–12, `millisecond` optional) as ISO-8601
+ * with `Z`; undefined when it does not exist (31 November, 24:00).
+ */
+export function isoFromUtcParts(year: string, month: number, day: string, hour: string, minute: string, second: string, millisecond = 0): string | undefined {
+  if (!exists(year, String(month), day, hour, minute, second)) return undefined;
+  return new Date(Date.UTC(+year, month - 1, +day, +hour, +minute, +second, millisecond)).toISOString();
 }

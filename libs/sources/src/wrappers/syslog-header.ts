@@ -1,5 +1,6 @@
 import { isoTime } from '../json/json-record';
 import type { ParseContext } from '../source-parser';
+import { monthNumber } from '../http/http-time';
 
 /**
  * The syslog header in front of a program's message, in the three shapes log files hold:
@@ -27,7 +28,6 @@ export interface BsdTime {
   second: number;
 }
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** The tag: `prog[pid]:`, `prog:`, `[prog]:` or `[prog]` followed by a space. */
 const TAG = String.raw`(?:\[([\w./-]{1,64})\]:?|([\w./-]{1,64}?)(?:\[(\d{1,10})\])?:)(?: |$)`;
@@ -56,7 +56,7 @@ export function readSyslogHeader(line: string): SyslogHeader | undefined {
   }
   const bsd = BSD.exec(line);
   if (bsd === null) return undefined;
-  const month = MONTHS.indexOf(bsd[1] as string) + 1;
+  const month = monthNumber(bsd[1] as string);
   if (month === 0) return undefined;
   const time: BsdTime = { month, day: +(bsd[2] as string), hour: +(bsd[3] as string), minute: +(bsd[4] as string), second: +(bsd[5] as string) };
   return withNames({ messageAt: bsd[0].length, time: { bsd: time } }, bsd[6], bsd[7] ?? bsd[8], bsd[9]);
