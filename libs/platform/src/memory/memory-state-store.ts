@@ -88,20 +88,25 @@ class DistinctIndex {
   private times: number[] = [];
   private names: string[] = [];
   private head = 0;
-  private readonly latest = new Map<string, number>();
+  /**
+   * Each member's latest time, once more than SMALL_WINDOW sightings are held; below that (one
+   * address's successful logins, its few principals) the arrays are scanned instead: a Map per
+   * window would cost more than the window.
+   */
+  private latest: Map<string, number> | undefined;
   /** Sightings before `boundary` have times before `boundaryFrom`; `heldBefore` of them are members' latest. */
   private boundary = 0;
   private boundaryFrom = Number.NEGATIVE_INFINITY;
   private heldBefore = 0;
 
   add(member: string, at: number): void {
-    const previous = this.latest.get(member);
+    const previous = this.latestOf(member);
     if (previous !== undefined) {
       if (previous >= at) return;
       // Its old sighting turns stale; if the boundary had counted it, uncount it.
       if (previous < this.boundaryFrom) this.heldBefore--;
     }
-    this.latest.set(member, at);
+    this.latest?.set(member, at);
     const newest = this.newest();
     if (at >= newest) {
       this.times.push(at);
@@ -112,6 +117,7 @@ class DistinctIndex {
         this.boundary++;
         this.heldBefore++;
       }
+      this.growIfLarge();
       return;
     }
     // A late sighting: into its place by time, on the boundary's side its time puts it.
@@ -122,6 +128,7 @@ class DistinctIndex {
       this.boundary++;
       this.heldBefore++;
     }
+    this.growIfLarge();
   }
 
   /** Time of the newest member; -Infinity when empty. The newest sighting is never stale. */
@@ -137,7 +144,7 @@ class DistinctIndex {
       this.boundary++;
     }
     this.boundaryFrom = from;
-    return this.latest.size - this.heldBefore;
+    return this.heldCount() - this.heldBefore;
   }
 
   /** Forgets members whose latest time is older than `before`, and every sighting older than that. */
@@ -146,7 +153,7 @@ class DistinctIndex {
     if (cut === this.head) return;
     for (let i = this.head; i < cut; i++) {
       if (!this.isLatest(i)) continue;
-      this.latest.delete(this.names[i] as string);
+      this.latest?.delete(this.names[i] as string);
       if (i < this.boundary) this.heldBefore--;
     }
     this.head = cut;
@@ -160,7 +167,32 @@ class DistinctIndex {
   }
 
   private isLatest(i: number): boolean {
-    return this.latest.get(this.names[i] as string) === this.times[i];
+    const name = this.names[i] as string;
+    if (this.latest !== undefined) return this.latest.get(name) === this.times[i];
+    for (let j = i + 1; j < this.names.length; j++) if (this.names[j] === name) return false;
+    return true;
+  }
+
+  private latestOf(member: string): number | undefined {
+    if (this.latest !== undefined) return this.latest.get(member);
+    for (let i = this.names.length - 1; i >= this.head; i--) if (this.names[i] === member) return this.times[i];
+    return undefined;
+  }
+
+  /** Members held (each counted at its latest sighting). */
+  private heldCount(): number {
+    if (this.latest !== undefined) return this.latest.size;
+    let held = 0;
+    for (let i = this.head; i < this.names.length; i++) if (this.isLatest(i)) held++;
+    return held;
+  }
+
+  /** Past SMALL_WINDOW sightings, the latest times go into a Map (later sightings overwrite earlier ones). */
+  private growIfLarge(): void {
+    if (this.latest !== undefined || this.names.length - this.head <= SMALL_WINDOW) return;
+    const latest = new Map<string, number>();
+    for (let i = this.head; i < this.names.length; i++) latest.set(this.names[i] as string, this.times[i] as number);
+    this.latest = latest;
   }
 
   /** A window asked about an earlier start than before (another window length on the same key): count again from the head. */
@@ -182,6 +214,9 @@ interface Slot {
   count: number;
   touched: boolean;
 }
+
+/** Sightings a distinct window scans for a member's latest before it keeps a Map of them. */
+const SMALL_WINDOW = 16;
 
 /** Members at one time a counting window scans for a redelivered one before it keeps them in a Set. */
 const SCAN_AT_ONE_TIME = 16;
