@@ -99,12 +99,13 @@ export function describeStateStoreContract(adapter: string, open: StateStoreFact
       assert.deepEqual(await s.execute([count(a, 'e1', T0), count(b, 'e1', T0), count(a, 'e2', T0)]), [1, 1, 2]);
     });
 
-    it('keeps the subjects of one key apart, and the key without a subject apart from both', async () => {
+    it('keeps the subjects of one key apart, and the key without a subject apart from all of them, the empty one too', async () => {
       const s = await store();
       const key = uniqueName('bf:ip');
       const about = (of: string | undefined, member: string) => ({ ...count(key, member, T0), ...(of === undefined ? {} : { of }) });
-      const answers = await s.execute([about('203.0.113.7', 'e1'), about('198.51.100.2', 'e1'), about('203.0.113.7', 'e2'), about(undefined, 'e1')]);
-      assert.deepEqual(answers, [1, 1, 2, 1]);
+      const answers = await s.execute([about('203.0.113.7', 'e1'), about('198.51.100.2', 'e1'), about('203.0.113.7', 'e2'), about(undefined, 'e1'), about('', 'e2')]);
+      // An event with an empty user is about that (odd) user, not about everyone: `key:` in Redis, not `key`.
+      assert.deepEqual(answers, [1, 1, 2, 1, 1]);
     });
 
     it('merges fields into a record and answers the whole record', async () => {
