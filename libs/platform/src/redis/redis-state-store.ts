@@ -39,7 +39,8 @@ const CHUNK_OPS = 256;
  *   it lies outside every later operation's window (retention is twice the window), so no count
  *   sees the difference. The key is trimmed at once instead when that does not hold: a window
  *   reaching back past the pending cutoff, a lower cutoff than the pending one (two windows on
- *   one key), a redelivered member (which one by one might have trimmed before it came back), or a
+ *   one key), a member added before the pending cutoff (a longer window's retention may keep it,
+ *   and then it must not go with what one by one had trimmed already), a redelivered member (which one by one might have trimmed before it came back), or a
  *   known member re-added past the newest (NX keeps its old time; an event id always comes with its
  *   own time, so only a hand-made batch does this), which may drop the newest, so the newest is
  *   read again.
@@ -61,7 +62,9 @@ local newest, cutoff = {}, {}
 -- Counter key -> {rec = recency key, size (once a field is new), vals = {field -> count, every one counted in
 -- this call}, times = {field -> latest at}, timeArgs = {field -> that at as given}}.
 local counters, order = {}, {}
-local function fmt(n) return string.format('%.0f', n) end
+-- Every digit a double has: '%.0f' rounded a time with a fraction of a millisecond, and a window
+-- start rounded past a member at it.
+local function fmt(n) return string.format('%.17g', n) end
 local function trimNow(key)
   if cutoff[key] then redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. fmt(cutoff[key])) end
   cutoff[key] = nil
@@ -87,6 +90,9 @@ while a <= #ARGV do
     end
     if not peek then
       local mode = ARGV[a + 5]
+      -- An event older than the pending cutoff lands where one by one would already have trimmed,
+      -- and a longer window's lower cutoff may keep it: trim first, as one by one would.
+      if cutoff[key] and at < cutoff[key] then trimNow(key) end
       local added = redis.call('ZADD', key, mode, ARGV[a + 1], member)
       if added == 0 and mode == 'NX' and cutoff[key] then
         -- Known, unless one by one would have trimmed it already: trim, then add again.

@@ -70,6 +70,25 @@ export function describeStateStoreContract(adapter: string, open: StateStoreFact
       assert.equal(results.at(-1), 20);
     });
 
+    it('counts a late event into a long window on a key a short window has just trimmed, within one batch', async () => {
+      const s = await store();
+      for (const op of [count, distinct]) {
+        const key = uniqueName('w');
+        // The 2-minute window keeps 4 minutes behind T0+12m: e1 goes. The 15-minute window's late
+        // event at T0+7m is older than that, but its own retention keeps it, and its window holds it.
+        const answers = await s.execute([op(key, 'e1', T0), op(key, 'e2', T0 + 12 * MIN, 2 * MIN), op(key, 'e3', T0 + 7 * MIN, 15 * MIN)]);
+        assert.deepEqual(answers, [1, 1, 2], op.name);
+      }
+    });
+
+    it('counts times with a fraction of a millisecond exactly, up to the window\'s edge', async () => {
+      const s = await store();
+      const key = uniqueName('w');
+      // The window ending at e2 starts at e1's very time; the late e3 asks for the same window.
+      const answers = await s.execute([count(key, 'e1', T0 + 0.75), count(key, 'e2', T0 + 5 * MIN + 0.75), count(key, 'e3', T0 + MIN)]);
+      assert.deepEqual(answers, [1, 2, 3]);
+    });
+
     it('counts without adding when given no member, and counts 0 for an absent key', async () => {
       const s = await store();
       const key = uniqueName('w');
