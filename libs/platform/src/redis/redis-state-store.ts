@@ -5,6 +5,12 @@ import { stateKey, windowRetentionMs } from '@ratchet/detection';
 import { closeRedisClient, redisClientOptions } from './redis-client';
 import { redisError } from './redis-errors';
 
+/**
+ * Where a counter's recency set lives, before its state key: no state key starts with `@`, so the
+ * set never shares a name with state (see RedisStateStore).
+ */
+const RECENCY = '@at:';
+
 /** Operations per script call: a few milliseconds of Redis time, so other clients never wait long. */
 const CHUNK_OPS = 256;
 
@@ -21,7 +27,7 @@ const CHUNK_OPS = 256;
  * - `r` record read: key. Answers the hash (flat).
  * - `s` set add: key; at, member, maxMembers, retainMs. Answers {known (0/1), size before}; adds
  *   the member at the later of its times and drops the least recently seen beyond the cap.
- * - `c` counter add: the hash and its `:at` sorted set; at, maxFields, retainMs, n, then n fields.
+ * - `c` counter add: the hash and its recency sorted set; at, maxFields, retainMs, n, then n fields.
  *   Answers the fields' new values; forgets the least recently counted beyond the cap from both
  *   (checked when a field is new: only a new field grows the table). `C` is the same for a
  *   counter the chunk counts more than once, which the script keeps for the rest of the call.
@@ -258,7 +264,11 @@ function script(source: string): LuaScript {
  * moves a distinct value to the latest time it was seen. Members older than the window's
  * retention behind the newest are trimmed, and an idle key expires after the retention (wall
  * time). Records are hashes that expire `retainMs` after their last write; counters are a hash of
- * counts beside a sorted set `<key>:at` of each field's latest event time.
+ * counts beside a sorted set `@at:<key>` (under the same prefix) of each field's latest event time.
+ * The set is named apart from every `<key>:<of>`: as `<key>:<of>:at` it was the hash of the subject
+ * `<of>:at`, and a user named so made every batch with both users fail (WRONGTYPE). Sets written
+ * under the old name expire on their own; a field counted before, and not since, stays outside its
+ * table's cap until it is counted again.
  *
  * Every operation runs inside one Lua script, BATCH_SCRIPT, which takes a whole chunk of
  * operations (keys in KEYS, arguments flat in ARGV) and answers one reply per operation. A
@@ -345,7 +355,7 @@ export class RedisStateStore implements StateStore {
           args.push('s', op.at, op.member, op.maxMembers, op.retainMs);
           break;
         case 'counter.add':
-          keys.push(`${key}:at`);
+          keys.push(`${this.keyPrefix}${RECENCY}${stateKey(op)}`);
           args.push((counted.get(key) ?? 0) > 1 ? 'C' : 'c', op.at, op.maxFields, op.retainMs, op.fields.length);
           for (const field of op.fields) args.push(field);
           break;

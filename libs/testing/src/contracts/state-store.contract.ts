@@ -214,6 +214,19 @@ export function describeStateStoreContract(adapter: string, open: StateStoreFact
       assert.deepEqual(await s.execute([add(['n', 'cc:DE', 'cc:FR'], T0 + 3 * MIN)]), [[4, 2, 1]]);
     });
 
+    it('keeps the counters of a subject apart from those of a subject whose name extends it', async () => {
+      const s = await store();
+      const key = uniqueName('lr:user');
+      // Subjects are what events say (a user id): nothing a store keeps beside a subject's state may share a name with another subject's.
+      const add = (of: string, at: number) => ({ kind: 'counter.add', key, of, fields: ['n', 'cc:DE'], at, maxFields: 4, retainMs: 60 * MIN }) as const;
+      assert.deepEqual(await s.execute([add('alice', T0), add('alice:at', T0 + 1), add('alice', T0 + 2)]), [
+        [1, 1],
+        [1, 1],
+        [2, 2],
+      ]);
+      assert.deepEqual(await s.execute([add('alice:at', T0 + 3)]), [[2, 2]]);
+    });
+
     it('keeps counters and the other kinds of state apart under different keys', async () => {
       const s = await store();
       const key = uniqueName('k');
