@@ -383,7 +383,8 @@ interface Entry {
  * keys are string literals, compared by identity).
  */
 class Keyspace {
-  private readonly bySubject = new Map<string, Entry[]>();
+  /** Keyed by the subject, or `undefined` for state about everyone: apart from the empty subject, as `key` is from `key:` in Redis. */
+  private readonly bySubject = new Map<string | undefined, Entry[]>();
   private entries = 0;
 
   /** Keys held, over all subjects. */
@@ -391,7 +392,7 @@ class Keyspace {
     return this.entries;
   }
 
-  live(key: string, of: string, now: number): Entry | undefined {
+  live(key: string, of: string | undefined, now: number): Entry | undefined {
     const held = this.bySubject.get(of);
     if (held === undefined) return undefined;
     const i = indexOfKey(held, key);
@@ -403,7 +404,7 @@ class Keyspace {
   }
 
   /** The live entry, or a new one holding what `create` makes. */
-  liveOrNew(key: string, of: string, now: number, create: () => Held): Entry {
+  liveOrNew(key: string, of: string | undefined, now: number, create: () => Held): Entry {
     let held = this.bySubject.get(of);
     if (held === undefined) {
       held = [];
@@ -439,7 +440,7 @@ class Keyspace {
     this.entries = 0;
   }
 
-  private forget(held: Entry[], i: number, of: string): void {
+  private forget(held: Entry[], i: number, of: string | undefined): void {
     held.splice(i, 1);
     this.entries--;
     if (held.length === 0) this.bySubject.delete(of);
@@ -502,7 +503,7 @@ export class MemoryStateStore implements StateStore {
   }
 
   private apply(op: StateOp, now: number): StateResult {
-    const of = op.of ?? '';
+    const of = op.of;
     switch (op.kind) {
       case 'window.count':
       case 'window.distinct': {

@@ -100,7 +100,7 @@ describe('RedisStateStore', () => {
       const expected: StateResult[] = [];
       for (const op of ops) expected.push(...(await single.execute([op])));
       assert.deepEqual(await batched.execute(ops), expected);
-      const keys = [...new Set(ops.map(stateKey))].flatMap((key) => [key, `${key}:at`]);
+      const keys = [...new Set(ops.map(stateKey))].flatMap((key) => [key, `@at:${key}`]);
       assert.deepEqual(await stateOf(oneCall, keys), await stateOf(oneByOne, keys));
     } finally {
       await Promise.all([batched.close(), single.close()]);
@@ -112,7 +112,7 @@ describe('RedisStateStore', () => {
     const store = new RedisStateStore(redisUrl, prefix);
     try {
       await store.execute([{ kind: 'counter.add', key: 'user:alice@example.com', fields: ['n'], at: Date.now(), maxFields: 8, retainMs: 90_000 }]);
-      for (const key of [`${prefix}user:alice@example.com`, `${prefix}user:alice@example.com:at`]) {
+      for (const key of [`${prefix}user:alice@example.com`, `${prefix}@at:user:alice@example.com`]) {
         const ttl = await inspector.pttl(key);
         assert.ok(ttl > 60_000 && ttl <= 90_000, `${key} ttl ${ttl}`);
       }

@@ -5,6 +5,12 @@ import { stateKey, windowRetentionMs } from '@ratchet/detection';
 import { closeRedisClient, redisClientOptions } from './redis-client';
 import { redisError } from './redis-errors';
 
+/**
+ * Where a counter's recency set lives, before its state key: no state key starts with `@`, so the
+ * set never shares a name with state (see RedisStateStore).
+ */
+const RECENCY = '@at:';
+
 /** Operations per script call: a few milliseconds of Redis time, so other clients never wait long. */
 const CHUNK_OPS = 256;
 
@@ -21,7 +27,7 @@ const CHUNK_OPS = 256;
  * - `r` record read: key. Answers the hash (flat).
  * - `s` set add: key; at, member, maxMembers, retainMs. Answers {known (0/1), size before}; adds
  *   the member at the later of its times and drops the least recently seen beyond the cap.
- * - `c` counter add: the hash and its `:at` sorted set; at, maxFields, retainMs, n, then n fields.
+ * - `c` counter add: the hash and its recency sorted set; at, maxFields, retainMs, n, then n fields.
  *   Answers the fields' new values; forgets the least recently counted beyond the cap from both
  *   (checked when a field is new: only a new field grows the table). `C` is the same for a
  *   counter the chunk counts more than once, which the script keeps for the rest of the call.
@@ -39,7 +45,8 @@ const CHUNK_OPS = 256;
  *   it lies outside every later operation's window (retention is twice the window), so no count
  *   sees the difference. The key is trimmed at once instead when that does not hold: a window
  *   reaching back past the pending cutoff, a lower cutoff than the pending one (two windows on
- *   one key), a redelivered member (which one by one might have trimmed before it came back), or a
+ *   one key), a member added before the pending cutoff (a longer window's retention may keep it,
+ *   and then it must not go with what one by one had trimmed already), a redelivered member (which one by one might have trimmed before it came back), or a
  *   known member re-added past the newest (NX keeps its old time; an event id always comes with its
  *   own time, so only a hand-made batch does this), which may drop the newest, so the newest is
  *   read again.
@@ -61,7 +68,9 @@ local newest, cutoff = {}, {}
 -- Counter key -> {rec = recency key, size (once a field is new), vals = {field -> count, every one counted in
 -- this call}, times = {field -> latest at}, timeArgs = {field -> that at as given}}.
 local counters, order = {}, {}
-local function fmt(n) return string.format('%.0f', n) end
+-- Every digit a double has: '%.0f' rounded a time with a fraction of a millisecond, and a window
+-- start rounded past a member at it.
+local function fmt(n) return string.format('%.17g', n) end
 local function trimNow(key)
   if cutoff[key] then redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. fmt(cutoff[key])) end
   cutoff[key] = nil
@@ -87,6 +96,9 @@ while a <= #ARGV do
     end
     if not peek then
       local mode = ARGV[a + 5]
+      -- An event older than the pending cutoff lands where one by one would already have trimmed,
+      -- and a longer window's lower cutoff may keep it: trim first, as one by one would.
+      if cutoff[key] and at < cutoff[key] then trimNow(key) end
       local added = redis.call('ZADD', key, mode, ARGV[a + 1], member)
       if added == 0 and mode == 'NX' and cutoff[key] then
         -- Known, unless one by one would have trimmed it already: trim, then add again.
@@ -252,7 +264,11 @@ function script(source: string): LuaScript {
  * moves a distinct value to the latest time it was seen. Members older than the window's
  * retention behind the newest are trimmed, and an idle key expires after the retention (wall
  * time). Records are hashes that expire `retainMs` after their last write; counters are a hash of
- * counts beside a sorted set `<key>:at` of each field's latest event time.
+ * counts beside a sorted set `@at:<key>` (under the same prefix) of each field's latest event time.
+ * The set is named apart from every `<key>:<of>`: as `<key>:<of>:at` it was the hash of the subject
+ * `<of>:at`, and a user named so made every batch with both users fail (WRONGTYPE). Sets written
+ * under the old name expire on their own; a field counted before, and not since, stays outside its
+ * table's cap until it is counted again.
  *
  * Every operation runs inside one Lua script, BATCH_SCRIPT, which takes a whole chunk of
  * operations (keys in KEYS, arguments flat in ARGV) and answers one reply per operation. A
@@ -339,7 +355,7 @@ export class RedisStateStore implements StateStore {
           args.push('s', op.at, op.member, op.maxMembers, op.retainMs);
           break;
         case 'counter.add':
-          keys.push(`${key}:at`);
+          keys.push(`${this.keyPrefix}${RECENCY}${stateKey(op)}`);
           args.push((counted.get(key) ?? 0) > 1 ? 'C' : 'c', op.at, op.maxFields, op.retainMs, op.fields.length);
           for (const field of op.fields) args.push(field);
           break;

@@ -70,6 +70,25 @@ export function describeStateStoreContract(adapter: string, open: StateStoreFact
       assert.equal(results.at(-1), 20);
     });
 
+    it('counts a late event into a long window on a key a short window has just trimmed, within one batch', async () => {
+      const s = await store();
+      for (const op of [count, distinct]) {
+        const key = uniqueName('w');
+        // The 2-minute window keeps 4 minutes behind T0+12m: e1 goes. The 15-minute window's late
+        // event at T0+7m is older than that, but its own retention keeps it, and its window holds it.
+        const answers = await s.execute([op(key, 'e1', T0), op(key, 'e2', T0 + 12 * MIN, 2 * MIN), op(key, 'e3', T0 + 7 * MIN, 15 * MIN)]);
+        assert.deepEqual(answers, [1, 1, 2], op.name);
+      }
+    });
+
+    it('counts times with a fraction of a millisecond exactly, up to the window\'s edge', async () => {
+      const s = await store();
+      const key = uniqueName('w');
+      // The window ending at e2 starts at e1's very time; the late e3 asks for the same window.
+      const answers = await s.execute([count(key, 'e1', T0 + 0.75), count(key, 'e2', T0 + 5 * MIN + 0.75), count(key, 'e3', T0 + MIN)]);
+      assert.deepEqual(answers, [1, 2, 3]);
+    });
+
     it('counts without adding when given no member, and counts 0 for an absent key', async () => {
       const s = await store();
       const key = uniqueName('w');
@@ -99,12 +118,13 @@ export function describeStateStoreContract(adapter: string, open: StateStoreFact
       assert.deepEqual(await s.execute([count(a, 'e1', T0), count(b, 'e1', T0), count(a, 'e2', T0)]), [1, 1, 2]);
     });
 
-    it('keeps the subjects of one key apart, and the key without a subject apart from both', async () => {
+    it('keeps the subjects of one key apart, and the key without a subject apart from all of them, the empty one too', async () => {
       const s = await store();
       const key = uniqueName('bf:ip');
       const about = (of: string | undefined, member: string) => ({ ...count(key, member, T0), ...(of === undefined ? {} : { of }) });
-      const answers = await s.execute([about('203.0.113.7', 'e1'), about('198.51.100.2', 'e1'), about('203.0.113.7', 'e2'), about(undefined, 'e1')]);
-      assert.deepEqual(answers, [1, 1, 2, 1]);
+      const answers = await s.execute([about('203.0.113.7', 'e1'), about('198.51.100.2', 'e1'), about('203.0.113.7', 'e2'), about(undefined, 'e1'), about('', 'e2')]);
+      // An event with an empty user is about that (odd) user, not about everyone: `key:` in Redis, not `key`.
+      assert.deepEqual(answers, [1, 1, 2, 1, 1]);
     });
 
     it('merges fields into a record and answers the whole record', async () => {
@@ -192,6 +212,19 @@ export function describeStateStoreContract(adapter: string, open: StateStoreFact
       // The total is counted every time, so it is never the one forgotten; DE was counted after FR.
       await s.execute([add(['n', 'cc:FR'], T0), add(['n', 'cc:DE'], T0 + MIN), add(['n', 'cc:US'], T0 + 2 * MIN)]);
       assert.deepEqual(await s.execute([add(['n', 'cc:DE', 'cc:FR'], T0 + 3 * MIN)]), [[4, 2, 1]]);
+    });
+
+    it('keeps the counters of a subject apart from those of a subject whose name extends it', async () => {
+      const s = await store();
+      const key = uniqueName('lr:user');
+      // Subjects are what events say (a user id): nothing a store keeps beside a subject's state may share a name with another subject's.
+      const add = (of: string, at: number) => ({ kind: 'counter.add', key, of, fields: ['n', 'cc:DE'], at, maxFields: 4, retainMs: 60 * MIN }) as const;
+      assert.deepEqual(await s.execute([add('alice', T0), add('alice:at', T0 + 1), add('alice', T0 + 2)]), [
+        [1, 1],
+        [1, 1],
+        [2, 2],
+      ]);
+      assert.deepEqual(await s.execute([add('alice:at', T0 + 3)]), [[2, 2]]);
     });
 
     it('keeps counters and the other kinds of state apart under different keys', async () => {
