@@ -13,7 +13,8 @@ export type StateOp = WindowCountOp | WindowDistinctOp | RecordMergeOp | RecordR
  * `of`, the subject it is kept about (an address, a user id, a token; absent for state about
  * everyone, such as a population table). The store's key is `<key>:<of>` — `bf:ip:203.0.113.7` in
  * Redis — but the two travel apart so that a store in memory finds the state from the strings the
- * event already holds, without building one per operation.
+ * event already holds, without building one per operation. A constant `key` never starts with `@`:
+ * stores keep their own bookkeeping there (the Redis adapter, a counter's side set `@at:<key>:<of>`).
  */
 export interface StateAddress {
   key: string;
