@@ -5,6 +5,7 @@ import { loadSync, type MethodDefinition, type ServiceDefinition } from '@grpc/p
 import { loadAuthorizationService } from './ext-authz-grpc.server';
 import type { ProtoCheckResponse } from './ext-authz-messages';
 import { decodeCheckRequest, encodeCheckResponse, MAX_HEADERS, MAX_KEPT_ENTRIES } from './ext-authz-protobuf';
+import { JWT_AUTHN, sidecarRequest } from './fixtures/sidecar-check-request';
 
 /** Envoy's fuller CheckRequest (fields Ratchet does not declare included), encoded by protobufjs. */
 const envoy = (loadSync('envoy-check-request.proto', { includeDirs: [join(__dirname, 'fixtures')], keepCase: true, longs: String, enums: Number, defaults: false, oneofs: true })[
@@ -15,55 +16,7 @@ const ratchet = loadAuthorizationService()['Check'];
 if (!ratchet) throw new Error('Authorization service without Check');
 
 const READING = { headers: ['x-ratchet-fail-mode', 'x-jwt-sub'] };
-const JWT = 'envoy.filters.http.jwt_authn';
-
-/** What an Istio sidecar's Envoy sends behind mTLS and jwt_authn, in the fields Ratchet declares… */
-const sidecarRequest = {
-  attributes: {
-    source: { address: { socket_address: { address: '10.8.0.12' } }, service: 'rider.shop.svc.cluster.local', principal: 'spiffe://cluster.local/ns/shop/sa/rider' },
-    destination: { address: { socket_address: { address: '10.8.3.4' } }, principal: 'spiffe://cluster.local/ns/shop/sa/orders' },
-    request: {
-      http: {
-        id: '7f4e2c1a-9b1d-4c55-8a36-2f0e1d9c4b7a',
-        method: 'POST',
-        headers: {
-          ':authority': 'orders.shop.svc.cluster.local',
-          ':path': '/v1/orders?page=2',
-          ':method': 'POST',
-          'user-agent': 'okhttp/4.12.0',
-          'x-request-id': '7f4e2c1a-9b1d-4c55-8a36-2f0e1d9c4b7a',
-          'x-ratchet-fail-mode': 'closed',
-          'x-jwt-sub': 'header-sub@example.com',
-        },
-        path: '/v1/orders?page=2',
-        host: 'orders.shop.svc.cluster.local',
-        scheme: 'http',
-      },
-    },
-    context_extensions: { 'ratchet-fail-mode': 'open', 'virtual-host': 'orders' },
-    metadata_context: {
-      filter_metadata: {
-        'envoy.filters.http.rbac': { fields: { shadow_engine_result: { stringValue: 'denied' } } },
-        [JWT]: {
-          fields: {
-            jwt_payload: {
-              structValue: {
-                fields: {
-                  sub: { stringValue: 'bob@example.com' },
-                  iss: { stringValue: 'https://idp.example.com' },
-                  exp: { numberValue: 1_795_604_834 },
-                  email_verified: { boolValue: true },
-                  groups: { listValue: { values: [{ stringValue: 'buyers' }] } },
-                },
-              },
-            },
-          },
-        },
-      },
-    },
-    route_metadata_context: { filter_metadata: { istio: { fields: { route: { stringValue: 'orders' } } } } },
-  },
-};
+const JWT = JWT_AUTHN;
 
 /** …and in those it does not, which protobuf merges into the same message. */
 const sidecarExtras = {
