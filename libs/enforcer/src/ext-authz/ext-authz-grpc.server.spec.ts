@@ -149,6 +149,15 @@ describe('the ext_authz gRPC server on the wire', { timeout: 30_000 }, () => {
     assert.equal(reply.grpcStatus, undefined);
   });
 
+  it('counts refused calls in ratchet_enforcer_ext_authz_refused_total by gRPC status name, never by what the caller sent', async () => {
+    await send(framed(Buffer.alloc(0)), { ':path': '/attacker.Chosen/Label' });
+    await send(framed(Buffer.from([0x0e])));
+    const refused = await app.get(RatchetMetrics).extAuthzRefused.get();
+    const counts: Record<string, number> = Object.fromEntries(refused.values.map((v) => [String(v.labels['status']), v.value]));
+    assert.ok((counts['UNIMPLEMENTED'] ?? 0) >= 1 && (counts['INVALID_ARGUMENT'] ?? 0) >= 1, JSON.stringify(counts));
+    for (const status of Object.keys(counts)) assert.match(status, /^(INVALID_ARGUMENT|DEADLINE_EXCEEDED|RESOURCE_EXHAUSTED|UNIMPLEMENTED|INTERNAL|HTTP_415)$/);
+  });
+
   it('times answered checks in ratchet_enforcer_check_seconds under api="ext_authz_grpc"', async () => {
     assert.equal((await send(framed(Buffer.alloc(0)))).grpcStatus, '0');
     const metrics = await app.get(RatchetMetrics).checkSeconds.get();

@@ -40,6 +40,9 @@ const MAX_ECHOED_CHARS = 128;
 
 /** gRPC status codes this server answers with (besides those inside a CheckResponse). */
 const STATUS = { OK: 0, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, RESOURCE_EXHAUSTED: 8, UNIMPLEMENTED: 12, INTERNAL: 13 } as const;
+type Status = (typeof STATUS)[keyof typeof STATUS];
+/** The metric label of a refusal: one of these names (or HTTP_415), never anything the caller sent. */
+const STATUS_NAME: Readonly<Record<Status, string>> = { 0: 'OK', 3: 'INVALID_ARGUMENT', 4: 'DEADLINE_EXCEEDED', 8: 'RESOURCE_EXHAUSTED', 12: 'UNIMPLEMENTED', 13: 'INTERNAL' };
 const OK_TRAILERS = { 'grpc-status': '0' };
 const RESPONSE_HEADERS = { [constants.HTTP2_HEADER_STATUS]: 200, [constants.HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc' };
 
@@ -103,10 +106,11 @@ export class ExtAuthzGrpcServer implements OnApplicationBootstrap, OnApplication
 
   private receive(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
     if (headers[constants.HTTP2_HEADER_PATH] !== CHECK_PATH || headers[constants.HTTP2_HEADER_METHOD] !== 'POST') {
-      return refuse(stream, STATUS.UNIMPLEMENTED, `${clip(String(headers[constants.HTTP2_HEADER_METHOD]))} ${clip(String(headers[constants.HTTP2_HEADER_PATH]))} is not served here; only POST ${CHECK_PATH}`);
+      return this.refuse(stream, STATUS.UNIMPLEMENTED, `${clip(String(headers[constants.HTTP2_HEADER_METHOD]))} ${clip(String(headers[constants.HTTP2_HEADER_PATH]))} is not served here; only POST ${CHECK_PATH}`);
     }
     const contentType = String(headers[constants.HTTP2_HEADER_CONTENT_TYPE] ?? '');
     if (!/^application\/grpc(\+proto)?(;|$)/.test(contentType)) {
+      this.metrics.extAuthzRefused.inc({ status: 'HTTP_415' });
       stream.respond({ [constants.HTTP2_HEADER_STATUS]: 415, [constants.HTTP2_HEADER_CONTENT_TYPE]: 'text/plain' });
       stream.end(`content-type ${clip(contentType) || '(none)'} is not application/grpc\n`);
       stream.close();
@@ -122,9 +126,9 @@ export class ExtAuthzGrpcServer implements OnApplicationBootstrap, OnApplication
       held = 0;
       chunks = [];
     };
-    const stop = (status: number, message: string): void => {
+    const stop = (status: Status, message: string): void => {
       release();
-      refuse(stream, status, message);
+      this.refuse(stream, status, message);
     };
     const deadline = setTimeout(() => stop(STATUS.DEADLINE_EXCEEDED, `the request message did not end within ${readTimeoutMs} ms`), readTimeoutMs);
     stream.once('close', () => {
@@ -152,9 +156,9 @@ export class ExtAuthzGrpcServer implements OnApplicationBootstrap, OnApplication
         const framed = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
         release();
         const message = unframe(framed);
-        if (!Buffer.isBuffer(message)) return refuse(stream, message.status, message.message);
+        if (!Buffer.isBuffer(message)) return this.refuse(stream, message.status, message.message);
         const decoded = decodeCheckRequest(message, this.reading);
-        if (!decoded.ok) return refuse(stream, STATUS.INVALID_ARGUMENT, `malformed CheckRequest: ${decoded.reason}`);
+        if (!decoded.ok) return this.refuse(stream, STATUS.INVALID_ARGUMENT, `malformed CheckRequest: ${decoded.reason}`);
         this.check(decoded.request).then(
           (checked) => answer(stream, responseFrame(checked)),
           (err: unknown) => this.fail(stream, err),
@@ -168,7 +172,14 @@ export class ExtAuthzGrpcServer implements OnApplicationBootstrap, OnApplication
   /** The error is logged, not sent: it may name internals (addresses, keys) a caller on the pod network must not read. */
   private fail(stream: ServerHttp2Stream, err: unknown): void {
     this.log.error(`ext_authz Check failed: ${errorMessage(err)}`);
-    refuse(stream, STATUS.INTERNAL, 'the check failed inside the enforcer (its log says why)');
+    this.refuse(stream, STATUS.INTERNAL, 'the check failed inside the enforcer (its log says why)');
+  }
+
+  /** Counted once per call: a stream already answered or gone is neither answered nor counted again. */
+  private refuse(stream: ServerHttp2Stream, status: Status, message: string): void {
+    if (stream.destroyed || stream.closed || stream.headersSent) return;
+    this.metrics.extAuthzRefused.inc({ status: STATUS_NAME[status] });
+    refuse(stream, status, message);
   }
 
   private async check(request: ProtoCheckRequest): Promise<FastPathAnswer> {
@@ -187,7 +198,7 @@ export class ExtAuthzGrpcServer implements OnApplicationBootstrap, OnApplication
 }
 
 interface Refusal {
-  status: number;
+  status: Status;
   message: string;
 }
 
