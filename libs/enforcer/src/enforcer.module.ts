@@ -7,7 +7,7 @@ import { ChainSetService, loadChainFiles } from './chain-set.service';
 import { ChainsController } from './chains.controller';
 import { ExtAuthzGrpcServer } from './ext-authz/ext-authz-grpc.server';
 import { compileFailModes, type FailMode } from './fast-path/fail-mode';
-import { FAST_PATH_SETTINGS, type FastPathSettings } from './fast-path/fast-path-settings';
+import { FAST_PATH_SETTINGS, type ExtAuthzGrpcSettings, type FastPathSettings } from './fast-path/fast-path-settings';
 import { FastPathService } from './fast-path/fast-path.service';
 import { DecisionMirrorService } from './decision-mirror.service';
 import { DecisionsController } from './decisions.controller';
@@ -43,8 +43,8 @@ export interface EnforcerModuleOptions {
   failModeRoutes?: readonly string[];
   /** Header with the verified JWT subject, believed from trusted proxies. Default: none. */
   subjectHeader?: string;
-  /** Serve Envoy ext_authz gRPC here (port 0: any free port). Default: not served. */
-  extAuthzGrpc?: { host: string; port: number };
+  /** Serve Envoy ext_authz gRPC here (port 0: any free port); limits as in `ExtAuthzGrpcSettings`. Default: not served. */
+  extAuthzGrpc?: ExtAuthzGrpcSettings;
   /** Receivers of `notify` and `session.revoke` (RATCHET_WEBHOOKS, `readWebhookSettings`). Default: none, nothing calls out. */
   webhooks?: WebhookSettings;
 }

@@ -7,6 +7,8 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ManualClock } from '@ratchet/kernel';
 import { createHttpApp, PlatformModule, RatchetMetrics } from '@ratchet/platform';
 import { EnforcerModule } from '../enforcer.module';
+import type { ExtAuthzGrpcSettings } from '../fast-path/fast-path-settings';
+import { FastPathService } from '../fast-path/fast-path.service';
 import { CHECK_PATH, ExtAuthzGrpcServer, loadAuthorizationService, MAX_CHECK_REQUEST_BYTES } from './ext-authz-grpc.server';
 
 interface Reply {
@@ -27,42 +29,53 @@ function framed(message: Buffer, flag = 0): Buffer {
   return out;
 }
 
+/**
+ * One call on `session`: `body` in as many DATA frames as parts, the stream ended after the last
+ * unless `end` is false (a caller that never finishes its message). Resolves once the stream closes.
+ */
+function call(session: ClientHttp2Session, body: Buffer | Buffer[], headers: Record<string, string> = {}, end = true): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const stream = session.request({ ':method': 'POST', ':path': CHECK_PATH, 'content-type': 'application/grpc', te: 'trailers', ...headers });
+    const chunks: Buffer[] = [];
+    let response: IncomingHttpHeaders = {};
+    let trailers: IncomingHttpHeaders = {};
+    stream.on('response', (h: IncomingHttpHeaders) => (response = h));
+    stream.on('trailers', (t: IncomingHttpHeaders) => (trailers = t));
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('error', reject);
+    stream.on('close', () => {
+      const grpcStatus = trailers['grpc-status'] ?? response['grpc-status'];
+      const grpcMessage = trailers['grpc-message'] ?? response['grpc-message'];
+      resolve({ status: Number(response[':status']), grpcStatus: grpcStatus === undefined ? undefined : String(grpcStatus), grpcMessage: grpcMessage === undefined ? undefined : decodeURIComponent(String(grpcMessage)), body: Buffer.concat(chunks) });
+    });
+    const parts = Array.isArray(body) ? body : [body];
+    for (const part of end ? parts.slice(0, -1) : parts) stream.write(part);
+    if (end) stream.end(parts.at(-1));
+  });
+}
+
+/** An enforcer serving ext_authz gRPC on a free port with `limits`, and a connection to it. */
+async function startServer(limits: Pick<ExtAuthzGrpcSettings, 'readTimeoutMs' | 'maxBufferedBytes'>): Promise<{ app: NestFastifyApplication; session: ClientHttp2Session }> {
+  @Module({ imports: [PlatformModule.memory({ clock: new ManualClock(Date.parse('2026-11-24T10:00:00.000Z')) }), EnforcerModule.forRoot({ extAuthzGrpc: { host: '127.0.0.1', port: 0, ...limits } })] })
+  class GrpcWireSpecModule {}
+  const app = await createHttpApp(GrpcWireSpecModule, { bodyLimit: 1_024, logFormat: 'text', logLevels: ['fatal', 'error'] });
+  await app.init();
+  return { app, session: connect(`http://127.0.0.1:${app.get(ExtAuthzGrpcServer).port()}`) };
+}
+
+async function stopServer(app: NestFastifyApplication | undefined, session: ClientHttp2Session | undefined): Promise<void> {
+  session?.close();
+  await app?.close();
+}
+
 /** The gRPC wire contract of the Check server, spoken to with bare HTTP/2 as a misbehaving peer could. */
 describe('the ext_authz gRPC server on the wire', { timeout: 30_000 }, () => {
   let app: NestFastifyApplication;
   let session: ClientHttp2Session;
+  before(async () => ({ app, session } = await startServer({})));
+  after(() => stopServer(app, session));
 
-  before(async () => {
-    @Module({ imports: [PlatformModule.memory({ clock: new ManualClock(Date.parse('2026-11-24T10:00:00.000Z')) }), EnforcerModule.forRoot({ extAuthzGrpc: { host: '127.0.0.1', port: 0 } })] })
-    class GrpcWireSpecModule {}
-    app = await createHttpApp(GrpcWireSpecModule, { bodyLimit: 1_024, logFormat: 'text', logLevels: ['fatal', 'error'] });
-    await app.init();
-    session = connect(`http://127.0.0.1:${app.get(ExtAuthzGrpcServer).port()}`);
-  });
-
-  after(async () => {
-    session?.close();
-    await app?.close();
-  });
-
-  const send = (body: Buffer | Buffer[], headers: Record<string, string> = {}): Promise<Reply> =>
-    new Promise((resolve, reject) => {
-      const stream = session.request({ ':method': 'POST', ':path': CHECK_PATH, 'content-type': 'application/grpc', te: 'trailers', ...headers });
-      const chunks: Buffer[] = [];
-      let response: IncomingHttpHeaders = {};
-      let trailers: IncomingHttpHeaders = {};
-      stream.on('response', (h: IncomingHttpHeaders) => (response = h));
-      stream.on('trailers', (t: IncomingHttpHeaders) => (trailers = t));
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('error', reject);
-      stream.on('close', () => {
-        const grpcStatus = trailers['grpc-status'] ?? response['grpc-status'];
-        const grpcMessage = trailers['grpc-message'] ?? response['grpc-message'];
-        resolve({ status: Number(response[':status']), grpcStatus: grpcStatus === undefined ? undefined : String(grpcStatus), grpcMessage: grpcMessage === undefined ? undefined : decodeURIComponent(String(grpcMessage)), body: Buffer.concat(chunks) });
-      });
-      for (const part of Array.isArray(body) ? body.slice(0, -1) : []) stream.write(part);
-      stream.end(Array.isArray(body) ? body.at(-1) : body);
-    });
+  const send = (body: Buffer | Buffer[], headers: Record<string, string> = {}): Promise<Reply> => call(session, body, headers);
 
   it('answers a Check whose message arrives in several DATA frames', async () => {
     const request = framed(CHECK.requestSerialize({ attributes: { source: { address: { socket_address: { address: '198.51.100.7' } } }, request: { http: { method: 'GET', path: '/', headers: { 'user-agent': 'curl/8.5.0' } } } } }));
@@ -105,10 +118,44 @@ describe('the ext_authz gRPC server on the wire', { timeout: 30_000 }, () => {
     assert.equal(reply.grpcMessage, `request message larger than the ${MAX_CHECK_REQUEST_BYTES}-byte limit`);
   });
 
+  it('refuses a message whose prefix announces more than the limit before its body arrives', async () => {
+    const prefix = Buffer.from([0, 0, 0, 0, 0]);
+    prefix.writeUInt32BE(MAX_CHECK_REQUEST_BYTES + 1, 1);
+    const reply = await call(session, [prefix], {}, false);
+    assert.deepEqual([reply.grpcStatus, reply.grpcMessage], ['8', `request message larger than the ${MAX_CHECK_REQUEST_BYTES}-byte limit`]);
+  });
+
+  it('repeats at most 128 characters of a path it does not serve', async () => {
+    const reply = await send(framed(Buffer.alloc(0)), { ':path': `/${'a'.repeat(20_000)}` });
+    assert.equal(reply.grpcStatus, '12');
+    assert.equal(reply.grpcMessage, `POST /${'a'.repeat(127)}… (20001 characters) is not served here; only POST ${CHECK_PATH}`);
+  });
+
+  it('answers INTERNAL without the error’s text when the check throws', async () => {
+    const fastPath = app.get(FastPathService);
+    const check = fastPath.check.bind(fastPath);
+    fastPath.check = () => Promise.reject(new Error('connect ECONNREFUSED redis://:hunter2@10.0.4.7:6379'));
+    try {
+      const reply = await send(framed(Buffer.alloc(0)));
+      assert.deepEqual([reply.grpcStatus, reply.grpcMessage], ['13', 'the check failed inside the enforcer (its log says why)']);
+    } finally {
+      fastPath.check = check;
+    }
+  });
+
   it('answers HTTP 415 to a request that is not gRPC', async () => {
     const reply = await send(Buffer.from('{}'), { 'content-type': 'application/json' });
     assert.equal(reply.status, 415);
     assert.equal(reply.grpcStatus, undefined);
+  });
+
+  it('counts refused calls in ratchet_enforcer_ext_authz_refused_total by gRPC status name, never by what the caller sent', async () => {
+    await send(framed(Buffer.alloc(0)), { ':path': '/attacker.Chosen/Label' });
+    await send(framed(Buffer.from([0x0e])));
+    const refused = await app.get(RatchetMetrics).extAuthzRefused.get();
+    const counts: Record<string, number> = Object.fromEntries(refused.values.map((v) => [String(v.labels['status']), v.value]));
+    assert.ok((counts['UNIMPLEMENTED'] ?? 0) >= 1 && (counts['INVALID_ARGUMENT'] ?? 0) >= 1, JSON.stringify(counts));
+    for (const status of Object.keys(counts)) assert.match(status, /^(INVALID_ARGUMENT|DEADLINE_EXCEEDED|RESOURCE_EXHAUSTED|UNIMPLEMENTED|INTERNAL|HTTP_415)$/);
   });
 
   it('times answered checks in ratchet_enforcer_check_seconds under api="ext_authz_grpc"', async () => {
@@ -118,3 +165,28 @@ describe('the ext_authz gRPC server on the wire', { timeout: 30_000 }, () => {
     assert.ok(count && count.value >= 1);
   });
 });
+
+/** A caller that starts messages and never ends them: what it may hold of the server, and for how long. */
+describe('the ext_authz gRPC server under unfinished calls', { timeout: 30_000 }, () => {
+  const BUDGET = 16 * 1024;
+  let app: NestFastifyApplication;
+  let session: ClientHttp2Session;
+  before(async () => ({ app, session } = await startServer({ readTimeoutMs: 100, maxBufferedBytes: BUDGET })));
+  after(() => stopServer(app, session));
+
+  it('refuses a call that sends part of its message and never ends it with DEADLINE_EXCEEDED', async () => {
+    const request = framed(CHECK.requestSerialize({ attributes: { request: { http: { method: 'GET', path: '/' } } } }));
+    const reply = await call(session, [request.subarray(0, 7)], {}, false);
+    assert.deepEqual([reply.grpcStatus, reply.grpcMessage], ['4', 'the request message did not end within 100 ms']);
+  });
+
+  it('refuses a call past the bytes every unfinished call may hold, and answers again once they are released', async () => {
+    const half = (): Buffer => framed(Buffer.alloc(10_000)).subarray(0, 10_000);
+    const holding = call(session, [half()], {}, false);
+    const refused = await call(session, [half()], {}, false);
+    assert.deepEqual([refused.grpcStatus, refused.grpcMessage], ['8', `the server already holds ${BUDGET} bytes of unfinished requests; retry`]);
+    assert.equal((await holding).grpcStatus, '4');
+    assert.equal((await call(session, framed(Buffer.alloc(0)))).grpcStatus, '0');
+  });
+});
+

@@ -32,9 +32,17 @@ export const CHECK_PATH = '/envoy.service.auth.v3.Authorization/Check';
 export const MAX_CHECK_REQUEST_BYTES = 4 * 1024 * 1024;
 /** Streams one connection may hold open: an Envoy keeps a few per worker. */
 const MAX_CONCURRENT_STREAMS = 1_000;
+/** Defaults of `ExtAuthzGrpcSettings` (documented there). */
+const DEFAULT_READ_TIMEOUT_MS = 2_000;
+const DEFAULT_MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+/** Characters of a caller's own input (path, method, content type) an error message repeats. */
+const MAX_ECHOED_CHARS = 128;
 
 /** gRPC status codes this server answers with (besides those inside a CheckResponse). */
-const STATUS = { OK: 0, INVALID_ARGUMENT: 3, RESOURCE_EXHAUSTED: 8, UNIMPLEMENTED: 12, INTERNAL: 13 } as const;
+const STATUS = { OK: 0, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, RESOURCE_EXHAUSTED: 8, UNIMPLEMENTED: 12, INTERNAL: 13 } as const;
+type Status = (typeof STATUS)[keyof typeof STATUS];
+/** The metric label of a refusal: one of these names (or HTTP_415), never anything the caller sent. */
+const STATUS_NAME: Readonly<Record<Status, string>> = { 0: 'OK', 3: 'INVALID_ARGUMENT', 4: 'DEADLINE_EXCEEDED', 8: 'RESOURCE_EXHAUSTED', 12: 'UNIMPLEMENTED', 13: 'INTERNAL' };
 const OK_TRAILERS = { 'grpc-status': '0' };
 const RESPONSE_HEADERS = { [constants.HTTP2_HEADER_STATUS]: 200, [constants.HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc' };
 
@@ -57,6 +65,8 @@ export class ExtAuthzGrpcServer implements OnApplicationBootstrap, OnApplication
   private server: Http2Server | undefined;
   private boundPort: number | undefined;
   private readonly reading: { headers: readonly string[] };
+  /** Bytes of unfinished request messages held by every call in progress (bounded by `maxBufferedBytes`). */
+  private buffered = 0;
 
   constructor(
     @Inject(FastPathService) private readonly fastPath: FastPathService,
@@ -84,41 +94,92 @@ export class ExtAuthzGrpcServer implements OnApplicationBootstrap, OnApplication
     this.log.log(`envoy.service.auth.v3.Authorization/Check listening on ${grpc.host}:${this.boundPort}`);
   }
 
+  /** A throw anywhere in a call's handling becomes that call's INTERNAL answer, never the process's uncaught exception. */
   private serve(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
     stream.on('error', () => undefined); // a peer's reset: nothing to answer
+    try {
+      this.receive(stream, headers);
+    } catch (err) {
+      this.fail(stream, err);
+    }
+  }
+
+  private receive(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
     if (headers[constants.HTTP2_HEADER_PATH] !== CHECK_PATH || headers[constants.HTTP2_HEADER_METHOD] !== 'POST') {
-      return refuse(stream, STATUS.UNIMPLEMENTED, `${String(headers[constants.HTTP2_HEADER_METHOD])} ${String(headers[constants.HTTP2_HEADER_PATH])} is not served here; only POST ${CHECK_PATH}`);
+      return this.refuse(stream, STATUS.UNIMPLEMENTED, `${clip(String(headers[constants.HTTP2_HEADER_METHOD]))} ${clip(String(headers[constants.HTTP2_HEADER_PATH]))} is not served here; only POST ${CHECK_PATH}`);
     }
     const contentType = String(headers[constants.HTTP2_HEADER_CONTENT_TYPE] ?? '');
     if (!/^application\/grpc(\+proto)?(;|$)/.test(contentType)) {
+      this.metrics.extAuthzRefused.inc({ status: 'HTTP_415' });
       stream.respond({ [constants.HTTP2_HEADER_STATUS]: 415, [constants.HTTP2_HEADER_CONTENT_TYPE]: 'text/plain' });
-      stream.end(`content-type ${contentType || '(none)'} is not application/grpc\n`);
+      stream.end(`content-type ${clip(contentType) || '(none)'} is not application/grpc\n`);
+      stream.close();
       return;
     }
-    let body: Buffer | undefined;
-    let chunks: Buffer[] | undefined;
-    let size = 0;
+    const { readTimeoutMs = DEFAULT_READ_TIMEOUT_MS, maxBufferedBytes = DEFAULT_MAX_BUFFERED_BYTES } = this.settings.grpc ?? {};
+    let chunks: Buffer[] = [];
+    let held = 0;
+    let prefixRead = false;
+    /** Gives the bytes this call holds back to the server's budget. */
+    const release = (): void => {
+      this.buffered -= held;
+      held = 0;
+      chunks = [];
+    };
+    const stop = (status: Status, message: string): void => {
+      release();
+      this.refuse(stream, status, message);
+    };
+    const deadline = setTimeout(() => stop(STATUS.DEADLINE_EXCEEDED, `the request message did not end within ${readTimeoutMs} ms`), readTimeoutMs);
+    stream.once('close', () => {
+      clearTimeout(deadline);
+      release();
+    });
     stream.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > 5 + MAX_CHECK_REQUEST_BYTES) {
-        if (!stream.headersSent) refuse(stream, STATUS.RESOURCE_EXHAUSTED, `request message larger than the ${MAX_CHECK_REQUEST_BYTES}-byte limit`);
-        return;
+      if (stream.headersSent) return; // refused: what still arrives is dropped
+      if (held + chunk.length > 5 + MAX_CHECK_REQUEST_BYTES) return stop(STATUS.RESOURCE_EXHAUSTED, `request message larger than the ${MAX_CHECK_REQUEST_BYTES}-byte limit`);
+      if (this.buffered + chunk.length > maxBufferedBytes) return stop(STATUS.RESOURCE_EXHAUSTED, `the server already holds ${maxBufferedBytes} bytes of unfinished requests; retry`);
+      this.buffered += chunk.length;
+      held += chunk.length;
+      chunks.push(chunk);
+      if (!prefixRead && held >= 5) {
+        prefixRead = true;
+        const prefix = Buffer.concat(chunks, 5);
+        // The announced size refuses a call before its body is buffered, not after.
+        if (prefix.readUInt32BE(1) > MAX_CHECK_REQUEST_BYTES) stop(STATUS.RESOURCE_EXHAUSTED, `request message larger than the ${MAX_CHECK_REQUEST_BYTES}-byte limit`);
       }
-      if (body === undefined) body = chunk;
-      else (chunks ??= [body]).push(chunk);
     });
     stream.on('end', () => {
+      clearTimeout(deadline);
       if (stream.headersSent) return;
-      const framed = chunks ? Buffer.concat(chunks) : body;
-      const message = unframe(framed);
-      if (!Buffer.isBuffer(message)) return refuse(stream, message.status, message.message);
-      const decoded = decodeCheckRequest(message, this.reading);
-      if (!decoded.ok) return refuse(stream, STATUS.INVALID_ARGUMENT, `malformed CheckRequest: ${decoded.reason}`);
-      this.check(decoded.request).then(
-        (checked) => answer(stream, responseFrame(checked)),
-        (err: unknown) => refuse(stream, STATUS.INTERNAL, errorMessage(err)),
-      );
+      try {
+        const framed = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+        release();
+        const message = unframe(framed);
+        if (!Buffer.isBuffer(message)) return this.refuse(stream, message.status, message.message);
+        const decoded = decodeCheckRequest(message, this.reading);
+        if (!decoded.ok) return this.refuse(stream, STATUS.INVALID_ARGUMENT, `malformed CheckRequest: ${decoded.reason}`);
+        this.check(decoded.request).then(
+          (checked) => answer(stream, responseFrame(checked)),
+          (err: unknown) => this.fail(stream, err),
+        );
+      } catch (err) {
+        this.fail(stream, err);
+      }
     });
+  }
+
+  /** The error is logged, not sent: it may name internals (addresses, keys) a caller on the pod network must not read. */
+  private fail(stream: ServerHttp2Stream, err: unknown): void {
+    this.log.error(`ext_authz Check failed: ${errorMessage(err)}`);
+    this.refuse(stream, STATUS.INTERNAL, 'the check failed inside the enforcer (its log says why)');
+  }
+
+  /** Counted once per call: a stream already answered or gone is neither answered nor counted again. */
+  private refuse(stream: ServerHttp2Stream, status: Status, message: string): void {
+    if (stream.destroyed || stream.closed || stream.headersSent) return;
+    this.metrics.extAuthzRefused.inc({ status: STATUS_NAME[status] });
+    refuse(stream, status, message);
   }
 
   private async check(request: ProtoCheckRequest): Promise<FastPathAnswer> {
@@ -137,7 +198,7 @@ export class ExtAuthzGrpcServer implements OnApplicationBootstrap, OnApplication
 }
 
 interface Refusal {
-  status: number;
+  status: Status;
   message: string;
 }
 
@@ -189,10 +250,19 @@ function answer(stream: ServerHttp2Stream, framed: Buffer): void {
   stream.end(framed);
 }
 
-/** A trailers-only gRPC error: HTTP 200, the status and a percent-encoded message. */
+/**
+ * A trailers-only gRPC error: HTTP 200, the status and a percent-encoded message. The stream is
+ * then reset (NO_ERROR, once the answer is out) so a caller still sending is stopped, not read.
+ */
 function refuse(stream: ServerHttp2Stream, status: number, message: string): void {
   if (stream.destroyed || stream.closed || stream.headersSent) return;
   stream.respond({ ...RESPONSE_HEADERS, 'grpc-status': String(status), 'grpc-message': percentEncode(message) }, { endStream: true });
+  stream.close();
+}
+
+/** A caller's text cut to MAX_ECHOED_CHARS, saying how long it was. */
+function clip(text: string): string {
+  return text.length <= MAX_ECHOED_CHARS ? text : `${text.slice(0, MAX_ECHOED_CHARS)}… (${text.length} characters)`;
 }
 
 /** gRPC's `grpc-message` encoding: printable ASCII but `%` as is, everything else as UTF-8 %XX. */

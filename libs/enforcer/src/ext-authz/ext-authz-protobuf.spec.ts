@@ -4,7 +4,8 @@ import { describe, it } from 'node:test';
 import { loadSync, type MethodDefinition, type ServiceDefinition } from '@grpc/proto-loader';
 import { loadAuthorizationService } from './ext-authz-grpc.server';
 import type { ProtoCheckResponse } from './ext-authz-messages';
-import { decodeCheckRequest, encodeCheckResponse } from './ext-authz-protobuf';
+import { decodeCheckRequest, encodeCheckResponse, MAX_HEADERS, MAX_KEPT_ENTRIES } from './ext-authz-protobuf';
+import { JWT_AUTHN, sidecarRequest } from './fixtures/sidecar-check-request';
 
 /** Envoy's fuller CheckRequest (fields Ratchet does not declare included), encoded by protobufjs. */
 const envoy = (loadSync('envoy-check-request.proto', { includeDirs: [join(__dirname, 'fixtures')], keepCase: true, longs: String, enums: Number, defaults: false, oneofs: true })[
@@ -15,55 +16,7 @@ const ratchet = loadAuthorizationService()['Check'];
 if (!ratchet) throw new Error('Authorization service without Check');
 
 const READING = { headers: ['x-ratchet-fail-mode', 'x-jwt-sub'] };
-const JWT = 'envoy.filters.http.jwt_authn';
-
-/** What an Istio sidecar's Envoy sends behind mTLS and jwt_authn, in the fields Ratchet declares… */
-const sidecarRequest = {
-  attributes: {
-    source: { address: { socket_address: { address: '10.8.0.12' } }, service: 'rider.shop.svc.cluster.local', principal: 'spiffe://cluster.local/ns/shop/sa/rider' },
-    destination: { address: { socket_address: { address: '10.8.3.4' } }, principal: 'spiffe://cluster.local/ns/shop/sa/orders' },
-    request: {
-      http: {
-        id: '7f4e2c1a-9b1d-4c55-8a36-2f0e1d9c4b7a',
-        method: 'POST',
-        headers: {
-          ':authority': 'orders.shop.svc.cluster.local',
-          ':path': '/v1/orders?page=2',
-          ':method': 'POST',
-          'user-agent': 'okhttp/4.12.0',
-          'x-request-id': '7f4e2c1a-9b1d-4c55-8a36-2f0e1d9c4b7a',
-          'x-ratchet-fail-mode': 'closed',
-          'x-jwt-sub': 'header-sub@example.com',
-        },
-        path: '/v1/orders?page=2',
-        host: 'orders.shop.svc.cluster.local',
-        scheme: 'http',
-      },
-    },
-    context_extensions: { 'ratchet-fail-mode': 'open', 'virtual-host': 'orders' },
-    metadata_context: {
-      filter_metadata: {
-        'envoy.filters.http.rbac': { fields: { shadow_engine_result: { stringValue: 'denied' } } },
-        [JWT]: {
-          fields: {
-            jwt_payload: {
-              structValue: {
-                fields: {
-                  sub: { stringValue: 'bob@example.com' },
-                  iss: { stringValue: 'https://idp.example.com' },
-                  exp: { numberValue: 1_795_604_834 },
-                  email_verified: { boolValue: true },
-                  groups: { listValue: { values: [{ stringValue: 'buyers' }] } },
-                },
-              },
-            },
-          },
-        },
-      },
-    },
-    route_metadata_context: { filter_metadata: { istio: { fields: { route: { stringValue: 'orders' } } } } },
-  },
-};
+const JWT = JWT_AUTHN;
 
 /** …and in those it does not, which protobuf merges into the same message. */
 const sidecarExtras = {
@@ -140,7 +93,7 @@ describe('the ext_authz protobuf reader', () => {
   });
 
   it('refuses wire types 6 and 7, field number 0 and an endless varint', () => {
-    const reasons = [Buffer.from([0x0e]), Buffer.from([0x0f]), Buffer.from([0x00, 0x01]), Buffer.from([0x08, ...Array<number>(11).fill(0xff)])].map((bytes) => {
+    const reasons = [Buffer.from([0x0e]), Buffer.from([0x0f]), Buffer.from([0x00, 0x01]), Buffer.from([0x10, ...Array<number>(11).fill(0xff)])].map((bytes) => {
       const decoded = decodeCheckRequest(bytes, READING);
       return decoded.ok ? 'decoded' : decoded.reason;
     });
@@ -157,6 +110,79 @@ describe('the ext_authz protobuf reader', () => {
     assert.deepEqual(open, { ok: false, reason: 'CheckRequest field 8: group without its end' });
     const deep = decodeCheckRequest(Buffer.alloc(10_000, 0x43), READING);
     assert.deepEqual(deep, { ok: false, reason: 'CheckRequest field 8: groups nested deeper than 32' });
+  });
+});
+
+/** A length-delimited field: its tag, its length, its bytes. */
+function bytesField(field: number, content: Buffer | string): Buffer {
+  const body = typeof content === 'string' ? Buffer.from(content) : content;
+  const length: number[] = [];
+  for (let rest = body.length; ; rest = Math.floor(rest / 128)) {
+    if (rest < 128) {
+      length.push(rest);
+      break;
+    }
+    length.push((rest % 128) | 0x80);
+  }
+  return Buffer.concat([Buffer.from([field * 8 + 2, ...length]), body]);
+}
+
+const decodedReason = (bytes: Buffer): string => {
+  const decoded = decodeCheckRequest(bytes, READING);
+  return decoded.ok ? 'decoded' : decoded.reason;
+};
+
+describe('the ext_authz protobuf reader on hostile bytes', () => {
+  it('refuses a tag past field number 2^29 - 1 that protobufjs would truncate to attributes', () => {
+    const honest = ratchet.requestSerialize({ attributes: { source: { principal: 'spiffe://cluster.local/ns/shop/sa/rider' } } });
+    // Field 1 (0x0a) written as a five-byte varint with bit 32 set: 2^32 + 10.
+    const hidden = Buffer.concat([Buffer.from([0x8a, 0x80, 0x80, 0x80, 0x10]), honest.subarray(1)]);
+    assert.equal((ratchet.requestDeserialize(hidden) as typeof sidecarRequest).attributes.source.principal, 'spiffe://cluster.local/ns/shop/sa/rider');
+    assert.equal(decodedReason(hidden), 'CheckRequest: field number past 2^29 - 1 at byte 5');
+  });
+
+  it('refuses a field it reads sent with another wire type rather than skipping it', () => {
+    const principalAsVarint = bytesField(1, bytesField(1, Buffer.from([0x20, 0x01])));
+    assert.equal(decodedReason(principalAsVarint), 'attributes.source.principal: wire type 0, expected 2 (length-delimited)');
+  });
+
+  it('refuses an end-group tag that no group opened', () => {
+    assert.equal(decodedReason(Buffer.from([0x44])), 'CheckRequest field 8: a group ends that never started');
+  });
+
+  it('reads the jwt_authn subject from a metadata entry whose value comes before its key, as protobufjs does', () => {
+    const sub = bytesField(1, Buffer.concat([bytesField(1, 'sub'), bytesField(2, bytesField(3, 'bob@example.com'))]));
+    const payload = bytesField(1, Buffer.concat([bytesField(1, 'jwt_payload'), bytesField(2, bytesField(5, sub))]));
+    const valueFirst = bytesField(1, bytesField(11, bytesField(1, Buffer.concat([bytesField(2, payload), bytesField(1, JWT)]))));
+    const decoded = decodeCheckRequest(valueFirst, READING);
+    assert.ok(decoded.ok, decoded.ok ? '' : decoded.reason);
+    const subOf = (request: unknown): unknown =>
+      (request as typeof sidecarRequest).attributes.metadata_context.filter_metadata[JWT].fields.jwt_payload.structValue.fields.sub.stringValue;
+    assert.equal(subOf(decoded.request), 'bob@example.com');
+    assert.equal(subOf(ratchet.requestDeserialize(valueFirst)), 'bob@example.com');
+  });
+
+  it(`refuses more than ${MAX_KEPT_ENTRIES} context_extensions entries instead of building an object of each`, () => {
+    const extensions = Object.fromEntries(Array.from({ length: MAX_KEPT_ENTRIES + 1 }, (_, i) => [`k${i}`, '']));
+    assert.equal(decodedReason(ratchet.requestSerialize({ attributes: { context_extensions: extensions } })), `attributes.context_extensions: more than ${MAX_KEPT_ENTRIES} map entries in one request`);
+  });
+
+  it(`refuses more than ${MAX_KEPT_ENTRIES} jwt_authn claims counted at every depth`, () => {
+    const claims = Object.fromEntries(Array.from({ length: MAX_KEPT_ENTRIES }, (_, i) => [`claim${i}`, { stringValue: 'x' }]));
+    const request = { attributes: { metadata_context: { filter_metadata: { [JWT]: { fields: { jwt_payload: { structValue: { fields: claims } } } } } } } };
+    assert.equal(decodedReason(ratchet.requestSerialize(request)), `attributes.metadata_context (jwt_authn): more than ${MAX_KEPT_ENTRIES} map entries in one request`);
+  });
+
+  it(`refuses more than ${MAX_HEADERS} request headers, though it keeps only the wanted ones`, () => {
+    const headers = Object.fromEntries(Array.from({ length: MAX_HEADERS + 1 }, (_, i) => [`x-h${i}`, '']));
+    assert.equal(decodedReason(ratchet.requestSerialize({ attributes: { request: { http: { headers } } } })), `attributes.request.http.headers: more than ${MAX_HEADERS} headers in one request`);
+  });
+
+  it('reads a wanted header whose raw value is not UTF-8 with U+FFFD, as protobufjs does, and decodes the request', () => {
+    const request = { attributes: { request: { http: { header_map: { headers: [{ key: 'x-ratchet-fail-mode', raw_value: Buffer.from([0x63, 0x6c, 0x6f, 0x73, 0x65, 0x64, 0xff]) }] } } } } };
+    const decoded = decodeCheckRequest(encodeEnvoy(request), READING);
+    assert.ok(decoded.ok, decoded.ok ? '' : decoded.reason);
+    assert.equal(decoded.request.attributes?.request?.http?.headers?.['x-ratchet-fail-mode'], 'closed\ufffd');
   });
 });
 

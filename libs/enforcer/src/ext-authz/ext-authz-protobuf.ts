@@ -22,6 +22,20 @@ const JWT_AUTHN_FILTER = 'envoy.filters.http.jwt_authn';
 const MAX_STRUCT_DEPTH = 3;
 /** Nested groups (wire types 3/4, proto2 only) skipped before the input counts as hostile. */
 const MAX_GROUP_DEPTH = 32;
+/** Protobuf's largest field number (2^29 - 1): a tag past it is not protobuf. */
+const MAX_FIELD_NUMBER = 0x1fff_ffff;
+/**
+ * Map entries kept per request (`context_extensions` and `jwt_authn` Struct fields at every depth).
+ * Both come from configuration and a verified token, a few dozen at most; without a bound, 4 MiB
+ * of tiny unique keys builds a 600,000-key object (~80 MB, ~1 s of CPU) from one request.
+ */
+export const MAX_KEPT_ENTRIES = 1_000;
+/**
+ * Request headers read per request (`headers` and `header_map` entries together). Envoy sends at
+ * most its `max_headers_count` (100 by default); without a bound, 4 MiB of empty header entries
+ * (a million) holds the event loop for about 250 ms, and with it every other check.
+ */
+export const MAX_HEADERS = 10_000;
 
 const WIRE = { VARINT: 0, FIXED64: 1, BYTES: 2, START_GROUP: 3, END_GROUP: 4, FIXED32: 5 } as const;
 
@@ -57,6 +71,8 @@ function fieldName(at: string, field: number, names: FieldNames): string {
 
 class Reader {
   pos = 0;
+  private kept = 0;
+  private headerCount = 0;
   private readonly buf: Buffer;
   private readonly wantedHeaders: readonly Buffer[];
 
@@ -67,14 +83,14 @@ class Reader {
 
   /**
    * Calls `visit` for each field of the message ending at `end`; for a length-delimited field,
-   * `end` is where its bytes end and `visit` must read or skip exactly up to there.
+   * `end` is where its bytes end and `visit` must read or skip exactly up to there. `names` are
+   * the fields read, all length-delimited: one with another wire type is refused, not skipped
+   * (protobufjs would read it as bytes anyway, and Envoy never sends one).
    */
   fields(end: number, at: string, visit: FieldVisitor, names: FieldNames = NO_NAMES): void {
     while (this.pos < end) {
-      const tag = this.varint(end, at);
-      const field = Math.floor(tag / 8);
-      const wire = tag % 8;
-      if (field === 0) throw new MalformedMessage(`${at}: field number 0 at byte ${this.pos}`);
+      const { field, wire } = this.tag(end, at);
+      if (wire !== WIRE.BYTES && names[field] !== undefined) throw new MalformedMessage(`${fieldName(at, field, names)}: wire type ${wire}, expected 2 (length-delimited)`);
       if (wire === WIRE.BYTES) {
         const length = this.varint(end, at);
         const fieldEnd = this.pos + length;
@@ -102,6 +118,8 @@ class Reader {
         return;
       case WIRE.START_GROUP:
         return this.skipGroup(field, at, end, depth);
+      case WIRE.END_GROUP:
+        throw new MalformedMessage(`${at} field ${field}: a group ends that never started`);
       default:
         throw new MalformedMessage(`${at} field ${field}: wire type ${wire} is not a protobuf wire type`);
     }
@@ -111,9 +129,7 @@ class Reader {
     if (depth >= MAX_GROUP_DEPTH) throw new MalformedMessage(`${at} field ${field}: groups nested deeper than ${MAX_GROUP_DEPTH}`);
     for (;;) {
       if (this.pos >= end) throw new MalformedMessage(`${at} field ${field}: group without its end`);
-      const tag = this.varint(end, at);
-      const inner = Math.floor(tag / 8);
-      const wire = tag % 8;
+      const { field: inner, wire } = this.tag(end, at);
       if (wire === WIRE.END_GROUP) {
         if (inner !== field) throw new MalformedMessage(`${at} field ${field}: group ends with field ${inner}`);
         return;
@@ -126,6 +142,20 @@ class Reader {
   private advance(count: number, end: number, at: string): void {
     if (this.pos + count > end) throw new MalformedMessage(`${at}: ${count} bytes needed, ${end - this.pos} left`);
     this.pos += count;
+  }
+
+  /**
+   * A field's tag: a 32-bit varint whose field number is 1 to 2^29 - 1. A longer one is refused,
+   * not truncated to 32 bits as protobufjs does, nor read as another number: a tag two parsers read
+   * as two different fields is how a field hides from one of them.
+   */
+  private tag(end: number, at: string): { field: number; wire: number } {
+    const tag = this.varint(end, at);
+    const field = Math.floor(tag / 8);
+    if (field === 0 || field > MAX_FIELD_NUMBER) throw new MalformedMessage(`${at}: field number ${field > MAX_FIELD_NUMBER ? 'past 2^29 - 1' : '0'} at byte ${this.pos}`);
+    const wire = tag % 8;
+    if (wire > WIRE.FIXED32) throw new MalformedMessage(`${at} field ${field}: wire type ${wire} is not a protobuf wire type`);
+    return { field, wire };
   }
 
   /** An unsigned varint of up to 64 bits, as a number (exact to 2^53: lengths, tags, enums). */
@@ -146,27 +176,19 @@ class Reader {
     return this.buf.toString('utf8', this.pos, end);
   }
 
-  private expect(wire: number, expected: number, field: string): void {
-    if (wire !== expected) throw new MalformedMessage(`${field}: wire type ${wire}, expected ${expected}`);
-  }
-
   /** Each message reader merges into what an earlier occurrence of the same field read, as protobuf does. */
   attributes(end: number, into: ProtoCheckRequest['attributes']): NonNullable<ProtoCheckRequest['attributes']> {
     const attributes: NonNullable<ProtoCheckRequest['attributes']> = into ?? {};
     const at = 'attributes';
     this.fields(end, at, (field, wire, fieldEnd) => {
       if (field === 1) {
-        this.expect(wire, WIRE.BYTES, 'attributes.source');
         attributes.source = this.peer(fieldEnd, attributes.source);
       } else if (field === 4) {
-        this.expect(wire, WIRE.BYTES, 'attributes.request');
         attributes.request = this.request(fieldEnd, attributes.request);
       } else if (field === 10) {
-        this.expect(wire, WIRE.BYTES, 'attributes.context_extensions');
         const [key, value] = this.stringEntry(fieldEnd, 'attributes.context_extensions');
         (attributes.context_extensions ??= Object.create(null) as Record<string, string>)[key] = value;
       } else if (field === 11) {
-        this.expect(wire, WIRE.BYTES, 'attributes.metadata_context');
         attributes.metadata_context = this.metadata(fieldEnd, attributes.metadata_context);
       } else this.skip(wire, field, at, end);
     }, { 1: 'source', 4: 'request', 10: 'context_extensions', 11: 'metadata_context' });
@@ -189,21 +211,21 @@ class Reader {
   /** `Address.socket_address.address`; pipes and internal addresses have none. */
   private socketAddress(end: number): string | undefined {
     let address: string | undefined;
-    this.fields(end, 'attributes.source.address', (field, wire, fieldEnd) => {
-      if (field === 1 && wire === WIRE.BYTES) {
-        this.fields(fieldEnd, 'attributes.source.address.socket_address', (inner, innerWire, innerEnd) => {
-          if (inner === 2 && innerWire === WIRE.BYTES) address = this.string(innerEnd);
-          else this.skip(innerWire, inner, 'attributes.source.address.socket_address', fieldEnd);
-        });
-      } else this.skip(wire, field, 'attributes.source.address', end);
-    });
+    const at = 'attributes.source.address';
+    this.fields(end, at, (field, wire, fieldEnd) => {
+      if (field !== 1) return this.skip(wire, field, at, end);
+      this.fields(fieldEnd, at, (inner, innerWire, innerEnd) => {
+        if (inner === 2) address = this.string(innerEnd);
+        else this.skip(innerWire, inner, `${at}.socket_address`, fieldEnd);
+      }, { 2: 'socket_address.address' });
+    }, { 1: 'socket_address' });
     return address;
   }
 
   private request(end: number, into: HttpAttributes | undefined): HttpAttributes {
     const request: HttpAttributes = into ?? {};
     this.fields(end, 'attributes.request', (field, wire, fieldEnd) => {
-      if (field === 2 && wire === WIRE.BYTES) request.http = this.http(fieldEnd, request.http);
+      if (field === 2) request.http = this.http(fieldEnd, request.http);
       else this.skip(wire, field, 'attributes.request', end);
     }, { 2: 'http' });
     return request;
@@ -222,9 +244,9 @@ class Reader {
       // `header_map` (Envoy's `encode_raw_headers`): repeated HeaderValue { key, value, raw_value }.
       else if (field === 13) {
         this.fields(fieldEnd, `${at}.header_map`, (inner, innerWire, innerEnd) => {
-          if (inner === 1 && innerWire === WIRE.BYTES) this.header(innerEnd, headers, 1, 3, `${at}.header_map.headers`);
+          if (inner === 1) this.header(innerEnd, headers, 1, 3, `${at}.header_map.headers`);
           else this.skip(innerWire, inner, `${at}.header_map`, fieldEnd);
-        });
+        }, { 1: 'headers' });
       }
     }, { 2: 'method', 3: 'headers', 4: 'path', 5: 'host', 13: 'header_map' });
     return http;
@@ -232,53 +254,79 @@ class Reader {
 
   /**
    * One header entry (a map entry, or a HeaderValue whose raw bytes sit in `valueField`), kept
-   * only when its name is wanted: the names are compared as bytes, so unwanted ones cost no string.
+   * only when its name is wanted: names are compared as bytes and the value decoded only for a
+   * wanted one, so the headers of a request cost no string each. Undecodable UTF-8 becomes U+FFFD
+   * (as protobufjs reads it), never a refusal: a client's header must not be able to fail the check.
    */
   private header(end: number, headers: Record<string, string>, keyField: number, valueField: number, at: string): void {
+    if (++this.headerCount > MAX_HEADERS) throw new MalformedMessage(`${at}: more than ${MAX_HEADERS} headers in one request`);
     let keyStart = -1;
     let keyEnd = -1;
-    let value: string | undefined;
+    let valueStart = -1;
+    let valueEnd = -1;
+    let raw = false;
     this.fields(end, at, (field, wire, fieldEnd) => {
-      if (wire === WIRE.BYTES && field === keyField) {
+      if (field === keyField) {
         keyStart = this.pos;
         keyEnd = fieldEnd;
-      } else if (wire === WIRE.BYTES && (field === valueField || (field === 2 && value === undefined))) value = this.string(fieldEnd);
-      else this.skip(wire, field, at, end);
-    });
+      } else if (field === valueField || (field === 2 && !raw)) {
+        raw = field === valueField;
+        valueStart = this.pos;
+        valueEnd = fieldEnd;
+      } else this.skip(wire, field, at, end);
+    }, keyField === valueField - 1 ? { [keyField]: 'key', [valueField]: 'value' } : { [keyField]: 'key', 2: 'value', [valueField]: 'raw_value' });
     if (keyStart < 0) return;
     for (const wanted of this.wantedHeaders) {
       if (wanted.length === keyEnd - keyStart && this.buf.compare(wanted, 0, wanted.length, keyStart, keyEnd) === 0) {
-        headers[wanted.toString('utf8')] = value ?? '';
+        headers[wanted.toString('utf8')] = valueStart < 0 ? '' : this.buf.toString('utf8', valueStart, valueEnd);
         return;
       }
     }
   }
 
+  /** Counts one more map entry kept against MAX_KEPT_ENTRIES. */
+  private keep(at: string): void {
+    if (++this.kept > MAX_KEPT_ENTRIES) throw new MalformedMessage(`${at}: more than ${MAX_KEPT_ENTRIES} map entries in one request`);
+  }
+
   /** A `map<string, string>` entry: key 1, value 2; missing ones are empty, as protobuf says. */
   private stringEntry(end: number, at: string): [string, string] {
+    this.keep(at);
     let key = '';
     let value = '';
     this.fields(end, at, (field, wire, fieldEnd) => {
-      if (field === 1 && wire === WIRE.BYTES) key = this.string(fieldEnd);
-      else if (field === 2 && wire === WIRE.BYTES) value = this.string(fieldEnd);
+      if (field === 1) key = this.string(fieldEnd);
+      else if (field === 2) value = this.string(fieldEnd);
       else this.skip(wire, field, at, end);
-    });
+    }, { 1: 'key', 2: 'value' });
     return [key, value];
   }
 
-  /** `Metadata.filter_metadata`, the `jwt_authn` entry only (several occurrences merge). */
+  /**
+   * `Metadata.filter_metadata`, the `jwt_authn` entry only: an entry's key may follow its value,
+   * so the value's bytes are read once the entry is known to be that one. A later entry with the
+   * same key replaces an earlier one (map semantics), while `metadata_context` occurrences merge.
+   */
   private metadata(end: number, into: ProtoMetadata | undefined): ProtoMetadata {
     const metadata: ProtoMetadata = into ?? {};
     const at = 'attributes.metadata_context';
     this.fields(end, at, (field, wire, fieldEnd) => {
-      if (field !== 1 || wire !== WIRE.BYTES) return this.skip(wire, field, at, end);
+      if (field !== 1) return this.skip(wire, field, at, end);
       let named = false;
+      let valueStart = -1;
+      let valueEnd = -1;
       this.fields(fieldEnd, `${at}.filter_metadata`, (inner, innerWire, innerEnd) => {
-        if (inner === 1 && innerWire === WIRE.BYTES) named = this.string(innerEnd) === JWT_AUTHN_FILTER;
-        else if (inner === 2 && innerWire === WIRE.BYTES && named) (metadata.filter_metadata ??= {})[JWT_AUTHN_FILTER] = this.struct(innerEnd, 1);
-        else this.skip(innerWire, inner, `${at}.filter_metadata`, fieldEnd);
-      });
-    });
+        if (inner === 1) named = this.string(innerEnd) === JWT_AUTHN_FILTER;
+        else if (inner === 2) {
+          valueStart = this.pos;
+          valueEnd = innerEnd;
+        } else this.skip(innerWire, inner, `${at}.filter_metadata`, fieldEnd);
+      }, { 1: 'key', 2: 'value' });
+      if (!named) return;
+      this.pos = valueStart < 0 ? fieldEnd : valueStart;
+      (metadata.filter_metadata ??= {})[JWT_AUTHN_FILTER] = valueStart < 0 ? { fields: Object.create(null) as Record<string, StructValue> } : this.struct(valueEnd, 1);
+      this.pos = fieldEnd;
+    }, { 1: 'filter_metadata' });
     return metadata;
   }
 
@@ -287,16 +335,17 @@ class Reader {
     const fields = Object.create(null) as Record<string, StructValue>;
     const at = 'attributes.metadata_context (jwt_authn)';
     this.fields(end, at, (field, wire, fieldEnd) => {
-      if (field !== 1 || wire !== WIRE.BYTES) return this.skip(wire, field, at, end);
+      if (field !== 1) return this.skip(wire, field, at, end);
+      this.keep(at);
       let key = '';
       let value: StructValue = {};
       this.fields(fieldEnd, at, (inner, innerWire, innerEnd) => {
-        if (inner === 1 && innerWire === WIRE.BYTES) key = this.string(innerEnd);
-        else if (inner === 2 && innerWire === WIRE.BYTES) value = this.value(innerEnd, depth);
+        if (inner === 1) key = this.string(innerEnd);
+        else if (inner === 2) value = this.value(innerEnd, depth);
         else this.skip(innerWire, inner, at, fieldEnd);
-      });
+      }, { 1: 'key', 2: 'value' });
       fields[key] = value;
-    });
+    }, { 1: 'fields' });
     return { fields };
   }
 
@@ -304,10 +353,10 @@ class Reader {
     const value: StructValue = {};
     const at = 'attributes.metadata_context (jwt_authn)';
     this.fields(end, at, (field, wire, fieldEnd) => {
-      if (field === 3 && wire === WIRE.BYTES) value.stringValue = this.string(fieldEnd);
-      else if (field === 5 && wire === WIRE.BYTES && depth < MAX_STRUCT_DEPTH) value.structValue = this.struct(fieldEnd, depth + 1);
+      if (field === 3) value.stringValue = this.string(fieldEnd);
+      else if (field === 5 && depth < MAX_STRUCT_DEPTH) value.structValue = this.struct(fieldEnd, depth + 1);
       else this.skip(wire, field, at, end);
-    });
+    }, { 3: 'string_value', 5: 'struct_value' });
     return value;
   }
 }

@@ -12,5 +12,23 @@ export interface FastPathSettings {
    */
   subjectHeader?: string;
   /** Envoy `ext_authz` gRPC: where `envoy.service.auth.v3.Authorization/Check` listens; undefined: not served. */
-  grpc?: { host: string; port: number };
+  grpc?: ExtAuthzGrpcSettings;
+}
+
+/** Where the ext_authz gRPC server listens and how much an unfinished request may hold of it. */
+export interface ExtAuthzGrpcSettings {
+  host: string;
+  port: number;
+  /**
+   * Time from a call's headers to the end of its message; past it the call is refused with
+   * DEADLINE_EXCEEDED and reset, so a peer that never ends a stream holds no slot or memory.
+   * Envoy sends the whole request at once (its own ext_authz timeout is 200 ms by default).
+   * Default 2,000 ms.
+   */
+  readTimeoutMs?: number;
+  /**
+   * Bytes of unfinished request messages held at once, over every connection: past it a call is
+   * refused with RESOURCE_EXHAUSTED rather than buffered. Default 64 MiB.
+   */
+  maxBufferedBytes?: number;
 }

@@ -27,6 +27,12 @@ export class RatchetMetrics {
   readonly actions = new Counter({ name: 'ratchet_enforcer_actions_total', help: 'Enforcement actions decided, by action and mode', labelNames: ['action', 'mode'], registers: [this.registry] });
   readonly activeDecisions = new Gauge({ name: 'ratchet_enforcer_active_decisions', help: 'Decisions in force in this replica', registers: [this.registry] });
   readonly authz = new Counter({ name: 'ratchet_enforcer_authz_total', help: 'Per-request checks answered, by decision', labelNames: ['decision'], registers: [this.registry] });
+  readonly extAuthzRefused = new Counter({
+    name: 'ratchet_enforcer_ext_authz_refused_total',
+    help: 'ext_authz gRPC calls refused before a verdict (malformed, oversized, unfinished, unserved, failed), by gRPC status name',
+    labelNames: ['status'],
+    registers: [this.registry],
+  });
   readonly checkSeconds = new Histogram({
     name: 'ratchet_enforcer_check_seconds',
     help: 'Time to answer one per-request check in the handler, by API (authz, ext_authz_http, ext_authz_grpc)',
