@@ -67,6 +67,13 @@ export class ExtAuthzGrpcServer implements OnApplicationBootstrap, OnApplication
   private readonly reading: { headers: readonly string[] };
   /** Bytes of unfinished request messages held by every call in progress (bounded by `maxBufferedBytes`). */
   private buffered = 0;
+  /**
+   * Calls still reading their message, with when they started: one sweep every quarter of
+   * `readTimeoutMs` ends those past it, rather than a timer armed and cleared for every call
+   * (which cost a tenth of the server's CPU per check).
+   */
+  private readonly pendingReads = new Map<ServerHttp2Stream, { since: number; stop: (status: Status, message: string) => void; release: () => void }>();
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
     @Inject(FastPathService) private readonly fastPath: FastPathService,
@@ -89,6 +96,9 @@ export class ExtAuthzGrpcServer implements OnApplicationBootstrap, OnApplication
     server.on('sessionError', (err) => this.log.warn(`ext_authz gRPC connection failed: ${errorMessage(err)}`));
     server.listen(grpc.port, grpc.host);
     await once(server, 'listening');
+    const readTimeoutMs = grpc.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS;
+    this.sweeper = setInterval(() => this.endLateReads(readTimeoutMs), Math.max(10, readTimeoutMs / 4));
+    this.sweeper.unref();
     this.server = server;
     this.boundPort = (server.address() as AddressInfo).port;
     this.log.log(`envoy.service.auth.v3.Authorization/Check listening on ${grpc.host}:${this.boundPort}`);
@@ -116,7 +126,7 @@ export class ExtAuthzGrpcServer implements OnApplicationBootstrap, OnApplication
       stream.close();
       return;
     }
-    const { readTimeoutMs = DEFAULT_READ_TIMEOUT_MS, maxBufferedBytes = DEFAULT_MAX_BUFFERED_BYTES } = this.settings.grpc ?? {};
+    const { maxBufferedBytes = DEFAULT_MAX_BUFFERED_BYTES } = this.settings.grpc ?? {};
     let chunks: Buffer[] = [];
     let held = 0;
     let prefixRead = false;
@@ -130,11 +140,9 @@ export class ExtAuthzGrpcServer implements OnApplicationBootstrap, OnApplication
       release();
       this.refuse(stream, status, message);
     };
-    const deadline = setTimeout(() => stop(STATUS.DEADLINE_EXCEEDED, `the request message did not end within ${readTimeoutMs} ms`), readTimeoutMs);
-    stream.once('close', () => {
-      clearTimeout(deadline);
-      release();
-    });
+    // A call reset while reading gives its bytes back at the next sweep (endLateReads), not through
+    // a 'close' listener on every call.
+    this.pendingReads.set(stream, { since: performance.now(), stop, release });
     stream.on('data', (chunk: Buffer) => {
       if (stream.headersSent) return; // refused: what still arrives is dropped
       if (held + chunk.length > 5 + MAX_CHECK_REQUEST_BYTES) return stop(STATUS.RESOURCE_EXHAUSTED, `request message larger than the ${MAX_CHECK_REQUEST_BYTES}-byte limit`);
@@ -144,13 +152,13 @@ export class ExtAuthzGrpcServer implements OnApplicationBootstrap, OnApplication
       chunks.push(chunk);
       if (!prefixRead && held >= 5) {
         prefixRead = true;
-        const prefix = Buffer.concat(chunks, 5);
+        const prefix = (chunks[0] as Buffer).length >= 5 ? (chunks[0] as Buffer) : Buffer.concat(chunks, 5);
         // The announced size refuses a call before its body is buffered, not after.
         if (prefix.readUInt32BE(1) > MAX_CHECK_REQUEST_BYTES) stop(STATUS.RESOURCE_EXHAUSTED, `request message larger than the ${MAX_CHECK_REQUEST_BYTES}-byte limit`);
       }
     });
     stream.on('end', () => {
-      clearTimeout(deadline);
+      this.pendingReads.delete(stream);
       if (stream.headersSent) return;
       try {
         const framed = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
@@ -190,7 +198,22 @@ export class ExtAuthzGrpcServer implements OnApplicationBootstrap, OnApplication
     return answer;
   }
 
+  /** Ends the calls whose message has not ended within `readTimeoutMs` (to a quarter of it late), and forgets those reset meanwhile. */
+  private endLateReads(readTimeoutMs: number): void {
+    const now = performance.now();
+    for (const [stream, call] of this.pendingReads) {
+      if (stream.destroyed) {
+        this.pendingReads.delete(stream);
+        call.release();
+      } else if (now - call.since >= readTimeoutMs) {
+        this.pendingReads.delete(stream);
+        call.stop(STATUS.DEADLINE_EXCEEDED, `the request message did not end within ${readTimeoutMs} ms`);
+      }
+    }
+  }
+
   async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.sweeper);
     const server = this.server;
     if (!server) return;
     await new Promise<void>((resolve) => server.close(() => resolve()));
