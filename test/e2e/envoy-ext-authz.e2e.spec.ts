@@ -42,10 +42,14 @@ describe('Envoy ext_authz (gRPC and HTTP service) in front of an upstream, askin
     await new Promise<void>((resolve) => upstream.listen(upstreamPort, '127.0.0.1', resolve));
     pki = await TestPki.create();
     [attacker, benign, courier] = await Promise.all([pki.client('rider', ATTACKER), pki.client('cart', BENIGN), pki.client('courier', COURIER)]);
-    enforcer = new ServiceProcess('enforcer', enforcerPort, { ...sharedInfraEnv(infra, prefix), RATCHET_EXT_AUTHZ_GRPC_PORT: String(grpcPort) });
+    // The enforcer answers only callers sending the token: both Envoys are configured with it, as
+    // an operator would (gRPC initial_metadata, HTTP headers_to_add), so every verdict below went
+    // through that check.
+    const token = `e2e-${prefix}-fast-path-token`;
+    enforcer = new ServiceProcess('enforcer', enforcerPort, { ...sharedInfraEnv(infra, prefix), RATCHET_EXT_AUTHZ_GRPC_PORT: String(grpcPort), RATCHET_FAST_PATH_TOKEN: token });
     await enforcer.start();
-    envoy = new EnvoyProcess(envoyPort, adminPort, upstreamPort, { kind: 'grpc', port: grpcPort }, pki);
-    envoyHttp = new EnvoyProcess(envoyHttpPort, adminHttpPort, upstreamPort, { kind: 'http', port: enforcerPort }, pki);
+    envoy = new EnvoyProcess(envoyPort, adminPort, upstreamPort, { kind: 'grpc', port: grpcPort, token }, pki);
+    envoyHttp = new EnvoyProcess(envoyHttpPort, adminHttpPort, upstreamPort, { kind: 'http', port: enforcerPort, token }, pki);
     await Promise.all([envoy.start(), envoyHttp.start()]);
     decisions = new RedisDecisionStore(await createRedisClient(infra.redisUrl, 'e2e-envoy-decisions'), prefix);
   });

@@ -17,7 +17,7 @@ export interface EnforcerConfig {
   chainsPath?: string;
   /** ENFORCER_MAX_NEW_ACTIONS_PER_MINUTE (default 1000) and ENFORCER_MAX_ACTIVE_ACTIONS (default 10000): caps no chain can lift. */
   caps: ActionCaps;
-  /** RATCHET_FAIL_MODE(_ROUTES), RATCHET_SUBJECT_HEADER, RATCHET_EXT_AUTHZ_GRPC_PORT (default 9191) / _HOST (default 127.0.0.1): see readFastPathOptions. */
+  /** RATCHET_FAIL_MODE(_ROUTES), RATCHET_SUBJECT_HEADER, RATCHET_EXT_AUTHZ_GRPC_PORT (default 9191) / _HOST (default 127.0.0.1), RATCHET_FAST_PATH_TOKEN: see readFastPathOptions. */
   fastPath: FastPathOptions;
   logFormat: 'json' | 'text';
   platform: PlatformConfig;

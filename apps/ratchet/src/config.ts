@@ -29,7 +29,7 @@ export interface EmbeddedConfig {
   chainsPath?: string;
   /** ENFORCER_MAX_NEW_ACTIONS_PER_MINUTE (default 1000), ENFORCER_MAX_ACTIVE_ACTIONS (default 10000). */
   caps?: ActionCaps;
-  /** RATCHET_FAIL_MODE(_ROUTES), RATCHET_SUBJECT_HEADER, RATCHET_EXT_AUTHZ_GRPC_PORT (default: not served) / _HOST: see readFastPathOptions. */
+  /** RATCHET_FAIL_MODE(_ROUTES), RATCHET_SUBJECT_HEADER, RATCHET_EXT_AUTHZ_GRPC_PORT (default: not served) / _HOST, RATCHET_FAST_PATH_TOKEN: see readFastPathOptions. */
   fastPath?: FastPathOptions;
   /** Enrichment (RATCHET_GEOIP_*) and the trusted proxies of logged X-Forwarded-For; no raw topics (nothing outside the process can publish to the memory log). */
   collector?: Partial<CollectorOptions>;

@@ -2,6 +2,7 @@ import { All, Controller, Inject, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { TrustedProxies } from '@ratchet/kernel';
 import { RatchetMetrics } from '@ratchet/platform';
+import { CALLER_TOKEN_HEADER, callerAuthenticated } from './fast-path/caller-token';
 import { failModeFor } from './fast-path/fail-mode';
 import { httpAnswer } from './fast-path/fast-path-answer';
 import { FAST_PATH_SETTINGS, type FastPathSettings } from './fast-path/fast-path-settings';
@@ -46,6 +47,12 @@ export class AuthzController {
   }
 
   private async answer(request: FastifyRequest, reply: FastifyReply, original: { path: string; method: string }, unavailableStatus: 403 | 503, api: string): Promise<void> {
+    if (!callerAuthenticated(this.settings.callerToken, request.headers[CALLER_TOKEN_HEADER])) {
+      // Refused like a deny, so a proxy sent without the token fails closed, and told nothing.
+      this.metrics.fastPathCallerRefused.inc({ api });
+      void reply.code(403).headers({ 'x-ratchet-decision': 'unauthenticated-caller' }).send();
+      return;
+    }
     const stop = this.metrics.checkSeconds.startTimer({ api });
     const { check, requestedFailMode } = readHttpCheck(request.socket.remoteAddress ?? '', request.headers, original, this.trusted, this.settings);
     const answer = await this.fastPath.check(check, failModeFor(this.settings.failModes, check.path, { requested: requestedFailMode }));

@@ -43,6 +43,8 @@ export interface EnforcerModuleOptions {
   failModeRoutes?: readonly string[];
   /** Header with the verified JWT subject, believed from trusted proxies. Default: none. */
   subjectHeader?: string;
+  /** A secret every fast-path caller sends in `X-Ratchet-Token` (see `FastPathSettings.callerToken`). Default: none. */
+  callerToken?: string;
   /** Serve Envoy ext_authz gRPC here (port 0: any free port); limits as in `ExtAuthzGrpcSettings`. Default: not served. */
   extAuthzGrpc?: ExtAuthzGrpcSettings;
   /** Receivers of `notify` and `session.revoke` (RATCHET_WEBHOOKS, `readWebhookSettings`). Default: none, nothing calls out. */
@@ -66,6 +68,7 @@ export class EnforcerModule {
       failModes: compileFailModes(options.failMode ?? 'open', options.failModeRoutes ?? []),
       ...(options.subjectHeader ? { subjectHeader: options.subjectHeader.toLowerCase() } : {}),
       ...(options.extAuthzGrpc ? { grpc: options.extAuthzGrpc } : {}),
+      ...(options.callerToken ? { callerToken: options.callerToken } : {}),
     };
     return {
       module: EnforcerModule,

@@ -61,8 +61,12 @@ export class TestPki {
 /** How often Envoy writes its access log out when the test reads it (Envoy's default: 10 s). */
 export const ACCESS_LOG_FLUSH_MS = 100;
 
-/** How Envoy's ext_authz filter asks Ratchet: gRPC `Check`, or the HTTP service under `/ext_authz`. */
-export type ExtAuthzMode = { kind: 'grpc'; port: number } | { kind: 'http'; port: number };
+/**
+ * How Envoy's ext_authz filter asks Ratchet: gRPC `Check`, or the HTTP service under `/ext_authz`;
+ * `token`: the RATCHET_FAST_PATH_TOKEN Envoy sends with every call (gRPC `initial_metadata`, HTTP
+ * `authorization_request.headers_to_add`).
+ */
+export type ExtAuthzMode = { kind: 'grpc' | 'http'; port: number; token?: string };
 
 /**
  * A real Envoy on loopback terminating mTLS (client certificates required, signed by the test CA)
@@ -160,7 +164,7 @@ ${this.options.accessLog ? accessLogConfig(this.options.accessLog) : ''}
               "@type": type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz
               transport_api_version: V3
               failure_mode_allow: false
-${this.ratchet.kind === 'grpc' ? GRPC_SERVICE : HTTP_SERVICE}
+${this.ratchet.kind === 'grpc' ? grpcService(this.ratchet.token) : httpService(this.ratchet.token)}
           - name: envoy.filters.http.router
             typed_config:
               "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router
@@ -180,15 +184,21 @@ ${this.ratchet.kind === 'grpc' ? HTTP2_OPTIONS : ''}
   }
 }
 
-const GRPC_SERVICE = `              grpc_service:
+function grpcService(token: string | undefined): string {
+  return `              grpc_service:
                 envoy_grpc: { cluster_name: ratchet }
-                timeout: 1s`;
+                timeout: 1s${token === undefined ? '' : `
+                initial_metadata: [{ key: x-ratchet-token, value: "${token}" }]`}`;
+}
 
-const HTTP_SERVICE = `              http_service:
+function httpService(token: string | undefined): string {
+  return `              http_service:
                 server_uri: { uri: "http://127.0.0.1", cluster: ratchet, timeout: 1s }
-                path_prefix: /ext_authz
+                path_prefix: /ext_authz${token === undefined ? '' : `
+                authorization_request: { headers_to_add: [{ key: x-ratchet-token, value: "${token}" }] }`}
               allowed_headers:
                 patterns: [{ exact: x-forwarded-for }, { exact: x-forwarded-client-cert }]`;
+}
 
 const HTTP2_OPTIONS = `    typed_extension_protocol_options:
       envoy.extensions.upstreams.http.v3.HttpProtocolOptions:

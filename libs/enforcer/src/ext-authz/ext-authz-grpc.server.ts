@@ -7,6 +7,7 @@ import { loadPackageDefinition, type GrpcObject, type ServiceClientConstructor, 
 import { loadSync } from '@grpc/proto-loader';
 import { errorMessage } from '@ratchet/kernel';
 import { RatchetMetrics } from '@ratchet/platform';
+import { CALLER_TOKEN_HEADER, callerAuthenticated } from '../fast-path/caller-token';
 import { failModeFor } from '../fast-path/fail-mode';
 import { FAST_PATH_SETTINGS, type FastPathSettings } from '../fast-path/fast-path-settings';
 import { FastPathService } from '../fast-path/fast-path.service';
@@ -39,10 +40,10 @@ const DEFAULT_MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 const MAX_ECHOED_CHARS = 128;
 
 /** gRPC status codes this server answers with (besides those inside a CheckResponse). */
-const STATUS = { OK: 0, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, RESOURCE_EXHAUSTED: 8, UNIMPLEMENTED: 12, INTERNAL: 13 } as const;
+const STATUS = { OK: 0, INVALID_ARGUMENT: 3, DEADLINE_EXCEEDED: 4, RESOURCE_EXHAUSTED: 8, UNIMPLEMENTED: 12, INTERNAL: 13, UNAUTHENTICATED: 16 } as const;
 type Status = (typeof STATUS)[keyof typeof STATUS];
 /** The metric label of a refusal: one of these names (or HTTP_415), never anything the caller sent. */
-const STATUS_NAME: Readonly<Record<Status, string>> = { 0: 'OK', 3: 'INVALID_ARGUMENT', 4: 'DEADLINE_EXCEEDED', 8: 'RESOURCE_EXHAUSTED', 12: 'UNIMPLEMENTED', 13: 'INTERNAL' };
+const STATUS_NAME: Readonly<Record<Status, string>> = { 0: 'OK', 3: 'INVALID_ARGUMENT', 4: 'DEADLINE_EXCEEDED', 8: 'RESOURCE_EXHAUSTED', 12: 'UNIMPLEMENTED', 13: 'INTERNAL', 16: 'UNAUTHENTICATED' };
 const OK_TRAILERS = { 'grpc-status': '0' };
 const RESPONSE_HEADERS = { [constants.HTTP2_HEADER_STATUS]: 200, [constants.HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc' };
 
@@ -125,6 +126,10 @@ export class ExtAuthzGrpcServer implements OnApplicationBootstrap, OnApplication
       stream.end(`content-type ${clip(contentType) || '(none)'} is not application/grpc\n`);
       stream.close();
       return;
+    }
+    if (!callerAuthenticated(this.settings.callerToken, headers[CALLER_TOKEN_HEADER])) {
+      this.metrics.fastPathCallerRefused.inc({ api: 'ext_authz_grpc' });
+      return this.refuse(stream, STATUS.UNAUTHENTICATED, `the caller sent no valid ${CALLER_TOKEN_HEADER} (RATCHET_FAST_PATH_TOKEN)`);
     }
     const { maxBufferedBytes = DEFAULT_MAX_BUFFERED_BYTES } = this.settings.grpc ?? {};
     let chunks: Buffer[] = [];

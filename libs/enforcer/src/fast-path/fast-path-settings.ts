@@ -13,6 +13,12 @@ export interface FastPathSettings {
   subjectHeader?: string;
   /** Envoy `ext_authz` gRPC: where `envoy.service.auth.v3.Authorization/Check` listens; undefined: not served. */
   grpc?: ExtAuthzGrpcSettings;
+  /**
+   * A secret every caller of the fast path must send in `X-Ratchet-Token` (gRPC: that metadata),
+   * so that only the proxies, not any workload that reaches the port, learn what is refused or
+   * spend an entity's rate limit. Undefined: callers are not authenticated.
+   */
+  callerToken?: string;
 }
 
 /** Where the ext_authz gRPC server listens and how much an unfinished request may hold of it. */

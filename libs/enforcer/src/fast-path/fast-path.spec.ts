@@ -164,3 +164,66 @@ describe('the fast path over /authz, ext_authz HTTP and ext_authz gRPC', { timeo
     });
   });
 });
+
+/** RATCHET_FAST_PATH_TOKEN set: only callers that send it get a verdict, on every door. */
+describe('the fast path with a caller token', { timeout: 30_000 }, () => {
+  const TOKEN = 'proxy-secret-0123456789';
+  const clock = new ManualClock(T0);
+  let app: NestFastifyApplication;
+  let store: DecisionStore;
+  let address: string;
+  const clients: AuthorizationClient[] = [];
+
+  before(async () => {
+    @Module({ imports: [PlatformModule.memory({ clock }), EnforcerModule.forRoot({ callerToken: TOKEN, extAuthzGrpc: { host: '127.0.0.1', port: 0 } })] })
+    class CallerTokenSpecModule {}
+    app = await createHttpApp(CallerTokenSpecModule, { bodyLimit: 1_024, logFormat: 'text', logLevels: ['fatal', 'error'] });
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+    store = app.get<DecisionStore>(DECISION_STORE);
+    address = `127.0.0.1:${app.get(ExtAuthzGrpcServer).port()}`;
+    await store.put([decisionOf('ingress.deny', `ip:${ATTACKER}`, { decidedAt: T0, ttlMs: 15 * MIN })]);
+  });
+
+  after(async () => {
+    for (const client of clients) client.close();
+    await app?.close();
+  });
+
+  const inject = async (url: string, headers: Record<string, string>) => {
+    const response = await app.getHttpAdapter().getInstance().inject({ method: 'GET', url, headers: { 'x-real-ip': ATTACKER, 'x-forwarded-for': ATTACKER, ...headers } });
+    return { status: response.statusCode, decision: response.headers['x-ratchet-decision'], entity: response.headers['x-ratchet-entity'] };
+  };
+  const grpc = (metadata: Record<string, string>): AuthorizationClient => {
+    const client = createAuthorizationClient(address, clients.length, metadata);
+    clients.push(client);
+    return client;
+  };
+  const attackerCall: ProtoCheckRequest = { attributes: { source: { address: { socket_address: { address: ATTACKER } } }, request: { http: { method: 'GET', path: '/', headers: {} } } } };
+
+  it('answers /authz and /ext_authz with the verdict for a caller sending the token', async () => {
+    assert.deepEqual(await inject('/authz', { 'x-ratchet-token': TOKEN }), { status: 403, decision: 'deny', entity: `ip:${ATTACKER}` });
+    assert.equal((await inject('/ext_authz/shop', { 'x-ratchet-token': TOKEN })).decision, 'deny');
+  });
+
+  it('refuses a caller without the token or with another one, revealing no decision', async () => {
+    const attempts: Array<Record<string, string>> = [{}, { 'x-ratchet-token': 'proxy-secret-0123456780' }, { 'x-ratchet-token': '' }];
+    for (const headers of attempts) {
+      assert.deepEqual(await inject('/authz', headers), { status: 403, decision: 'unauthenticated-caller', entity: undefined });
+      assert.deepEqual(await inject('/ext_authz/shop', headers), { status: 403, decision: 'unauthenticated-caller', entity: undefined });
+    }
+  });
+
+  it('answers the gRPC Check for a caller sending the token as metadata, and UNAUTHENTICATED otherwise', async () => {
+    const answer = await grpc({ 'x-ratchet-token': TOKEN }).check(attackerCall);
+    assert.equal(answer.status.code, 7);
+    await assert.rejects(grpc({}).check(attackerCall), (err: unknown) => (err as { code?: number }).code === 16);
+    await assert.rejects(grpc({ 'x-ratchet-token': `${TOKEN}x` }).check(attackerCall), (err: unknown) => (err as { code?: number }).code === 16);
+  });
+
+  it('counts the refused callers by door', async () => {
+    const metrics = (await app.getHttpAdapter().getInstance().inject({ method: 'GET', url: '/metrics' })).body;
+    assert.match(metrics, /ratchet_enforcer_unauthenticated_callers_total\{api="authz"\} [1-9]/);
+    assert.match(metrics, /ratchet_enforcer_unauthenticated_callers_total\{api="ext_authz_grpc"\} [1-9]/);
+  });
+});

@@ -33,6 +33,12 @@ export class RatchetMetrics {
     labelNames: ['status'],
     registers: [this.registry],
   });
+  readonly fastPathCallerRefused = new Counter({
+    name: 'ratchet_enforcer_unauthenticated_callers_total',
+    help: 'Per-request checks refused because the caller did not send RATCHET_FAST_PATH_TOKEN, by API (authz, ext_authz_http, ext_authz_grpc)',
+    labelNames: ['api'],
+    registers: [this.registry],
+  });
   readonly checkSeconds = new Histogram({
     name: 'ratchet_enforcer_check_seconds',
     help: 'Time to answer one per-request check in the handler, by API (authz, ext_authz_http, ext_authz_grpc)',
