@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { connect, type ClientHttp2Session, type IncomingHttpHeaders } from 'node:http2';
+import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { Module } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -55,7 +56,7 @@ function call(session: ClientHttp2Session, body: Buffer | Buffer[], headers: Rec
 }
 
 /** An enforcer serving ext_authz gRPC on a free port with `limits`, and a connection to it. */
-async function startServer(limits: Pick<ExtAuthzGrpcSettings, 'readTimeoutMs' | 'maxBufferedBytes'>): Promise<{ app: NestFastifyApplication; session: ClientHttp2Session }> {
+async function startServer(limits: Pick<ExtAuthzGrpcSettings, 'readTimeoutMs' | 'maxBufferedBytes' | 'idleTimeoutMs'>): Promise<{ app: NestFastifyApplication; session: ClientHttp2Session }> {
   @Module({ imports: [PlatformModule.memory({ clock: new ManualClock(Date.parse('2026-11-24T10:00:00.000Z')) }), EnforcerModule.forRoot({ extAuthzGrpc: { host: '127.0.0.1', port: 0, ...limits } })] })
   class GrpcWireSpecModule {}
   const app = await createHttpApp(GrpcWireSpecModule, { bodyLimit: 1_024, logFormat: 'text', logLevels: ['fatal', 'error'] });
@@ -190,3 +191,17 @@ describe('the ext_authz gRPC server under unfinished calls', { timeout: 30_000 }
   });
 });
 
+describe('the ext_authz gRPC server and idle connections', { timeout: 30_000 }, () => {
+  let app: NestFastifyApplication | undefined;
+  let session: ClientHttp2Session | undefined;
+  after(() => stopServer(app, session));
+
+  it('closes a connection that stays silent for idleTimeoutMs, after answering on it', async () => {
+    ({ app, session } = await startServer({ idleTimeoutMs: 300 }));
+    const closed = once(session, 'close');
+    const reply = await call(session, framed(CHECK.requestSerialize({ attributes: { source: { address: { socket_address: { address: '198.51.100.7' } } } } })));
+    assert.equal(reply.grpcStatus, '0');
+    await closed;
+    assert.equal(session.destroyed, true);
+  });
+});

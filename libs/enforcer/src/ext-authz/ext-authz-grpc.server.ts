@@ -36,6 +36,7 @@ const MAX_CONCURRENT_STREAMS = 1_000;
 /** Defaults of `ExtAuthzGrpcSettings` (documented there). */
 const DEFAULT_READ_TIMEOUT_MS = 2_000;
 const DEFAULT_MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
 /** Characters of a caller's own input (path, method, content type) an error message repeats. */
 const MAX_ECHOED_CHARS = 128;
 
@@ -95,6 +96,8 @@ export class ExtAuthzGrpcServer implements OnApplicationBootstrap, OnApplication
     const server = createServer({ settings: { maxConcurrentStreams: MAX_CONCURRENT_STREAMS } });
     server.on('stream', (stream, headers) => this.serve(stream, headers));
     server.on('sessionError', (err) => this.log.warn(`ext_authz gRPC connection failed: ${errorMessage(err)}`));
+    // A socket silent for idleTimeoutMs has its session destroyed by node:http2 (no 'timeout' listener).
+    server.setTimeout(grpc.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
     server.listen(grpc.port, grpc.host);
     await once(server, 'listening');
     const readTimeoutMs = grpc.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS;

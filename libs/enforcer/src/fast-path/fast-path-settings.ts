@@ -37,4 +37,9 @@ export interface ExtAuthzGrpcSettings {
    * refused with RESOURCE_EXHAUSTED rather than buffered. Default 64 MiB.
    */
   maxBufferedBytes?: number;
+  /**
+   * A connection with no traffic for this long is closed (GOAWAY), so idle sockets cannot pile up;
+   * Envoy reconnects on its next check. Default 300,000 ms (5 min).
+   */
+  idleTimeoutMs?: number;
 }
