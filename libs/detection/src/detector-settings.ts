@@ -1,5 +1,5 @@
 import { compileAddressSet, InvalidAddressList, parseDuration, type AddressSet } from '@ratchet/kernel';
-import { compileThresholdWindow, InvalidDetectorConfig, type ThresholdWindow } from './detector-config';
+import { compileNamePatterns, compileThresholdWindow, InvalidDetectorConfig, type NameMatcher, type ThresholdWindow } from './detector-config';
 
 /**
  * Readers for detector settings beyond `{ threshold, window }`: each validates one field once, at
@@ -83,24 +83,6 @@ export function readWholeNumber(detectorId: string, field: string, value: unknow
   return value;
 }
 
-/** Tests a name against patterns where `*` stands for any run of characters (`system:serviceaccount:kube-system:*`). */
-export type NameMatcher = (name: string) => boolean;
-
-const NOTHING: NameMatcher = () => false;
-
 export function readNamePatterns(detectorId: string, field: string, value: unknown, fallback: readonly string[]): NameMatcher {
   return compileNamePatterns(readStringList(detectorId, field, value, fallback));
-}
-
-export function compileNamePatterns(patterns: readonly string[]): NameMatcher {
-  if (patterns.length === 0) return NOTHING;
-  const exact = new Set(patterns.filter((p) => !p.includes('*')));
-  const globs = patterns.filter((p) => p.includes('*'));
-  if (globs.length === 0) return (name) => exact.has(name);
-  const glob = new RegExp(`^(?:${globs.map((g) => g.split('*').map(escapeRegExp).join('.*')).join('|')})$`);
-  return (name) => exact.has(name) || glob.test(name);
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -1,6 +1,6 @@
 import type { AuthEvent, RiskSignal } from '@ratchet/contracts';
 import { eventSignal, type Detector } from '../detector';
-import { readSettings, readStringList } from '../detector-settings';
+import { compileSettings, stringListSetting, type SettingReader } from '../detector-config';
 import { addressEntityOf, NO_OPS, NO_SIGNALS } from '../event-reading';
 import { callsFromNonPublicAddress, isControlPlaneCall, requestPathOf } from './control-plane';
 
@@ -8,6 +8,10 @@ export interface AnonymousAccessParams {
   /** Paths anonymous callers are meant to reach; a path also covers what lies below it (`/readyz/etcd`). */
   allowedPaths: readonly string[];
 }
+
+const READERS: Readonly<Record<string, SettingReader<AnonymousAccessParams>>> = {
+  allowedPaths: stringListSetting('allowedPaths'),
+};
 
 /**
  * Paths the API server serves to anyone by design: health and version probes
@@ -41,8 +45,7 @@ export const k8sAnonymousAccessDetector: Detector<AnonymousAccessParams> & { rea
   stateless: true,
   defaults: { allowedPaths: ANONYMOUS_PATHS },
   compile(raw) {
-    const s = readSettings(this.id, raw, ['allowedPaths']);
-    return { allowedPaths: readStringList(this.id, 'allowedPaths', s['allowedPaths'], ANONYMOUS_PATHS) };
+    return compileSettings(this.id, raw, this.defaults, READERS);
   },
   plan() {
     return NO_OPS;

@@ -1,6 +1,6 @@
 import type { RiskSignal } from '@ratchet/contracts';
 import { eventSignal, type Detector } from '../detector';
-import { readNamePatterns, readSettings, type NameMatcher } from '../detector-settings';
+import { compileNamePatterns, compileSettings, namePatternsSetting, type NameMatcher, type SettingReader } from '../detector-config';
 import { hasFact, NO_OPS, NO_SIGNALS, principalEntityOf } from '../event-reading';
 import { CONTROL_PLANE_IDENTITIES, isControlPlaneCall } from './control-plane';
 
@@ -12,12 +12,11 @@ export interface BindingParams {
 const BINDINGS = new Set(['rolebindings', 'clusterrolebindings']);
 const WRITE_VERBS = new Set(['create', 'update', 'patch']);
 
-function compileBindingParams(detectorId: string, raw: unknown): BindingParams {
-  const s = readSettings(detectorId, raw, ['allowedIdentities']);
-  return { allowedIdentities: readNamePatterns(detectorId, 'allowedIdentities', s['allowedIdentities'], CONTROL_PLANE_IDENTITIES) };
-}
+const READERS: Readonly<Record<string, SettingReader<BindingParams>>> = {
+  allowedIdentities: namePatternsSetting('allowedIdentities'),
+};
 
-const DEFAULTS: BindingParams = compileBindingParams('k8s.cluster-admin-grant', undefined);
+const DEFAULTS: BindingParams = { allowedIdentities: compileNamePatterns(CONTROL_PLANE_IDENTITIES) };
 
 /**
  * A ClusterRoleBinding to a role that owns the cluster — `cluster-admin`, the controller manager's
@@ -34,7 +33,7 @@ export const k8sClusterAdminGrantDetector: Detector<BindingParams> & { readonly 
   stateless: true,
   defaults: DEFAULTS,
   compile(raw) {
-    return compileBindingParams(this.id, raw);
+    return compileSettings(this.id, raw, this.defaults, READERS);
   },
   plan() {
     return NO_OPS;
@@ -60,7 +59,7 @@ export const k8sRbacBindingChangeDetector: Detector<BindingParams> & { readonly 
   stateless: true,
   defaults: DEFAULTS,
   compile(raw) {
-    return compileBindingParams(this.id, raw);
+    return compileSettings(this.id, raw, this.defaults, READERS);
   },
   plan() {
     return NO_OPS;

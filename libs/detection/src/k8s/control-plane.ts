@@ -1,5 +1,5 @@
 import type { AddressScope, AuthEvent } from '@ratchet/contracts';
-import { readAddressSet } from '../detector-settings';
+import { compileAddressSet } from '@ratchet/kernel';
 
 /**
  * What the control-plane detectors read from a Kubernetes audit event as the `k8s-audit` parser
@@ -39,7 +39,7 @@ const NON_PUBLIC_SCOPES: ReadonlySet<AddressScope> = new Set(['private', 'loopba
 export const NON_PUBLIC_RANGES: readonly string[] = [
   '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '::1/128', 'fc00::/7', 'fe80::/10',
 ];
-const NON_PUBLIC = readAddressSet('k8s', 'nonPublicRanges', undefined, NON_PUBLIC_RANGES);
+const NON_PUBLIC = compileAddressSet('NON_PUBLIC_RANGES', NON_PUBLIC_RANGES);
 
 /** Whether the caller's address is not a public one: the scope enrichment gave, else `NON_PUBLIC_RANGES`. */
 export function callsFromNonPublicAddress(client: AuthEvent['client']): boolean {

@@ -1,6 +1,6 @@
 import type { RiskSignal } from '@ratchet/contracts';
 import { eventSignal, type Detector } from '../detector';
-import { readNamePatterns, readSettings, readStringList, type NameMatcher } from '../detector-settings';
+import { compileSettings, namePatternsSetting, stringSetSetting, type NameMatcher, type SettingReader } from '../detector-config';
 import { NO_OPS, NO_SIGNALS, principalEntityOf } from '../event-reading';
 import { isControlPlaneCall } from './control-plane';
 
@@ -10,6 +10,11 @@ export interface ExecParams {
   /** Namespaces where a session weighs more. */
   sensitiveNamespaces: ReadonlySet<string>;
 }
+
+const READERS: Readonly<Record<string, SettingReader<ExecParams>>> = {
+  allowedIdentities: namePatternsSetting('allowedIdentities'),
+  sensitiveNamespaces: stringSetSetting('sensitiveNamespaces'),
+};
 
 /** `kubectl exec` (POST, or GET over WebSocket since Kubernetes 1.30) and `attach` open a shell-like session in a container. */
 const SESSION_SUBRESOURCES = new Map([
@@ -36,11 +41,7 @@ export const k8sExecDetector: Detector<ExecParams> & { readonly stateless: true 
   stateless: true,
   defaults: { allowedIdentities: () => false, sensitiveNamespaces: new Set(['kube-system']) },
   compile(raw) {
-    const s = readSettings(this.id, raw, ['allowedIdentities', 'sensitiveNamespaces']);
-    return {
-      allowedIdentities: readNamePatterns(this.id, 'allowedIdentities', s['allowedIdentities'], []),
-      sensitiveNamespaces: new Set(readStringList(this.id, 'sensitiveNamespaces', s['sensitiveNamespaces'], [...this.defaults.sensitiveNamespaces])),
-    };
+    return compileSettings(this.id, raw, this.defaults, READERS);
   },
   plan() {
     return NO_OPS;

@@ -1,6 +1,6 @@
 import type { RiskSignal } from '@ratchet/contracts';
 import { eventSignal, type Detector } from '../detector';
-import { readNamePatterns, readSettings, type NameMatcher } from '../detector-settings';
+import { compileNamePatterns, compileSettings, namePatternsSetting, type NameMatcher, type SettingReader } from '../detector-config';
 import { hasFact, NO_OPS, NO_SIGNALS, principalEntityOf } from '../event-reading';
 import { CONTROL_PLANE_IDENTITIES, isControlPlaneCall } from './control-plane';
 
@@ -8,6 +8,10 @@ export interface PrivilegedWorkloadParams {
   /** Identities whose privileged workloads are expected (default: the control plane's own). */
   allowedIdentities: NameMatcher;
 }
+
+const READERS: Readonly<Record<string, SettingReader<PrivilegedWorkloadParams>>> = {
+  allowedIdentities: namePatternsSetting('allowedIdentities'),
+};
 
 /**
  * A workload that can take over its node: a privileged container or host PID/IPC/network (fact
@@ -24,10 +28,9 @@ export const k8sPrivilegedWorkloadDetector: Detector<PrivilegedWorkloadParams> &
   signalType: 'k8s_privileged_workload',
   summary: 'A privileged or host-path workload created or changed by an identity outside `allowedIdentities` (default: control-plane controllers)',
   stateless: true,
-  defaults: { allowedIdentities: readNamePatterns('k8s.privileged-workload', 'allowedIdentities', undefined, CONTROL_PLANE_IDENTITIES) },
+  defaults: { allowedIdentities: compileNamePatterns(CONTROL_PLANE_IDENTITIES) },
   compile(raw) {
-    const s = readSettings(this.id, raw, ['allowedIdentities']);
-    return { allowedIdentities: readNamePatterns(this.id, 'allowedIdentities', s['allowedIdentities'], CONTROL_PLANE_IDENTITIES) };
+    return compileSettings(this.id, raw, this.defaults, READERS);
   },
   plan() {
     return NO_OPS;

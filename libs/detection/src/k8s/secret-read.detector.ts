@@ -1,6 +1,6 @@
 import type { RiskSignal } from '@ratchet/contracts';
 import { eventSignal, type Detector } from '../detector';
-import { readDuration, readNamePatterns, readSettings, readWholeNumber, type NameMatcher } from '../detector-settings';
+import { compileNamePatterns, compileSettings, durationSetting, namePatternsSetting, wholeNumberSetting, type NameMatcher, type SettingReader } from '../detector-config';
 import { NO_OPS, NO_SIGNALS, principalEntityOf } from '../event-reading';
 import { noveltyKeys, noveltyOf, planNovelty, type NoveltySettings } from '../novelty';
 import { CONTROL_PLANE_IDENTITIES, isControlPlaneCall } from './control-plane';
@@ -11,6 +11,13 @@ export interface SecretReadParams extends NoveltySettings {
   /** Identities expected to read secrets anywhere (default: the control plane's own). */
   knownReaders: NameMatcher;
 }
+
+const READERS: Readonly<Record<string, SettingReader<SecretReadParams>>> = {
+  knownReaders: namePatternsSetting('knownReaders'),
+  learning: durationSetting('learningMs'),
+  maxReaders: wholeNumberSetting('maxMembers'),
+  retain: durationSetting('retainMs'),
+};
 
 const READ_VERBS = new Set(['get', 'list', 'watch']);
 const DAY = 86_400_000;
@@ -32,15 +39,9 @@ export const k8sSecretReadDetector: Detector<SecretReadParams> = {
   id: 'k8s.secret-read',
   signalType: 'k8s_secret_read',
   summary: 'An identity outside `knownReaders` read secrets of a namespace it never read before (after `learning`, 1d), or listed secrets of all namespaces',
-  defaults: { knownReaders: readNamePatterns('k8s.secret-read', 'knownReaders', undefined, CONTROL_PLANE_IDENTITIES), learningMs: DAY, maxMembers: 512, retainMs: 30 * DAY },
+  defaults: { knownReaders: compileNamePatterns(CONTROL_PLANE_IDENTITIES), learningMs: DAY, maxMembers: 512, retainMs: 30 * DAY },
   compile(raw) {
-    const s = readSettings(this.id, raw, ['knownReaders', 'learning', 'maxReaders', 'retain']);
-    return {
-      knownReaders: readNamePatterns(this.id, 'knownReaders', s['knownReaders'], CONTROL_PLANE_IDENTITIES),
-      learningMs: readDuration(this.id, 'learning', s['learning'], this.defaults.learningMs),
-      maxMembers: readWholeNumber(this.id, 'maxReaders', s['maxReaders'], this.defaults.maxMembers, 1),
-      retainMs: readDuration(this.id, 'retain', s['retain'], this.defaults.retainMs),
-    };
+    return compileSettings(this.id, raw, this.defaults, READERS);
   },
   plan(event, p) {
     if (!isControlPlaneCall(event) || event.outcome !== 'success' || event.target?.service !== 'secrets') return NO_OPS;

@@ -1,7 +1,7 @@
 import type { RiskSignal } from '@ratchet/contracts';
 import { entityRef, type AddressSet } from '@ratchet/kernel';
 import { eventSignal, type Detector } from '../detector';
-import { readAddressSet, readSettings, readStringList } from '../detector-settings';
+import { addressSetSetting, compileSettings, stringListSetting, type SettingReader } from '../detector-config';
 import { NO_OPS, NO_SIGNALS } from '../event-reading';
 import { callsFromNonPublicAddress, isControlPlaneCall } from './control-plane';
 
@@ -11,6 +11,10 @@ export interface TokenOutsideClusterParams {
   principalPrefixes: readonly string[];
 }
 
+const READERS: Readonly<Record<string, SettingReader<TokenOutsideClusterParams>>> = {
+  clusterCidrs: addressSetSetting('clusterCidrs'),
+  principalPrefixes: stringListSetting('principalPrefixes'),
+};
 
 /**
  * A service-account token used from outside the cluster: tokens are mounted into pods, so a call
@@ -29,11 +33,7 @@ export const k8sTokenOutsideClusterDetector: Detector<TokenOutsideClusterParams>
   stateless: true,
   defaults: { clusterCidrs: undefined, principalPrefixes: ['system:serviceaccount:'] },
   compile(raw) {
-    const s = readSettings(this.id, raw, ['clusterCidrs', 'principalPrefixes']);
-    return {
-      clusterCidrs: s['clusterCidrs'] === undefined ? undefined : readAddressSet(this.id, 'clusterCidrs', s['clusterCidrs'], []),
-      principalPrefixes: readStringList(this.id, 'principalPrefixes', s['principalPrefixes'], this.defaults.principalPrefixes),
-    };
+    return compileSettings(this.id, raw, this.defaults, READERS);
   },
   plan() {
     return NO_OPS;

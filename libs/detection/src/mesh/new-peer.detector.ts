@@ -1,13 +1,19 @@
 import type { RiskSignal } from '@ratchet/contracts';
 import { entityRef } from '@ratchet/kernel';
 import { eventSignal, type Detector } from '../detector';
-import { readDuration, readSettings, readWholeNumber } from '../detector-settings';
+import { compileSettings, durationSetting, wholeNumberSetting, type SettingReader } from '../detector-config';
 import { NO_OPS, NO_SIGNALS, workloadOf } from '../event-reading';
 import { noveltyKeys, noveltyOf, planNovelty, type NoveltySettings } from '../novelty';
 
 const MESH_PEERS = noveltyKeys('mesh-peers:svc');
 
 export type NewPeerParams = NoveltySettings;
+
+const READERS: Readonly<Record<string, SettingReader<NewPeerParams>>> = {
+  learning: durationSetting('learningMs'),
+  maxPeers: wholeNumberSetting('maxMembers'),
+  retain: durationSetting('retainMs'),
+};
 
 const DAY = 86_400_000;
 
@@ -25,12 +31,7 @@ export const meshNewPeerDetector: Detector<NewPeerParams> = {
   summary: 'A workload called a service it never called before, once past its learning period (`learning`, default 1d; `maxPeers` 256, `retain` 30d)',
   defaults: { learningMs: DAY, maxMembers: 256, retainMs: 30 * DAY },
   compile(raw) {
-    const s = readSettings(this.id, raw, ['learning', 'maxPeers', 'retain']);
-    return {
-      learningMs: readDuration(this.id, 'learning', s['learning'], this.defaults.learningMs),
-      maxMembers: readWholeNumber(this.id, 'maxPeers', s['maxPeers'], this.defaults.maxMembers, 1),
-      retainMs: readDuration(this.id, 'retain', s['retain'], this.defaults.retainMs),
-    };
+    return compileSettings(this.id, raw, this.defaults, READERS);
   },
   plan(event, p) {
     if (event.plane !== 'east-west') return NO_OPS;

@@ -1,8 +1,7 @@
 import type { AuthEvent, RiskSignal } from '@ratchet/contracts';
 import { entityRef } from '@ratchet/kernel';
 import { eventSignal, type Detector } from '../detector';
-import { InvalidDetectorConfig } from '../detector-config';
-import { readNamePatterns, readSettings, readStringList, type NameMatcher } from '../detector-settings';
+import { compileSettings, namePatternsSetting, stringSetSetting, type NameMatcher, type SettingReader } from '../detector-config';
 import { addressEntityOf, NO_OPS, NO_SIGNALS } from '../event-reading';
 
 export interface UnknownIdentityParams {
@@ -12,6 +11,13 @@ export interface UnknownIdentityParams {
   /** Services (`target.service` patterns) that only take mutual-TLS callers. */
   mtlsRequiredFor: NameMatcher;
 }
+
+const READERS: Readonly<Record<string, SettingReader<UnknownIdentityParams>>> = {
+  // Domain names: compared in lower case, as identityProblem reads them.
+  trustDomains: stringSetSetting('trustDomains', { lowerCase: true, whenEmpty: 'must name at least one trust domain' }),
+  identities: namePatternsSetting('identities'),
+  mtlsRequiredFor: namePatternsSetting('mtlsRequiredFor'),
+};
 
 /**
  * Severities: a workload from a trust domain the mesh does not federate with is an outsider holding
@@ -38,14 +44,7 @@ export const meshUnknownIdentityDetector: Detector<UnknownIdentityParams> & { re
   stateless: true,
   defaults: { trustDomains: new Set(['cluster.local']), identities: undefined, mtlsRequiredFor: () => false },
   compile(raw) {
-    const s = readSettings(this.id, raw, ['trustDomains', 'identities', 'mtlsRequiredFor']);
-    const domains = readStringList(this.id, 'trustDomains', s['trustDomains'], [...this.defaults.trustDomains]);
-    if (domains.length === 0) throw new InvalidDetectorConfig(this.id, 'trustDomains', 'must name at least one trust domain');
-    return {
-      trustDomains: new Set(domains.map((d) => d.toLowerCase())),
-      identities: s['identities'] === undefined ? undefined : readNamePatterns(this.id, 'identities', s['identities'], []),
-      mtlsRequiredFor: readNamePatterns(this.id, 'mtlsRequiredFor', s['mtlsRequiredFor'], []),
-    };
+    return compileSettings(this.id, raw, this.defaults, READERS);
   },
   plan() {
     return NO_OPS;

@@ -1,14 +1,18 @@
 import type { AuthEvent, RiskSignal } from '@ratchet/contracts';
-import type { AddressSet } from '@ratchet/kernel';
+import { compileAddressSet, type AddressSet } from '@ratchet/kernel';
 import { thresholdSignal, type Detector } from '../detector';
-import type { ThresholdWindow } from '../detector-config';
-import { readAddressSet, readSettings, readThresholdWindow } from '../detector-settings';
+import { addressSetSetting, compileSettings, THRESHOLD_WINDOW_SETTINGS, type SettingReader, type ThresholdWindow } from '../detector-config';
 import { addressEntityOf, NO_OPS, NO_SIGNALS } from '../event-reading';
 
 export interface SshProbingParams extends ThresholdWindow {
   /** Addresses never counted: a load balancer's or a monitor's TCP health checks open and drop connections. */
   ignoreAddresses: AddressSet;
 }
+
+const READERS: Readonly<Record<string, SettingReader<SshProbingParams>>> = {
+  ...THRESHOLD_WINDOW_SETTINGS,
+  ignoreAddresses: addressSetSetting('ignoreAddresses'),
+};
 
 /** A scanner is noisy but not yet harmful: as `http.probing`, below a brute force (0.8). */
 const SEVERITY = 0.6;
@@ -36,10 +40,9 @@ export const sshProbingDetector: Detector<SshProbingParams> = {
   id: 'ssh.probing',
   signalType: 'ssh_probing',
   summary: 'An address whose SSH connections ended before authentication (no identification string, banner exchange errors) `threshold` times within `window` (defaults: 6 in 1m), except `ignoreAddresses`',
-  defaults: { threshold: 6, windowMs: 60_000, ignoreAddresses: readAddressSet('ssh.probing', 'ignoreAddresses', undefined, []) },
+  defaults: { threshold: 6, windowMs: 60_000, ignoreAddresses: compileAddressSet('ignoreAddresses', []) },
   compile(raw) {
-    const s = readSettings(this.id, raw, ['threshold', 'window', 'ignoreAddresses']);
-    return { ...readThresholdWindow(this.id, s, this.defaults), ignoreAddresses: readAddressSet(this.id, 'ignoreAddresses', s['ignoreAddresses'], []) };
+    return compileSettings(this.id, raw, this.defaults, READERS);
   },
   plan(event, p) {
     const ip = event.client?.ip;
