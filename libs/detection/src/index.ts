@@ -4,7 +4,6 @@ export * from './catalogue';
 export * from './counting-detector';
 export * from './detector';
 export * from './detector-config';
-export * from './detector-settings';
 export * from './event-reading';
 export * from './http';
 export * from './identity';

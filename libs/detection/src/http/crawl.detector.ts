@@ -1,12 +1,16 @@
 import type { RiskSignal } from '@ratchet/contracts';
 import { thresholdSignal, type Detector } from '../detector';
-import type { ThresholdWindow } from '../detector-config';
-import { readSettings, readStringList, readThresholdWindow } from '../detector-settings';
+import { compileSettings, stringSetSetting, THRESHOLD_WINDOW_SETTINGS, type SettingReader, type ThresholdWindow } from '../detector-config';
 import { addressEntityOf, isStaticPath, NO_OPS, NO_SIGNALS, STATIC_EXTENSIONS } from '../event-reading';
 
 export interface CrawlParams extends ThresholdWindow {
   staticExtensions: ReadonlySet<string>;
 }
+
+const READERS: Readonly<Record<string, SettingReader<CrawlParams>>> = {
+  ...THRESHOLD_WINDOW_SETTINGS,
+  staticExtensions: stringSetSetting('staticExtensions', { lowerCase: true }),
+};
 
 /** Aggressive crawling costs capacity and maps the application; by itself it is not an intrusion. */
 const SEVERITY = 0.4;
@@ -22,11 +26,7 @@ export const httpCrawlDetector: Detector<CrawlParams> = {
   summary: 'An address read `threshold` distinct non-static paths with GET/HEAD within `window` (defaults: 41 in 20s)',
   defaults: { threshold: 41, windowMs: 20_000, staticExtensions: new Set(STATIC_EXTENSIONS) },
   compile(raw) {
-    const s = readSettings(this.id, raw, ['threshold', 'window', 'staticExtensions']);
-    return {
-      ...readThresholdWindow(this.id, s, this.defaults),
-      staticExtensions: new Set(readStringList(this.id, 'staticExtensions', s['staticExtensions'], STATIC_EXTENSIONS).map((e) => e.toLowerCase())),
-    };
+    return compileSettings(this.id, raw, this.defaults, READERS);
   },
   plan(event, p) {
     if (event.plane !== 'north-south' || event.action !== 'request') return NO_OPS;

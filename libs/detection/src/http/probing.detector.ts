@@ -1,7 +1,6 @@
 import type { RiskSignal } from '@ratchet/contracts';
 import { thresholdSignal, type Detector } from '../detector';
-import type { ThresholdWindow } from '../detector-config';
-import { readSettings, readStatusList, readStringList, readThresholdWindow } from '../detector-settings';
+import { compileSettings, statusListSetting, stringSetSetting, THRESHOLD_WINDOW_SETTINGS, type SettingReader, type ThresholdWindow } from '../detector-config';
 import { addressEntityOf, httpStatusOf, isStaticPath, NO_OPS, NO_SIGNALS, STATIC_EXTENSIONS } from '../event-reading';
 
 export interface ProbingParams extends ThresholdWindow {
@@ -9,6 +8,12 @@ export interface ProbingParams extends ThresholdWindow {
   statuses: ReadonlySet<number>;
   staticExtensions: ReadonlySet<string>;
 }
+
+const READERS: Readonly<Record<string, SettingReader<ProbingParams>>> = {
+  ...THRESHOLD_WINDOW_SETTINGS,
+  statuses: statusListSetting('statuses'),
+  staticExtensions: stringSetSetting('staticExtensions', { lowerCase: true }),
+};
 
 /** A scanner is noisy but not yet harmful: below a brute force (0.8). */
 const SEVERITY = 0.6;
@@ -30,12 +35,7 @@ export const httpProbingDetector: Detector<ProbingParams> = {
   summary: 'An address answered 400/403/404 (`statuses`) for `threshold` distinct non-static paths within `window` (defaults: 11 in 100s)',
   defaults: { threshold: 11, windowMs: 100_000, statuses: new Set([400, 403, 404]), staticExtensions: new Set(STATIC_EXTENSIONS) },
   compile(raw) {
-    const s = readSettings(this.id, raw, ['threshold', 'window', 'statuses', 'staticExtensions']);
-    return {
-      ...readThresholdWindow(this.id, s, this.defaults),
-      statuses: readStatusList(this.id, 'statuses', s['statuses'], [...this.defaults.statuses]),
-      staticExtensions: new Set(readStringList(this.id, 'staticExtensions', s['staticExtensions'], STATIC_EXTENSIONS).map((e) => e.toLowerCase())),
-    };
+    return compileSettings(this.id, raw, this.defaults, READERS);
   },
   plan(event, p) {
     if (event.plane !== 'north-south') return NO_OPS;

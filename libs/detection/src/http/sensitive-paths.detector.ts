@@ -1,8 +1,16 @@
 import type { AuthEvent, RiskSignal } from '@ratchet/contracts';
 import { eventSignal, type Detector } from '../detector';
-import type { ThresholdWindow } from '../detector-config';
-import { InvalidDetectorConfig } from '../detector-config';
-import { readBoolean, readSettings, readStatusList, readStringList, readThresholdWindow, readWholeNumber } from '../detector-settings';
+import {
+  booleanSetting,
+  compileSettings,
+  InvalidDetectorConfig,
+  statusListSetting,
+  stringListSetting,
+  THRESHOLD_WINDOW_SETTINGS,
+  wholeNumberSetting,
+  type SettingReader,
+  type ThresholdWindow,
+} from '../detector-config';
 import { addressEntityOf, httpStatusOf, NO_OPS, NO_SIGNALS, thresholdConfidence } from '../event-reading';
 
 /**
@@ -71,6 +79,46 @@ export interface SensitivePathParams extends ThresholdWindow {
   readonly adminThreshold: number;
 }
 
+/** The settings as operators write them; the lists become `SensitivePathParams`' matchers. */
+interface SensitivePathSettings extends ThresholdWindow {
+  patterns: readonly string[];
+  extraPatterns: readonly string[];
+  hiddenFiles: boolean;
+  adminInterfaces: readonly string[];
+  extraAdminInterfaces: readonly string[];
+  adminStatuses: ReadonlySet<number>;
+  adminThreshold: number;
+}
+
+const DEFAULT_SETTINGS: SensitivePathSettings = {
+  threshold: 4,
+  windowMs: 60_000,
+  patterns: SENSITIVE_PATH_PATTERNS,
+  extraPatterns: [],
+  hiddenFiles: true,
+  adminInterfaces: ADMIN_INTERFACE_PATTERNS,
+  extraAdminInterfaces: [],
+  adminStatuses: new Set([401, 403, 404]),
+  adminThreshold: 3,
+};
+
+const READERS: Readonly<Record<string, SettingReader<SensitivePathSettings>>> = {
+  ...THRESHOLD_WINDOW_SETTINGS,
+  patterns: stringListSetting('patterns'),
+  extraPatterns: stringListSetting('extraPatterns'),
+  hiddenFiles: booleanSetting('hiddenFiles'),
+  adminInterfaces: stringListSetting('adminInterfaces'),
+  extraAdminInterfaces: stringListSetting('extraAdminInterfaces'),
+  adminStatuses: statusListSetting('adminStatuses'),
+  adminThreshold: wholeNumberSetting('adminThreshold'),
+};
+
+/** The pattern lists compiled into one expression each; an emptied admin list leaves admin interfaces out. */
+function paramsOf({ patterns, extraPatterns, adminInterfaces, extraAdminInterfaces, ...rest }: SensitivePathSettings): SensitivePathParams {
+  const admin = [...adminInterfaces, ...extraAdminInterfaces];
+  return { ...rest, matcher: compilePathPatterns([...patterns, ...extraPatterns]), adminMatcher: admin.length === 0 ? undefined : compilePathPatterns(admin) };
+}
+
 /** Asking for a secret file is an attack whether or not it exists; above a probe (0.6). */
 const SEVERITY = 0.8;
 
@@ -95,39 +143,13 @@ export const httpSensitivePathsDetector: Detector<SensitivePathParams> = {
   id: 'http.sensitive-paths',
   signalType: 'sensitive_path',
   summary: 'An address asked for `threshold` distinct sensitive paths (.env, .git/, backups, traversal …; `patterns`, `extraPatterns`) within `window` (defaults: 4 in 1m)',
-  defaults: {
-    threshold: 4,
-    windowMs: 60_000,
-    matcher: compilePathPatterns(SENSITIVE_PATH_PATTERNS),
-    hiddenFiles: true,
-    adminMatcher: compilePathPatterns(ADMIN_INTERFACE_PATTERNS),
-    adminStatuses: new Set([401, 403, 404]),
-    adminThreshold: 3,
-  },
+  defaults: paramsOf(DEFAULT_SETTINGS),
   compile(raw) {
-    const s = readSettings(this.id, raw, ['threshold', 'window', 'patterns', 'extraPatterns', 'hiddenFiles', 'adminInterfaces', 'extraAdminInterfaces', 'adminStatuses', 'adminThreshold']);
-    const patterns = readStringList(this.id, 'patterns', s['patterns'], SENSITIVE_PATH_PATTERNS);
-    const extra = readStringList(this.id, 'extraPatterns', s['extraPatterns'], []);
-    if (patterns.length + extra.length === 0) throw new InvalidDetectorConfig(this.id, 'patterns', 'must name at least one path (switch the detector off with false instead)');
-    const tw = readThresholdWindow(this.id, s, this.defaults);
-    const hiddenFiles = readBoolean(this.id, 'hiddenFiles', s['hiddenFiles'], this.defaults.hiddenFiles);
-    const matcher = s['patterns'] === undefined && extra.length === 0 ? this.defaults.matcher : compilePathPatterns([...patterns, ...extra]);
-    const adminInterfaces = readStringList(this.id, 'adminInterfaces', s['adminInterfaces'], ADMIN_INTERFACE_PATTERNS);
-    const extraAdmin = readStringList(this.id, 'extraAdminInterfaces', s['extraAdminInterfaces'], []);
-    const adminMatcher =
-      s['adminInterfaces'] === undefined && extraAdmin.length === 0
-        ? this.defaults.adminMatcher
-        : adminInterfaces.length + extraAdmin.length === 0
-          ? undefined
-          : compilePathPatterns([...adminInterfaces, ...extraAdmin]);
-    return {
-      ...tw,
-      matcher,
-      hiddenFiles,
-      adminMatcher,
-      adminStatuses: readStatusList(this.id, 'adminStatuses', s['adminStatuses'], [...this.defaults.adminStatuses]),
-      adminThreshold: readWholeNumber(this.id, 'adminThreshold', s['adminThreshold'], this.defaults.adminThreshold, 1),
-    };
+    const settings = compileSettings(this.id, raw, DEFAULT_SETTINGS, READERS);
+    if (settings.patterns.length + settings.extraPatterns.length === 0) {
+      throw new InvalidDetectorConfig(this.id, 'patterns', 'must name at least one path (switch the detector off with false instead)');
+    }
+    return paramsOf(settings);
   },
   plan(event, p) {
     const sighting = sightingOf(event, p);
