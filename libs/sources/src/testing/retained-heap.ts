@@ -1,0 +1,18 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+
+/**
+ * What `build`'s result keeps alive on the heap, in bytes, once everything else it made is
+ * collected: for specs that prove a structure holds no more than it should (a short string cut
+ * from a long line keeps the whole line alive in V8 unless it is copied).
+ */
+export function retainedBy<T>(build: () => T): { value: T; bytes: number } {
+  collectGarbage();
+  const before = process.memoryUsage().heapUsed;
+  const value = build();
+  collectGarbage();
+  return { value, bytes: process.memoryUsage().heapUsed - before };
+}
