@@ -138,6 +138,8 @@ export class IngestService {
         this.metrics.recordsIgnored.inc({ source, what: `empty ${batch.name}` });
       } else batch.records.forEach((record, position) => read(item.index, record, `${batch.path}[${position}]`));
     }
+    // A stream's counts outlive the request: they must not hold its records (and so its body) alive.
+    if (stream !== undefined) ids.settle();
     await Promise.all([
       accepted.length > 0 ? this.eventLog.publish(TOPICS.authEvents, accepted) : undefined,
       this.deadLetter(deadLetters),

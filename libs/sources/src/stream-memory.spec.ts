@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { detached, MAX_STREAM_MEMORY_KEY, StreamMemory } from './stream-memory';
-import { retainedBy } from './testing/retained-heap';
+import { retainedBy } from '@ratchet/testing';
 
 const entry = (n: number): { n: number } => ({ n });
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { SourceResult } from '../source-parser';
 import { StreamMemory } from '../stream-memory';
-import { retainedBy } from '../testing/retained-heap';
+import { retainedBy } from '@ratchet/testing';
 import { acceptingEnvelopes } from '../wrappers';
 import { itAnswersEveryRecordFixture } from '../testing/record-fixture-cases';
 import { createSshdParser, sshdParser } from './sshd.parser';
