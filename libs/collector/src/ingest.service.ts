@@ -55,7 +55,7 @@ export class IngestService {
    * run of the shipper is a new stream and numbers from the start again, so re-sending a file is
    * still idempotent. Bounded (`StreamLimits`): the least recently used streams are forgotten
    * beyond 1,000 or when all of them keep too much, and a stream's counts start over beyond
-   * 100,000 ids (repeats are a second apart, so only recent lines matter). The stream's `memory`
+   * 100,000 records (repeats are a second apart, so only recent lines matter). The stream's `memory`
    * is what parsers keep between its lines (sshd's connections: `Too many authentication
    * failures` names no address, an earlier line of its pid does), bounded by its own capacity and
    * rolled back with the ids for a retried batch.

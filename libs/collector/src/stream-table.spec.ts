@@ -31,6 +31,13 @@ describe('StreamTable', () => {
     assert.deepEqual([table.has('a'), table.has('b')], [false, true]);
   });
 
+  it("starts a stream's counts over once it keeps more records than its limit, also records of a single id", () => {
+    const table = new StreamTable({ streams: 1_000, recordsPerStream: 100, records: 1_000_000, connections: 65_536 });
+    const { ids } = table.state('a', 0);
+    for (let n = 0; n < 200; n++) ids.number('sshd:attempt', `Mar  2 09:00:00 bastion-1 sshd[9]: Failed password for root from 192.0.2.1 port ${1000 + n} ssh2`);
+    assert.equal(table.state('a', 1).ids.size, 0);
+  });
+
   it('keeps at most its number of streams, and reads a retried batch as the first time', () => {
     const table = new StreamTable({ streams: 2, recordsPerStream: 100_000, records: 1_000_000, connections: 65_536 });
     table.state('a', 0).ids.number('sshd:x', 'line');

@@ -11,14 +11,14 @@ export interface StreamState {
 export interface StreamLimits {
   /** Streams kept; beyond it the least recently used is forgotten. Default 1,000. */
   streams: number;
-  /** Ids counted per stream before its counts start over (repeats are a second apart: only recent lines matter). Default 100,000. */
+  /** Records counted per stream (`RepeatedIds.size`) before its counts start over (repeats are a second apart: only recent lines matter). Default 100,000. */
   recordsPerStream: number;
   /**
-   * Ids counted across all streams, and parser memory entries (sshd's connections) kept across all
-   * streams: beyond either, after a batch, the least recently used other streams are forgotten
+   * Records counted across all streams (`RepeatedIds.size`: ids and the other lines that share
+   * one), and parser memory entries (sshd's connections) kept across all streams: beyond either, after a batch, the least recently used other streams are forgotten
    * whole. Each stream's own bounds times the number of streams is far more than a collector should
    * hold (1,000 × 4,096 connections); these keep the total what a few busy shippers need.
-   * Defaults 1,000,000 ids (about 200 MB at most: an id, a sha1 and a count) and 65,536 entries
+   * Defaults 1,000,000 records (about 200 MB at most: an id or a sha1, and a count) and 65,536 entries
    * (sixteen streams at their 4,096, each at most a 100-character user name, a reason and an address).
    */
   records: number;

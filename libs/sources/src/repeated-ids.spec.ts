@@ -35,6 +35,16 @@ describe('RepeatedIds', () => {
     assert.equal(ids.number('sshd:4', FAILED), 'sshd:4', 'another line of the same id keeps it');
   });
 
+  it('counts every record it keeps in its size, also the many different lines a client can give one attempt id', () => {
+    const ids = new RepeatedIds();
+    ids.checkpoint();
+    // The attempt id ignores the client's port: a client can vary it on every line of one second.
+    for (let port = 1000; port < 1500; port++) ids.number('sshd:attempt', `${FAILED.replace('60500', String(port))}`);
+    assert.equal(ids.size, 500);
+    ids.rollback();
+    assert.equal(ids.size, 0, 'a rolled back batch holds nothing');
+  });
+
   it('starts again after clear', () => {
     const ids = new RepeatedIds();
     ids.number('sshd:a', FAILED);

@@ -19,9 +19,16 @@ export class RepeatedIds {
   /** What was numbered since the last `checkpoint`, newest last, for `rollback` and `settle`. */
   private numbered: Array<{ id: string; digest?: Digest }> = [];
 
-  /** Ids seen so far. */
+  /** Records held: each id, and each other record that yielded it (the many lines a client can give one attempt). */
+  private held = 0;
+
+  /**
+   * Records held so far (an id and the digests of the different records that yielded it): what a
+   * caller bounds, since a client can send endless different lines under one id (an sshd attempt's
+   * id ignores the client's port).
+   */
   get size(): number {
-    return this.byId.size;
+    return this.held;
   }
 
   /**
@@ -33,11 +40,13 @@ export class RepeatedIds {
     if (entry === undefined) {
       this.byId.set(id, { first: typeof record === 'string' ? digestOf(record) : record });
       this.numbered.push({ id });
+      this.held++;
       return id;
     }
     const counts = (entry.counts ??= new Map([[typeof entry.first === 'string' ? entry.first : digestOf(entry.first), 1]]));
     const digest = digestOf(record);
     const repeat = counts.get(digest) ?? 0;
+    if (repeat === 0) this.held++;
     counts.set(digest, repeat + 1);
     this.numbered.push({ id, digest });
     return repeat === 0 ? id : `${id}#${repeat}`;
@@ -67,12 +76,13 @@ export class RepeatedIds {
       const { id, digest } = this.numbered[i] as { id: string; digest?: Digest };
       const counts = this.byId.get(id)?.counts;
       if (digest === undefined || counts === undefined) {
-        this.byId.delete(id);
+        // The id's first record: every other record of it came later and is undone already.
+        if (this.byId.delete(id)) this.held--;
         continue;
       }
       const count = (counts.get(digest) ?? 1) - 1;
       if (count > 0) counts.set(digest, count);
-      else counts.delete(digest);
+      else if (counts.delete(digest)) this.held--;
     }
     this.numbered = [];
   }
@@ -80,6 +90,7 @@ export class RepeatedIds {
   /** Forgets every record seen: the next one starts an independent count. */
   clear(): void {
     this.byId.clear();
+    this.held = 0;
     this.numbered = [];
   }
 }
