@@ -17,10 +17,7 @@ import { CLOCK, injectTraceHeaders, RatchetMetrics } from '@ratchet/platform';
 import { openEnvelope, RepeatedIds, StreamMemory, type SourceParser, type SourceResult } from '@ratchet/sources';
 import { COLLECTOR_SETTINGS, type CollectorSettings } from './collector-settings';
 import type { BodyItem } from './ingest-body';
-
-/** Streams whose repeat counts are kept, and records counted per stream before its counts start over. */
-const MAX_STREAMS = 1_000;
-const MAX_STREAM_RECORDS = 100_000;
+import { StreamTable } from './stream-table';
 
 export interface IngestResult {
   accepted: number;
@@ -56,13 +53,14 @@ export class IngestService {
    * a shipper following a log sends one run of lines in many requests, and byte-identical lines a
    * second apart would otherwise restart at `#0` in each request and collapse into one. A new
    * run of the shipper is a new stream and numbers from the start again, so re-sending a file is
-   * still idempotent. Bounded: the least recently used streams are forgotten beyond MAX_STREAMS,
-   * and a stream's counts start over beyond MAX_STREAM_RECORDS (repeats are a second apart, so
-   * only recent lines matter). The stream's `memory` is what parsers keep between its lines (sshd's
-   * connections: `Too many authentication failures` names no address, an earlier line of its pid
-   * does), bounded by its own capacity and rolled back with the ids for a retried batch.
+   * still idempotent. Bounded (`StreamLimits`): the least recently used streams are forgotten
+   * beyond 1,000 or when all of them keep too much, and a stream's counts start over beyond
+   * 100,000 records (repeats are a second apart, so only recent lines matter). The stream's `memory`
+   * is what parsers keep between its lines (sshd's connections: `Too many authentication
+   * failures` names no address, an earlier line of its pid does), bounded by its own capacity and
+   * rolled back with the ids for a retried batch.
    */
-  private readonly streams = new Map<string, StreamState>();
+  private readonly streams = new StreamTable();
 
   /**
    * Reads each record with the source's parser and admits what it yields. A record the parser
@@ -83,7 +81,8 @@ export class IngestService {
     // are numbered (a burst counts; re-sending the same file stays idempotent); different lines a
     // parser gave one id (the lines of one sshd attempt) keep it and count once. See `RepeatedIds`.
     // The request, or the stream it belongs to, is also what a parser reads a line's neighbours in.
-    const { ids, memory } = stream === undefined ? { ids: new RepeatedIds(), memory: new StreamMemory() } : this.streamState(`${parser.id}\n${stream.name}`, stream.batch);
+    const named = stream === undefined ? undefined : { name: `${parser.id}\n${stream.name}`, batch: stream.batch };
+    const { ids, memory } = named === undefined ? { ids: new RepeatedIds(), memory: new StreamMemory() } : this.streams.state(named.name, named.batch);
     /** Parses one record and admits its events; `at` names a record inside a batch (`Records[3]`). */
     const read = (index: number, value: unknown, at?: string): void => {
       const reasons = (errors: readonly string[]): string[] => (at === undefined ? [...errors] : errors.map((e) => `${at}: ${e}`));
@@ -138,38 +137,17 @@ export class IngestService {
         this.metrics.recordsIgnored.inc({ source, what: `empty ${batch.name}` });
       } else batch.records.forEach((record, position) => read(item.index, record, `${batch.path}[${position}]`));
     }
+    // A stream's counts outlive the request: they must not hold its records (and so its body) alive.
+    if (named !== undefined) {
+      ids.settle();
+      this.streams.trim(named.name);
+    }
     await Promise.all([
       accepted.length > 0 ? this.eventLog.publish(TOPICS.authEvents, accepted) : undefined,
       this.deadLetter(deadLetters),
     ]);
     this.metrics.eventsAccepted.inc(accepted.length);
     return { accepted: accepted.length, ignored, rejected };
-  }
-
-  /**
-   * The repeat counts and parser memory of a stream, rolled back for a retried batch; the counts
-   * start over when they grow large (the memory bounds itself).
-   */
-  private streamState(name: string, batch: number): StreamState {
-    let state = this.streams.get(name);
-    if (state === undefined) {
-      if (this.streams.size >= MAX_STREAMS) this.streams.delete(this.streams.keys().next().value as string);
-      state = { ids: new RepeatedIds(), memory: new StreamMemory(), batch };
-      state.memory.checkpoint();
-    } else {
-      this.streams.delete(name);
-      if (batch === state.batch) {
-        state.ids.rollback();
-        state.memory.rollback();
-      } else {
-        if (state.ids.size > MAX_STREAM_RECORDS) state.ids.clear();
-        else state.ids.checkpoint();
-        state.memory.checkpoint();
-      }
-      state.batch = batch;
-    }
-    this.streams.set(name, state);
-    return state;
   }
 
   /** Sends refused input that never became items (e.g. a body that is not JSON) to the dead-letter topic. */
@@ -186,12 +164,6 @@ export class IngestService {
       this.metrics.records.inc({ source: m.headers?.[HEADERS.source] ?? 'unknown', outcome: reason });
     }
   }
-}
-
-interface StreamState {
-  ids: RepeatedIds;
-  memory: StreamMemory;
-  batch: number;
 }
 
 /**

@@ -8,6 +8,7 @@ import { HEADERS, TOPICS, type AuthEvent, type LogMessage } from '@ratchet/contr
 import { ManualClock } from '@ratchet/kernel';
 import { createHttpApp, MemoryEventLog, PlatformModule } from '@ratchet/platform';
 import { jsonMappingParser, sourceCatalogue } from '@ratchet/sources';
+import { retainedAfter } from '@ratchet/testing';
 import { registerIngestBodyParsers } from './body-parsers';
 import { CollectorModule } from './collector.module';
 
@@ -215,6 +216,16 @@ describe('POST /v1/ingest/{source}: vendor batches and configured sources', { ti
       const [first, retry] = log.events().slice(before);
       assert.deepEqual(failuresSince(before), [['failure', 'deploy', '198.51.100.95'], ['failure', 'deploy', '198.51.100.95']]);
       assert.equal(retry?.id, first?.id, 'the retry yields the same id, which the scorer counts once');
+    });
+
+    it('keeps no request body alive for the streams it remembers, however long their lines', async () => {
+      // A client's own info after `ssh2: ` can make a line as long as the body allows (64 KiB here).
+      const failed = (n: number): string =>
+        `Mar  2 09:00:0${n % 10} bastion-1 sshd[${9100 + n}]: Failed password for root from 198.51.100.${n} port 41000 ssh2: ${'A'.repeat(60_000)}`;
+      const bytes = await retainedAfter(async () => {
+        for (let n = 0; n < 100; n++) assert.equal((await sshd([failed(n)], stream(`host-logs-big-${n}`, 0))).status, 202);
+      });
+      assert.ok(bytes < 2_000_000, `100 streams kept ${bytes} bytes alive`);
     });
 
     it('reads the lines of one request without a stream together, and forgets them after it', async () => {

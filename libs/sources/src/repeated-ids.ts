@@ -1,3 +1,5 @@
+import { hash } from 'node:crypto';
+
 /**
  * Numbers the ids of repeated records, as the collector and the eval replay admit them. Log lines
  * carry no id of their own: a parser derives one from the content, so byte-identical lines (a tool
@@ -8,17 +10,25 @@
  */
 export class RepeatedIds {
   /**
-   * By id: the first record that yielded it, and, once the id repeats, how often each record text
-   * yielded it. Most ids never repeat (a vendor's own event ids), so a record's text — a JSON
-   * serialisation for JSON sources — is made only when its id comes again.
+   * By id: the first record that yielded it, and, once the id repeats, how often each record
+   * yielded it, records kept as digests of their text (sha1) so the counts keep no record alive.
+   * Most ids never repeat (a vendor's own event ids), so the first record may be given as a
+   * function making its text, made only when its id comes again or at `settle`.
    */
-  private readonly byId = new Map<string, { first: RecordText; counts?: Map<string, number> }>();
-  /** What was numbered since the last `checkpoint`, newest last, for `rollback`. */
-  private numbered: Array<{ id: string; text?: string }> = [];
+  private readonly byId = new Map<string, { first: Digest | (() => string); counts?: Map<Digest, number> }>();
+  /** What was numbered since the last `checkpoint`, newest last, for `rollback` and `settle`. */
+  private numbered: Array<{ id: string; digest?: Digest }> = [];
 
-  /** Ids seen so far. */
+  /** Records held: each id, and each other record that yielded it (the many lines a client can give one attempt). */
+  private held = 0;
+
+  /**
+   * Records held so far (an id and the digests of the different records that yielded it): what a
+   * caller bounds, since a client can send endless different lines under one id (an sshd attempt's
+   * id ignores the client's port).
+   */
   get size(): number {
-    return this.byId.size;
+    return this.held;
   }
 
   /**
@@ -28,16 +38,31 @@ export class RepeatedIds {
   number(id: string, record: RecordText): string {
     const entry = this.byId.get(id);
     if (entry === undefined) {
-      this.byId.set(id, { first: record });
+      this.byId.set(id, { first: typeof record === 'string' ? digestOf(record) : record });
       this.numbered.push({ id });
+      this.held++;
       return id;
     }
-    const counts = (entry.counts ??= new Map([[textOf(entry.first), 1]]));
-    const text = textOf(record);
-    const repeat = counts.get(text) ?? 0;
-    counts.set(text, repeat + 1);
-    this.numbered.push({ id, text });
+    const counts = (entry.counts ??= new Map([[typeof entry.first === 'string' ? entry.first : digestOf(entry.first), 1]]));
+    const digest = digestOf(record);
+    const repeat = counts.get(digest) ?? 0;
+    if (repeat === 0) this.held++;
+    counts.set(digest, repeat + 1);
+    this.numbered.push({ id, digest });
     return repeat === 0 ? id : `${id}#${repeat}`;
+  }
+
+  /**
+   * Makes the digest of each record numbered since the last `checkpoint` that was given as a
+   * function: a caller that keeps the counts past a request (the collector's streams) calls it at
+   * the end of each, since the function holds its record — in V8 a line holds the request body it
+   * was split from — alive as long as the id is remembered.
+   */
+  settle(): void {
+    for (const { id, digest } of this.numbered) {
+      const entry = digest === undefined ? this.byId.get(id) : undefined;
+      if (entry !== undefined && typeof entry.first === 'function') entry.first = digestOf(entry.first);
+    }
   }
 
   /** Keeps what was numbered so far: a later `rollback` goes back to here. */
@@ -48,15 +73,16 @@ export class RepeatedIds {
   /** Forgets what was numbered since the last `checkpoint`: a retried request is numbered as it was the first time. */
   rollback(): void {
     for (let i = this.numbered.length - 1; i >= 0; i--) {
-      const { id, text } = this.numbered[i] as { id: string; text?: string };
+      const { id, digest } = this.numbered[i] as { id: string; digest?: Digest };
       const counts = this.byId.get(id)?.counts;
-      if (text === undefined || counts === undefined) {
-        this.byId.delete(id);
+      if (digest === undefined || counts === undefined) {
+        // The id's first record: every other record of it came later and is undone already.
+        if (this.byId.delete(id)) this.held--;
         continue;
       }
-      const count = (counts.get(text) ?? 1) - 1;
-      if (count > 0) counts.set(text, count);
-      else counts.delete(text);
+      const count = (counts.get(digest) ?? 1) - 1;
+      if (count > 0) counts.set(digest, count);
+      else if (counts.delete(digest)) this.held--;
     }
     this.numbered = [];
   }
@@ -64,6 +90,7 @@ export class RepeatedIds {
   /** Forgets every record seen: the next one starts an independent count. */
   clear(): void {
     this.byId.clear();
+    this.held = 0;
     this.numbered = [];
   }
 }
@@ -71,6 +98,9 @@ export class RepeatedIds {
 /** A record's text, or a function making it. */
 export type RecordText = string | (() => string);
 
-function textOf(record: RecordText): string {
-  return typeof record === 'string' ? record : record();
+/** sha1 of a record's text: the counts tell records apart without keeping them. */
+type Digest = string;
+
+function digestOf(record: RecordText): Digest {
+  return hash('sha1', typeof record === 'string' ? record : record());
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { StreamMemory } from './stream-memory';
+import { detached, MAX_STREAM_MEMORY_KEY, StreamMemory } from './stream-memory';
+import { retainedBy } from '@ratchet/testing';
 
 const entry = (n: number): { n: number } => ({ n });
 
@@ -28,6 +29,52 @@ describe('StreamMemory', () => {
     memory.rollback();
     assert.equal(memory.size, 2);
     assert.deepEqual([memory.get('a'), memory.get('b'), memory.get('c'), memory.get('d')], [entry(1), entry(2), undefined, undefined]);
+  });
+
+  it('reads a retried batch with the same evictions as the first time: the oldest entry before it is still the oldest', () => {
+    const memory = new StreamMemory(2);
+    memory.set('a', entry(1));
+    memory.set('b', entry(2));
+    memory.checkpoint();
+    memory.set('c', entry(3));
+    memory.rollback();
+    memory.set('c', entry(3));
+    assert.deepEqual([memory.get('a'), memory.get('b'), memory.get('c')], [undefined, entry(2), entry(3)], 'a was written longest ago, as the first time');
+  });
+
+  it('keeps at most its capacity to roll back to, however many keys a huge batch writes', () => {
+    const { value: memory, bytes } = retainedBy(() => {
+      const kept = new StreamMemory(16);
+      kept.checkpoint();
+      for (let n = 0; n < 100_000; n++) kept.set(`sshd\nbastion-1\n${100_000 + n}`, entry(n));
+      return kept;
+    });
+    assert.equal(memory.size, 16);
+    assert.ok(bytes < 1_000_000, `a batch of 100,000 connections left ${bytes} bytes to roll back to`);
+  });
+
+  it('keeps no part of a long record its keys were cut from', () => {
+    const { value: memory, bytes } = retainedBy(() => {
+      const kept = new StreamMemory();
+      for (let n = 0; n < 16; n++) {
+        const line = `Mar  2 08:10:00 bastion-1 sshd[${7100 + n}]: Failed publickey for deploy from 192.0.2.44 port 60100 ssh2: RSA ${'A'.repeat(500_000)}`;
+        kept.set(line.slice(16, 40), entry(n));
+      }
+      return kept;
+    });
+    assert.equal(memory.size, 16);
+    assert.ok(bytes < 1_000_000, `16 keys kept ${bytes} bytes alive`);
+  });
+
+  it('keeps no key longer than a parser needs', () => {
+    const memory = new StreamMemory();
+    memory.set(`sshd\n${'h'.repeat(MAX_STREAM_MEMORY_KEY)}\n1`, entry(1));
+    assert.equal(memory.size, 0);
+  });
+
+  it('copies a string without what it was cut from, keeping every code unit', () => {
+    const line = `user \ud800x\u00e9 ${'z'.repeat(100)}`;
+    assert.equal(detached(line.slice(5, 20)), line.slice(5, 20));
   });
 
   it('keeps what a checkpoint confirmed when a later batch is rolled back', () => {

@@ -8,19 +8,22 @@
  *
  * Keys and values are the parser's: it keys by what it chooses (sshd: syslog host and pid), stores
  * values it never mutates (replacing one is a `set`), and checks what it reads back (`instanceof`),
- * since another parser may share the stream. Bounded: beyond `capacity` entries the oldest written
- * is forgotten, so a stream of connections that never log their end cannot grow it without limit.
+ * since another parser may share the stream. Values stay small and hold only copies of the text
+ * they keep (`detached`, clipped): the memory outlives the request. Bounded: beyond `capacity`
+ * entries the oldest written is forgotten, so a stream of connections that never log their end
+ * cannot grow it without limit.
  * A retried batch is read against the memory as it was before the batch (`checkpoint`/`rollback`,
  * like `RepeatedIds`).
  */
 export class StreamMemory {
-  private readonly entries = new Map<string, object>();
+  private entries = new Map<string, object>();
   /**
-   * What each key held before its first change since the last `checkpoint` (undefined: absent),
-   * for `rollback`; kept only once a caller has taken a checkpoint, so a memory that is never
-   * rolled back (a file read once) keeps nothing but its entries.
+   * The entries as the last `checkpoint` left them, copied at the first change after it, for
+   * `rollback`: at most `capacity` entries however large the batch, and in their order, so a
+   * retried batch forgets the same entries as the first time. Kept only once a caller has taken a
+   * checkpoint, so a memory that is never rolled back (a file read once) keeps nothing else.
    */
-  private readonly before = new Map<string, object | undefined>();
+  private saved: Map<string, object> | undefined;
   private undoable = false;
 
   /** @param capacity entries kept at most. Default 4096: far above sshd's default MaxStartups (100 unauthenticated connections). */
@@ -37,42 +40,54 @@ export class StreamMemory {
     return this.entries.get(key);
   }
 
-  /** Keeps `value` under `key` as the newest entry, forgetting the oldest beyond the capacity. */
+  /**
+   * Keeps `value` under `key` as the newest entry, forgetting the oldest beyond the capacity. A key
+   * longer than MAX_STREAM_MEMORY_KEY is not kept (a parser's keys are short: host and pid); the
+   * key is copied (`detached`), so it keeps no part of the record it was cut from.
+   */
   set(key: string, value: object): void {
-    this.remember(key);
-    this.entries.delete(key);
-    this.entries.set(key, value);
-    while (this.entries.size > this.capacity) {
-      const oldest = this.entries.keys().next().value as string;
-      this.remember(oldest);
-      this.entries.delete(oldest);
-    }
+    if (key.length > MAX_STREAM_MEMORY_KEY) return;
+    this.save();
+    const known = this.entries.delete(key);
+    this.entries.set(known ? key : detached(key), value);
+    while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
   }
 
   delete(key: string): void {
     if (!this.entries.has(key)) return;
-    this.remember(key);
+    this.save();
     this.entries.delete(key);
   }
 
   /** Keeps what was written so far: a later `rollback` goes back to here. */
   checkpoint(): void {
-    this.before.clear();
+    this.saved = undefined;
     this.undoable = true;
   }
 
   /** Undoes every change since the last `checkpoint`: a retried batch is read as it was the first time. */
   rollback(): void {
-    for (const [key, value] of this.before) {
-      if (value === undefined) this.entries.delete(key);
-      else this.entries.set(key, value);
-    }
-    this.before.clear();
+    if (this.saved !== undefined) this.entries = this.saved;
+    this.saved = undefined;
   }
 
-  private remember(key: string): void {
-    if (this.undoable && !this.before.has(key)) this.before.set(key, this.entries.get(key));
+  private save(): void {
+    if (this.undoable && this.saved === undefined) this.saved = new Map(this.entries);
   }
 }
 
 export const DEFAULT_STREAM_MEMORY_CAPACITY = 4096;
+
+/** The longest key a `StreamMemory` keeps. */
+export const MAX_STREAM_MEMORY_KEY = 512;
+
+/**
+ * A copy of `text` that holds nothing else alive. V8 makes a string cut from another (`slice`, a
+ * regular expression's group, `split`) a view into it, so a user name kept from a log line keeps
+ * the whole line — and the request body it was split from — alive: a memory kept across requests
+ * stores only copies. The JSON round trip makes a new flat string and keeps every code unit,
+ * lone surrogates included.
+ */
+export function detached(text: string): string {
+  return JSON.parse(JSON.stringify(text)) as string;
+}

@@ -15,3 +15,4 @@ export * from './only-detectors';
 export * from './mmdb-writer';
 export * from './free-port';
 export * from './seeded-random';
+export * from './retained-heap';

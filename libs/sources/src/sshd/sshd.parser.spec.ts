@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { SourceResult } from '../source-parser';
 import { StreamMemory } from '../stream-memory';
+import { retainedBy } from '@ratchet/testing';
 import { acceptingEnvelopes } from '../wrappers';
 import { itAnswersEveryRecordFixture } from '../testing/record-fixture-cases';
 import { createSshdParser, sshdParser } from './sshd.parser';
@@ -96,6 +97,23 @@ describe('sshd parser', () => {
       assert.deepEqual(failures(parser.parse(closed(8203, '198.51.100.73'), { stream })), [['oracle', '198.51.100.73']]);
       assert.deepEqual(failures(parser.parse(closed(8202, '198.51.100.72'), { stream })), [['admin', '198.51.100.72']]);
       assert.equal(stream.size, 0, 'a connection is dropped when sshd logs its end');
+    });
+
+    it('keeps no part of a long hostile line, only a user name clipped to the 100 characters sshd logs', () => {
+      const huge = 'A'.repeat(500_000);
+      const { value: stream, bytes } = retainedBy(() => {
+        const kept = new StreamMemory();
+        for (let n = 0; n < 8; n++) {
+          parser.parse(`Mar  2 09:01:00 bastion-1 sshd[${8400 + n}]: Failed publickey for deploy from 192.0.2.${n} port 60100 ssh2: RSA SHA256:${huge}`, { stream: kept });
+          parser.parse(`Mar  2 09:01:00 bastion-1 sshd[${8410 + n}]: Failed publickey for ${huge} from 192.0.2.${n} port 60100 ssh2: RSA SHA256:q3Zk0dE8vJm2bN7xW1cY5uH4gT6rP9sL0aF3eK2iO8w`, { stream: kept });
+          parser.parse(`Mar  2 09:01:00 bastion-1 sshd[${8420 + n}]: User ${huge} not allowed because account is locked`, { stream: kept });
+        }
+        return kept;
+      });
+      assert.equal(stream.size, 24);
+      assert.ok(bytes < 1_000_000, `24 connections kept ${bytes} bytes alive`);
+      const summary = parser.parse('Mar  2 09:01:01 bastion-1 sshd[8410]: Disconnecting: Too many authentication failures [preauth]', { stream });
+      assert.deepEqual(failures(summary), [['A'.repeat(100), '192.0.2.0']]);
     });
 
     it('keeps each stream to itself: a summary read in one stream is not completed by an end read in another', () => {

@@ -1,6 +1,6 @@
 import type { AuthEventInput, AuthAction, Outcome, PrincipalDto } from '@ratchet/contracts';
 import { ignoredRecord, refusedRecord, type ParseContext, type SourceParser, type SourceResult } from '../source-parser';
-import type { StreamMemory } from '../stream-memory';
+import { detached, type StreamMemory } from '../stream-memory';
 import { isoFromHeader, readSyslogHeader } from '../wrappers/syslog-header';
 import { clip, hostWithoutPort, isIpAddress, recordId } from '../http/http-access';
 
@@ -314,26 +314,43 @@ function parseSshdLine(record: unknown, options: SshdParserOptions, context: Par
 
 /**
  * What the stream has seen of one connection (syslog host and pid), kept in its `StreamMemory`.
- * Immutable: a line that changes it stores a new one.
+ * Immutable: a line that changes it stores a new one. It outlives the request its lines came in,
+ * so it holds only short copies of their text (`owned`): a user name cut from a line would
+ * otherwise keep the whole line, and the body it came in, alive.
  */
 class SshdConnection {
+  /** The client, from `Connection from`, a declined key or a counted line. */
+  readonly address: string | undefined;
+  /** The user its lines named, for a summary line that names none. */
+  readonly user: string | undefined;
+  /** A failure logged without the address (a refused account, an unknown name, too many failures), yielded when a later line gives it. */
+  readonly pending: Pending | undefined;
+
   constructor(
     /** Time of its latest line (epoch ms): a pid silent for longer than LoginGraceTime is another connection. */
     readonly seenAt: number,
-    /** The client, from `Connection from`, a declined key or a counted line. */
-    readonly address: string | undefined,
-    /** The user its lines named, for a summary line that names none. */
-    readonly user: string | undefined,
+    address: string | undefined,
+    user: string | undefined,
     /** A failure of this connection was yielded: summaries and ends of it add none. */
     readonly counted: boolean,
-    /** A failure logged without the address (a refused account, an unknown name, too many failures), yielded when a later line gives it. */
-    readonly pending: Pending | undefined,
-  ) {}
+    pending: Pending | undefined,
+  ) {
+    this.address = owned(address, 64);
+    this.user = owned(user, USER_NAME_LIMIT);
+    this.pending = pending === undefined ? undefined : { user: owned(pending.user, USER_NAME_LIMIT), reason: owned(pending.reason, 160) };
+  }
 
   with(change: Partial<Omit<SshdConnection, 'with'>>): SshdConnection {
     const next = { ...this, ...change };
     return new SshdConnection(next.seenAt, next.address, next.user, next.counted, next.pending);
   }
+}
+
+/** `text` clipped to `max` (sshd itself logs at most 100 characters of a user name) and copied out of the line it was cut from. */
+function owned(text: string, max: number): string;
+function owned(text: string | undefined, max: number): string | undefined;
+function owned(text: string | undefined, max: number): string | undefined {
+  return text === undefined ? undefined : detached(clip(text, max));
 }
 
 interface Pending {
