@@ -2,7 +2,7 @@ import { All, Controller, Inject, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { TrustedProxies } from '@ratchet/kernel';
 import { RatchetMetrics } from '@ratchet/platform';
-import { CALLER_TOKEN_HEADER, callerAuthenticated } from './fast-path/caller-token';
+import { CALLER_TOKEN_HEADER, callerCheck, type CallerCheck } from './fast-path/caller-token';
 import { failModeFor } from './fast-path/fail-mode';
 import { httpAnswer } from './fast-path/fast-path-answer';
 import { FAST_PATH_SETTINGS, type FastPathSettings } from './fast-path/fast-path-settings';
@@ -30,7 +30,11 @@ export class AuthzController {
     @Inject(TRUSTED_PROXIES) private readonly trusted: TrustedProxies,
     @Inject(FAST_PATH_SETTINGS) private readonly settings: FastPathSettings,
     @Inject(RatchetMetrics) private readonly metrics: RatchetMetrics,
-  ) {}
+  ) {
+    this.callerAuthenticated = callerCheck(settings.callerToken);
+  }
+
+  private readonly callerAuthenticated: CallerCheck;
 
   @All('authz')
   async authz(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
@@ -47,7 +51,7 @@ export class AuthzController {
   }
 
   private async answer(request: FastifyRequest, reply: FastifyReply, original: { path: string; method: string }, unavailableStatus: 403 | 503, api: string): Promise<void> {
-    if (!callerAuthenticated(this.settings.callerToken, request.headers[CALLER_TOKEN_HEADER])) {
+    if (!this.callerAuthenticated(request.headers[CALLER_TOKEN_HEADER])) {
       // Refused like a deny, so a proxy sent without the token fails closed, and told nothing.
       this.metrics.fastPathCallerRefused.inc({ api });
       void reply.code(403).headers({ 'x-ratchet-decision': 'unauthenticated-caller' }).send();

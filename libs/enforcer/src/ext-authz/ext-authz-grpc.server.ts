@@ -7,7 +7,7 @@ import { loadPackageDefinition, type GrpcObject, type ServiceClientConstructor, 
 import { loadSync } from '@grpc/proto-loader';
 import { errorMessage } from '@ratchet/kernel';
 import { RatchetMetrics } from '@ratchet/platform';
-import { CALLER_TOKEN_HEADER, callerAuthenticated } from '../fast-path/caller-token';
+import { CALLER_TOKEN_HEADER, callerCheck, type CallerCheck } from '../fast-path/caller-token';
 import { failModeFor } from '../fast-path/fail-mode';
 import { FAST_PATH_SETTINGS, type FastPathSettings } from '../fast-path/fast-path-settings';
 import { FastPathService } from '../fast-path/fast-path.service';
@@ -67,6 +67,7 @@ export class ExtAuthzGrpcServer implements OnApplicationBootstrap, OnApplication
   private server: Http2Server | undefined;
   private boundPort: number | undefined;
   private readonly reading: { headers: readonly string[] };
+  private readonly callerAuthenticated: CallerCheck;
   /** Bytes of unfinished request messages held by every call in progress (bounded by `maxBufferedBytes`). */
   private buffered = 0;
   /**
@@ -82,6 +83,7 @@ export class ExtAuthzGrpcServer implements OnApplicationBootstrap, OnApplication
     @Inject(FAST_PATH_SETTINGS) private readonly settings: FastPathSettings,
     @Inject(RatchetMetrics) private readonly metrics: RatchetMetrics,
   ) {
+    this.callerAuthenticated = callerCheck(settings.callerToken);
     this.reading = { headers: [FAIL_MODE_HEADER, ...(settings.subjectHeader ? [settings.subjectHeader.toLowerCase()] : [])] };
   }
 
@@ -130,7 +132,7 @@ export class ExtAuthzGrpcServer implements OnApplicationBootstrap, OnApplication
       stream.close();
       return;
     }
-    if (!callerAuthenticated(this.settings.callerToken, headers[CALLER_TOKEN_HEADER])) {
+    if (!this.callerAuthenticated(headers[CALLER_TOKEN_HEADER])) {
       this.metrics.fastPathCallerRefused.inc({ api: 'ext_authz_grpc' });
       return this.refuse(stream, STATUS.UNAUTHENTICATED, `the caller sent no valid ${CALLER_TOKEN_HEADER} (RATCHET_FAST_PATH_TOKEN)`);
     }

@@ -5,15 +5,19 @@ export const CALLER_TOKEN_HEADER = 'x-ratchet-token';
 /** Shortest token accepted: one guessable by trying is no authentication. */
 export const MIN_CALLER_TOKEN_LENGTH = 16;
 
+/** Whether a caller of the fast path presented the token. */
+export type CallerCheck = (presented: string | string[] | undefined) => boolean;
+
 /**
- * Whether a caller of `/authz`, `/ext_authz/*` or the ext_authz gRPC Check presented the token:
- * always, when none is configured. Compared in constant time (both sides hashed to one length),
- * so how long a wrong guess took says nothing of the token.
+ * The check for callers of `/authz`, `/ext_authz/*` and the ext_authz gRPC Check: everyone passes
+ * when no token is configured. Compared in constant time (both sides hashed to one length), so how
+ * long a wrong guess took says nothing of the token; the token's own digest is computed once here,
+ * not on every request.
  */
-export function callerAuthenticated(expected: string | undefined, presented: string | string[] | undefined): boolean {
-  if (expected === undefined) return true;
-  if (typeof presented !== 'string') return false;
-  return timingSafeEqual(digest(expected), digest(presented));
+export function callerCheck(expected: string | undefined): CallerCheck {
+  if (expected === undefined) return () => true;
+  const wanted = digest(expected);
+  return (presented) => typeof presented === 'string' && timingSafeEqual(wanted, digest(presented));
 }
 
 function digest(value: string): Buffer {
