@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAuthorizationService, type ProtoCheckRequest, type ProtoCheckResponse } from '@ratchet/enforcer';
 import { ALLOWED_ADDRESSES, allowedAddress, createDecisions, DENIED_ADDRESSES, deniedAddress, FAILURES_PER_ATTACKER } from './authz.bench';
 import type { BenchContext, BenchPart } from './lib/context';
 import { H2GrpcClient } from './lib/grpc-h2';
 import { assertPortFree, histogramQuantileBound, HttpClient, waitForStatus } from './lib/http';
-import { rssOf, spawnTs, stopChild, tailOf, type Child } from './lib/processes';
+import { cpuTimeOf, rssOf, spawnTs, stopChild, tailOf, type Child } from './lib/processes';
 import { atLeast, atMost, formatNumber, mib, progress, type Figure, type PartReport } from './lib/report';
 import { ratePerSecond, summarize } from './lib/stats';
 import { bruteForceNdjson } from './lib/traffic';
@@ -44,12 +43,12 @@ export const extAuthzBench: BenchPart = {
       for (const inFlight of IN_FLIGHT) {
         progress(`ext-authz: ${inFlight} calls in flight over ${CHANNELS} channels, ${WARM_UP_S} s warm-up + ${DURATION_S} s`);
         await loadChecks(clients, inFlight, WARM_UP_S * 1_000);
-        const serverBefore = cpuMsOf(app.pid);
+        const serverBefore = cpuTimeOf(app.pid);
         const clientBefore = process.cpuUsage();
         const run = await loadChecks(clients, inFlight, DURATION_S * 1_000);
         const clientCpu = process.cpuUsage(clientBefore);
         const calls = (run.rate * DURATION_S) / 1_000;
-        const serverUs = (cpuMsOf(app.pid) - serverBefore) / calls;
+        const serverUs = (cpuTimeOf(app.pid) - serverBefore) / calls;
         const clientUs = (clientCpu.user + clientCpu.system) / 1_000 / calls;
         figures.push(
           { name: `${inFlight} in flight: throughput`, value: run.rate, unit: 'checks/s', target: atLeast(TARGET_CHECKS) },
@@ -85,12 +84,6 @@ export const extAuthzBench: BenchPart = {
     }
   },
 };
-
-/** CPU time (user + system) a process has used so far, in ms, from /proc (clock ticks of 10 ms). */
-function cpuMsOf(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
 
 function spawnApp(ctx: BenchContext): Child {
   progress(`ext-authz: starting the embedded app on ${PORT} (gRPC ${GRPC_PORT})`);
