@@ -283,15 +283,13 @@ function parseSshdLine(record: unknown, options: SshdParserOptions, context: Par
 
   const message = record.slice(header.messageAt).replace(SOLARIS_MSGID, '');
   let reading = readMessage(message);
+  const time = isoFromHeader(header, options, context);
   const memory = context?.stream;
-  if (memory !== undefined && header.pid !== undefined) {
-    const time = isoFromHeader(header, options, context);
-    if ('iso' in time) reading = readInConnection(reading, message, memory, `sshd\n${header.host ?? ''}\n${header.pid}`, Date.parse(time.iso));
+  if (memory !== undefined && header.pid !== undefined && 'iso' in time) {
+    reading = readInConnection(reading, message, memory, `sshd\n${header.host ?? ''}\n${header.pid}`, Date.parse(time.iso));
   }
   if ('ignored' in reading) return ignoredRecord(reading.ignored);
   if ('refused' in reading) return refusedRecord(reading.refused);
-
-  const time = isoFromHeader(header, options, context);
   if ('problem' in time) return refusedRecord(time.problem);
 
   const principal: PrincipalDto = reading.user !== undefined && reading.user !== '' ? { type: 'user', id: clip(reading.user, 512) } : { type: 'anonymous' };
