@@ -442,11 +442,12 @@ function readInConnection(reading: Reading, message: string, memory: StreamMemor
     keep(connection.with({ pending: attempt }));
     return { ignored: `${attempt.reason}: the line names no address; counted when its connection's address is logged` };
   }
-  const closed = CONNECTION_CLOSED.exec(message) ?? RECEIVED_DISCONNECT.exec(message);
+  const ended = CONNECTION_CLOSED.exec(message);
+  const closed = ended ?? RECEIVED_DISCONNECT.exec(message);
   if (closed !== null) {
     const address = closed[1] as string;
     const attempt = !connection.counted && isIpAddress(address) ? connection.pending : undefined;
-    if (CONNECTION_CLOSED.test(message)) memory.delete(key);
+    if (ended !== null) memory.delete(key);
     else if (attempt !== undefined) keep(connection.with({ counted: true, pending: undefined }));
     else keep(connection);
     return attempt === undefined ? reading : failureOf(attempt, address);
