@@ -82,11 +82,11 @@ function evaluateFilter(c: Fail2banCase, text: string, env: ReplayEnvironment, t
   let sameAttempt = 0;
   const skipped = new Map<string, number>();
   // Detectors count an event id once: a line that yields the id of an attempt an earlier line
-  // already reported (sshd's lines of one attempt share it) adds no failure.
+  // already reported (sshd's lines of one attempt share it) adds no failure; `fresh`: the ids a line is first to yield.
   const counted = new Set<string>();
   for (const { subject, expectation, outside, outcome, connection } of lines) {
-    const earlier = new Set(counted);
-    if (outcome.status === 'ok') for (const e of outcome.events) counted.add(e.id);
+    const fresh = new Set(outcome.status === 'ok' ? outcome.events.map((e) => e.id).filter((id) => !counted.has(id)) : []);
+    for (const id of fresh) counted.add(id);
     if (expectation === undefined) continue;
     if (outside !== undefined) {
       skipped.set(outside, (skipped.get(outside) ?? 0) + 1);
@@ -95,7 +95,7 @@ function evaluateFilter(c: Fail2banCase, text: string, env: ReplayEnvironment, t
     tested++;
     const failures = outcome.status === 'ok' ? outcome.events.filter((e) => isMatch(c, e)) : [];
     if (!expectation.match) {
-      const added = failures.filter((e) => !earlier.has(e.id));
+      const added = failures.filter((e) => fresh.has(e.id));
       if (added.length > 0) tally.miss({ case: c.filter, indicator: c.filter, kind: 'FP', subject, why: `failure read from a line fail2ban does not match: ${describe(added[0] as AuthEvent)}` });
       continue;
     }

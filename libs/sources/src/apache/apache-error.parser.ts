@@ -10,7 +10,6 @@ export interface ApacheErrorParserOptions {
   year?: number;
 }
 
-
 /** `[Sat Jul 20 21:34:49.453232 2013] `: httpd's local time, no zone. */
 const TIME = /^\[[A-Z][a-z]{2} ([A-Z][a-z]{2}) ( ?\d{1,2}) (\d\d):(\d\d):(\d\d)(?:\.\d{1,6})? (\d{4})\] /;
 /** `[auth_basic:error] ` (2.4, `[:error]` without a module) or `[error] ` (2.2), then 2.4's optional `[pid 1:tid 2] `. */

@@ -3,7 +3,6 @@ import { ignoredRecord, refusedRecord, type SourceParser, type SourceResult } fr
 import { clip, decideHttpAccess, httpAccessEvent, isHttpStatus, isIpAddress, recordId, splitRequestLine } from '../http/http-access';
 import { isoFromUtcParts, monthNumber } from '../http/http-time';
 
-
 /**
  * `<address>:<port> [dd/Mon/yyyy:hh:mm:ss.mmm] `: the client and the accept date (local time, no
  * zone). IPv6 is written without brackets (`2001:db8::7:51234`): the port is after the last colon.

@@ -283,15 +283,13 @@ function parseSshdLine(record: unknown, options: SshdParserOptions, context: Par
 
   const message = record.slice(header.messageAt).replace(SOLARIS_MSGID, '');
   let reading = readMessage(message);
+  const time = isoFromHeader(header, options, context);
   const memory = context?.stream;
-  if (memory !== undefined && header.pid !== undefined) {
-    const time = isoFromHeader(header, options, context);
-    if ('iso' in time) reading = readInConnection(reading, message, memory, `sshd\n${header.host ?? ''}\n${header.pid}`, Date.parse(time.iso));
+  if (memory !== undefined && header.pid !== undefined && 'iso' in time) {
+    reading = readInConnection(reading, message, memory, `sshd\n${header.host ?? ''}\n${header.pid}`, Date.parse(time.iso));
   }
   if ('ignored' in reading) return ignoredRecord(reading.ignored);
   if ('refused' in reading) return refusedRecord(reading.refused);
-
-  const time = isoFromHeader(header, options, context);
   if ('problem' in time) return refusedRecord(time.problem);
 
   const principal: PrincipalDto = reading.user !== undefined && reading.user !== '' ? { type: 'user', id: clip(reading.user, 512) } : { type: 'anonymous' };
@@ -444,11 +442,12 @@ function readInConnection(reading: Reading, message: string, memory: StreamMemor
     keep(connection.with({ pending: attempt }));
     return { ignored: `${attempt.reason}: the line names no address; counted when its connection's address is logged` };
   }
-  const closed = CONNECTION_CLOSED.exec(message) ?? RECEIVED_DISCONNECT.exec(message);
+  const ended = CONNECTION_CLOSED.exec(message);
+  const closed = ended ?? RECEIVED_DISCONNECT.exec(message);
   if (closed !== null) {
     const address = closed[1] as string;
     const attempt = !connection.counted && isIpAddress(address) ? connection.pending : undefined;
-    if (CONNECTION_CLOSED.test(message)) memory.delete(key);
+    if (ended !== null) memory.delete(key);
     else if (attempt !== undefined) keep(connection.with({ counted: true, pending: undefined }));
     else keep(connection);
     return attempt === undefined ? reading : failureOf(attempt, address);

@@ -28,7 +28,6 @@ export interface BsdTime {
   second: number;
 }
 
-
 /** The tag: `prog[pid]:`, `prog:`, `[prog]:` or `[prog]` followed by a space. */
 const TAG = String.raw`(?:\[([\w./-]{1,64})\]:?|([\w./-]{1,64}?)(?:\[(\d{1,10})\])?:)(?: |$)`;
 const BSD = new RegExp(String.raw`^(?:<\d{1,3}>)?([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d\d):(\d\d):(\d\d) (?:(\S{1,255}) )??${TAG}`);
