@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import {
   ActionCapGuard,
+  actionIdsInForce,
   DECISION_STORE,
   evaluateChains,
   MemoryChainRuns,
@@ -87,7 +88,7 @@ export class EnforcementService implements OnModuleInit, OnApplicationShutdown {
     let activeActions = this.mirror.countActive(false);
     for (const item of items) {
       const score = item.value;
-      const held = new Set([...this.runs.ofEntity(score.entity).values()].flatMap((r) => r.actions.filter((a) => a.expiresAt > now).map((a) => a.id)));
+      const held = actionIdsInForce(this.runs, score.entity, now);
       const outcome = evaluateChains(score, { chains, runs: this.runs, allowlist: this.settings.allowlist, caps: this.caps, activeActions, now });
       const headers = continueTrace('enforcer.decide', item.headers);
       for (const action of listed(outcome)) {
