@@ -12,7 +12,7 @@ import {
   type DecisionStore,
 } from '@ratchet/chains';
 import { EVENT_LOG, TOPICS, type EnforcementAction, type EventLog, type RiskScore } from '@ratchet/contracts';
-import type { Clock, EntityRef } from '@ratchet/kernel';
+import { errorMessage, type Clock, type EntityRef } from '@ratchet/kernel';
 import { CLOCK, continueTrace, RatchetMetrics, type DecodedMessage } from '@ratchet/platform';
 import { decay, type RiskModel } from '@ratchet/risk';
 import { ChainSetService } from './chain-set.service';
@@ -68,7 +68,7 @@ export class EnforcementService implements OnModuleInit, OnApplicationShutdown {
   async onModuleInit(): Promise<void> {
     await this.eventLog.ensureTopics([TOPICS.enforcementActions]);
     this.tickTimer = setInterval(() => {
-      this.ticking = this.ticking.then(async () => void (await this.relaxQuietEntities())).catch((err: unknown) => this.log.error(`relax tick failed: ${(err as Error).message}`));
+      this.ticking = this.ticking.then(async () => void (await this.relaxQuietEntities())).catch((err: unknown) => this.log.error(`relax tick failed: ${errorMessage(err)}`));
     }, this.settings.relaxEveryMs);
     this.tickTimer.unref();
   }
