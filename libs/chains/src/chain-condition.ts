@@ -1,6 +1,6 @@
 import { Environment } from '@marcbachmann/cel-js';
 import type { RiskScore } from '@ratchet/contracts';
-import { parseEntityRef } from '@ratchet/kernel';
+import { errorMessage, parseEntityRef } from '@ratchet/kernel';
 
 /**
  * The variables a chain's CEL expressions see. Numbers are CEL doubles (`score >= 40` and
@@ -54,7 +54,7 @@ export function compileCondition(source: unknown): Condition | { problem: string
     const parsed = ENVIRONMENT.parse(source);
     evaluate = (input) => parsed(input);
   } catch (err) {
-    return { problem: `${JSON.stringify(source)} does not compile: ${firstLine((err as Error).message)}` };
+    return { problem: `${JSON.stringify(source)} does not compile: ${firstLine(errorMessage(err))}` };
   }
   return {
     source,

@@ -2,7 +2,7 @@ import { actionId, type EnforcementAction, type RiskScore } from '@ratchet/contr
 import type { EntityRef } from '@ratchet/kernel';
 import type { CompiledChain, CompiledStep } from './chain';
 import { conditionInput } from './chain-condition';
-import type { ChainRun, ChainRuns } from './chain-runs';
+import { actionIdsInForce, type ChainRun, type ChainRuns } from './chain-runs';
 import type { ActionCapGuard, Allowlist } from './guards';
 
 /** What the engine needs besides the score. Pure: `now` is passed in, state lives in `runs`. */
@@ -42,7 +42,7 @@ export function evaluateChains(score: RiskScore, ctx: ChainEngineContext): Chain
   const outcome: ChainOutcome = { applied: [], reverted: [], failed: [] };
   if (ctx.allowlist.allows(score.entity)) return outcome;
   const input = conditionInput(score);
-  const inForce = activeIds(ctx.runs, score.entity, ctx.now);
+  const inForce = actionIdsInForce(ctx.runs, score.entity, ctx.now);
   const decided = new Map<string, EnforcementAction>();
   let admitted = 0;
   for (const chain of ctx.chains) {
@@ -156,12 +156,6 @@ function revertable(actions: readonly EnforcementAction[], chain: string, entity
     for (const a of run.actions) if (a.expiresAt > ctx.now) heldElsewhere.add(a.id);
   }
   return actions.filter((a) => a.expiresAt > ctx.now && !heldElsewhere.has(a.id)).map((a) => ({ ...a, state: 'reverted', expiresAt: ctx.now }));
-}
-
-function activeIds(runs: ChainRuns, entity: EntityRef, now: number): Set<string> {
-  const ids = new Set<string>();
-  for (const run of runs.ofEntity(entity).values()) for (const a of run.actions) if (a.expiresAt > now) ids.add(a.id);
-  return ids;
 }
 
 /** Every action lasts its TTL from `now`, whatever the event time: a late detection still acts for the whole TTL. */

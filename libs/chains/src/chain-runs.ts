@@ -29,6 +29,13 @@ export interface ChainRuns {
   entities(): EntityRef[];
 }
 
+/** Ids of the entity's actions still in force at `now`, across its chains. */
+export function actionIdsInForce(runs: ChainRuns, entity: EntityRef, now: number): Set<string> {
+  const ids = new Set<string>();
+  for (const run of runs.ofEntity(entity).values()) for (const a of run.actions) if (a.expiresAt > now) ids.add(a.id);
+  return ids;
+}
+
 export class MemoryChainRuns implements ChainRuns {
   private readonly byEntity = new Map<EntityRef, Map<string, ChainRun>>();
 

@@ -1,5 +1,4 @@
-import { compileAddressSet, looksLikeAddressOrCidr, parseEntityRef, type EntityRef } from '@ratchet/kernel';
-import { AppError } from '@ratchet/kernel';
+import { AppError, compileAddressSet, errorMessage, looksLikeAddressOrCidr, parseEntityRef, type EntityRef } from '@ratchet/kernel';
 
 /**
  * Entities no chain may act against: health checkers, node and control-plane addresses,
@@ -24,7 +23,7 @@ export function compileAllowlist(entries: readonly string[]): Allowlist {
   try {
     blocks = compileAddressSet('allowlist:', addresses);
   } catch (err) {
-    throw new AppError('CHAINS.INVALID_ALLOWLIST', (err as Error).message);
+    throw new AppError('CHAINS.INVALID_ALLOWLIST', errorMessage(err));
   }
   return {
     allows(entity) {

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync, watch, type FSWatcher } from 'node
 import { basename, dirname, extname, join } from 'node:path';
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { compileChains, InvalidChainFile, parseChainDocuments, type CompiledChain } from '@ratchet/chains';
-import { AppError } from '@ratchet/kernel';
+import { AppError, errorMessage } from '@ratchet/kernel';
 
 export const CHAIN_SET_OPTIONS = Symbol.for('ratchet.ChainSetOptions');
 
@@ -18,6 +18,11 @@ export interface ChainSetOptions {
 
 /** A load's outcome, emitted as `reload` after every re-read the watcher triggers. */
 export type ChainReload = { ok: true; chains: readonly CompiledChain[] } | { ok: false; error: string };
+
+/** Why a path could not be read: the errno code (`ENOENT`) when there is one. */
+function cannotRead(err: unknown): string {
+  return `cannot read: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}`;
+}
 
 /**
  * Reads every chain file under `path` and compiles them as one set: a problem in any file throws
@@ -34,7 +39,7 @@ export function loadChainFiles(path: string): CompiledChain[] {
           .map((f) => join(path, f))
       : [path];
   } catch (err) {
-    throw new InvalidChainFile(path, `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new InvalidChainFile(path, cannotRead(err));
   }
   const chains: CompiledChain[] = [];
   const origin = new Map<string, string>();
@@ -43,14 +48,14 @@ export function loadChainFiles(path: string): CompiledChain[] {
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new InvalidChainFile(file, `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new InvalidChainFile(file, cannotRead(err));
     }
     let compiled: CompiledChain[];
     try {
       compiled = compileChains(parseChainDocuments(text, file));
     } catch (err) {
       if (err instanceof InvalidChainFile) throw err;
-      throw new InvalidChainFile(file, (err as Error).message);
+      throw new InvalidChainFile(file, errorMessage(err));
     }
     for (const chain of compiled) {
       const other = origin.get(chain.name);
@@ -131,7 +136,7 @@ export class ChainSetService implements OnModuleInit, OnApplicationShutdown {
       this.log.log(`loaded ${chains.length} chains from ${this.options?.path}: ${chains.map((c) => `${c.name} (${c.mode})`).join(', ')}`);
       outcome = { ok: true, chains };
     } catch (err) {
-      const error = err instanceof AppError ? err.message : `unexpected error: ${(err as Error).message}`;
+      const error = err instanceof AppError ? err.message : `unexpected error: ${errorMessage(err)}`;
       this.lastError = error;
       this.log.error(`refused the new chains, keeping the ${this.current.length} in force: ${error}`);
       outcome = { ok: false, error };

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { DECISION_STORE, DecisionMirror, type DecisionStore } from '@ratchet/chains';
 import type { EnforcementAction } from '@ratchet/contracts';
-import type { Clock, EntityRef } from '@ratchet/kernel';
+import { errorMessage, type Clock, type EntityRef } from '@ratchet/kernel';
 import { CLOCK, RatchetMetrics, Readiness } from '@ratchet/platform';
 
 /** How often the mirror re-reads the store, besides the push. */
@@ -52,7 +52,7 @@ export class DecisionMirrorService implements OnModuleInit, OnApplicationShutdow
     } catch (err) {
       reachable = false;
       this.unreachableSince ??= this.clock.now();
-      this.log.warn(`decision store unreachable; answering from the last known decisions (fail-open routes) or refusing (fail-closed routes): ${(err as Error).message}`);
+      this.log.warn(`decision store unreachable; answering from the last known decisions (fail-open routes) or refusing (fail-closed routes): ${errorMessage(err)}`);
     }
     this.mirror.purge(this.clock.now());
     this.metrics.activeDecisions.set(this.mirror.countActive(this.clock.now()));

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import {
   ActionCapGuard,
+  actionIdsInForce,
   DECISION_STORE,
   evaluateChains,
   MemoryChainRuns,
@@ -11,7 +12,7 @@ import {
   type DecisionStore,
 } from '@ratchet/chains';
 import { EVENT_LOG, TOPICS, type EnforcementAction, type EventLog, type RiskScore } from '@ratchet/contracts';
-import type { Clock, EntityRef } from '@ratchet/kernel';
+import { errorMessage, type Clock, type EntityRef } from '@ratchet/kernel';
 import { CLOCK, continueTrace, RatchetMetrics, type DecodedMessage } from '@ratchet/platform';
 import { decay, type RiskModel } from '@ratchet/risk';
 import { ChainSetService } from './chain-set.service';
@@ -67,7 +68,7 @@ export class EnforcementService implements OnModuleInit, OnApplicationShutdown {
   async onModuleInit(): Promise<void> {
     await this.eventLog.ensureTopics([TOPICS.enforcementActions]);
     this.tickTimer = setInterval(() => {
-      this.ticking = this.ticking.then(async () => void (await this.relaxQuietEntities())).catch((err: unknown) => this.log.error(`relax tick failed: ${(err as Error).message}`));
+      this.ticking = this.ticking.then(async () => void (await this.relaxQuietEntities())).catch((err: unknown) => this.log.error(`relax tick failed: ${errorMessage(err)}`));
     }, this.settings.relaxEveryMs);
     this.tickTimer.unref();
   }
@@ -87,7 +88,7 @@ export class EnforcementService implements OnModuleInit, OnApplicationShutdown {
     let activeActions = this.mirror.countActive(false);
     for (const item of items) {
       const score = item.value;
-      const held = new Set([...this.runs.ofEntity(score.entity).values()].flatMap((r) => r.actions.filter((a) => a.expiresAt > now).map((a) => a.id)));
+      const held = actionIdsInForce(this.runs, score.entity, now);
       const outcome = evaluateChains(score, { chains, runs: this.runs, allowlist: this.settings.allowlist, caps: this.caps, activeActions, now });
       const headers = continueTrace('enforcer.decide', item.headers);
       for (const action of listed(outcome)) {

@@ -122,7 +122,10 @@ export function refOf(object: KubernetesObject): ObjectRef {
   return { apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace ?? 'default', name: object.metadata.name };
 }
 
-const describe = (verb: string, ref: ObjectRef): string => `${verb} ${ref.kind} ${ref.namespace}/${ref.name}`;
+/** `NetworkPolicy shop/ratchet-…`: how messages name an object. */
+export const describeRef = (ref: ObjectRef): string => `${ref.kind} ${ref.namespace}/${ref.name}`;
+
+const describe = (verb: string, ref: ObjectRef): string => `${verb} ${describeRef(ref)}`;
 
 /** Runs one call and turns the client's failures into `KubernetesApiError` with the server's message. */
 async function call<T>(what: string, run: () => Promise<T>): Promise<T> {

@@ -13,7 +13,7 @@ import {
   type PolicySettings,
   type PolicyTarget,
 } from '@ratchet/policy';
-import { KubernetesApiError, refOf, type KubernetesApi } from './kubernetes-api';
+import { describeRef, KubernetesApiError, refOf, type KubernetesApi } from './kubernetes-api';
 
 /** What happened to one action on one target (or to one object found in the cluster). */
 export interface PolicyOutcome {
@@ -43,7 +43,6 @@ export interface PolicyApplierOptions {
 }
 
 const key = (ref: ObjectRef): string => `${ref.apiVersion}/${ref.kind}/${ref.namespace}/${ref.name}`;
-const describeRef = (ref: ObjectRef): string => `${ref.kind} ${ref.namespace}/${ref.name}`;
 
 /**
  * Makes the cluster match the active decisions on the configured targets. Desired: the active

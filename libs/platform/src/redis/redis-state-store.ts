@@ -83,6 +83,16 @@ local function flushTimes(c)
   if n > 0 then redis.call('ZADD', c.rec, 'GT', unpack(args)) end
   c.times, c.timeArgs = {}, {}
 end
+-- Forgets a counter's least recently counted fields beyond the cap, from the hash and its recency
+-- set. Answers the fields forgotten and the excess (size minus cap; not positive: nothing to forget).
+local function forgetBeyond(key, rec, cap)
+  local excess = redis.call('ZCARD', rec) - cap
+  if excess <= 0 then return {}, excess end
+  local forgotten = redis.call('ZRANGE', rec, 0, excess - 1)
+  redis.call('ZREMRANGEBYRANK', rec, 0, excess - 1)
+  redis.call('HDEL', key, unpack(forgotten))
+  return forgotten, excess
+end
 while a <= #ARGV do
   local kind, key = ARGV[a], KEYS[k]
   if kind == 'w' then
@@ -167,14 +177,7 @@ while a <= #ARGV do
     end
     redis.call('HSET', key, unpack(counted))
     redis.call('ZADD', rec, 'GT', unpack(times))
-    if fresh then
-      local excess = redis.call('ZCARD', rec) - tonumber(ARGV[a + 2])
-      if excess > 0 then
-        local forgotten = redis.call('ZRANGE', rec, 0, excess - 1)
-        redis.call('ZREMRANGEBYRANK', rec, 0, excess - 1)
-        redis.call('HDEL', key, unpack(forgotten))
-      end
-    end
+    if fresh then forgetBeyond(key, rec, tonumber(ARGV[a + 2])) end
     redis.call('PEXPIRE', key, ARGV[a + 3])
     redis.call('PEXPIRE', rec, ARGV[a + 3])
     out[#out + 1] = answer
@@ -217,15 +220,9 @@ while a <= #ARGV do
     end
     if c.size and c.size > cap then
       flushTimes(c)
-      local excess = redis.call('ZCARD', c.rec) - cap
-      if excess > 0 then
-        local forgotten = redis.call('ZRANGE', c.rec, 0, excess - 1)
-        redis.call('ZREMRANGEBYRANK', c.rec, 0, excess - 1)
-        redis.call('HDEL', key, unpack(forgotten))
-        for _, field in ipairs(forgotten) do c.vals[field] = nil end
-        excess = 0
-      end
-      c.size = cap + excess
+      local forgotten, excess = forgetBeyond(key, c.rec, cap)
+      for _, field in ipairs(forgotten) do c.vals[field] = nil end
+      c.size = cap + math.min(excess, 0)
     end
     expiry[key] = ARGV[a + 3]
     expiry[c.rec] = ARGV[a + 3]
@@ -329,14 +326,14 @@ export class RedisStateStore implements StateStore {
     const counted = new Map<string, number>();
     for (let i = from; i < to; i++) {
       const op = ops[i] as StateOp;
-      const key = this.keyPrefix + stateKey(op);
-      names.push(key);
-      if (op.kind === 'counter.add') counted.set(key, (counted.get(key) ?? 0) + 1);
+      const name = stateKey(op);
+      names.push(name);
+      if (op.kind === 'counter.add') counted.set(name, (counted.get(name) ?? 0) + 1);
     }
     for (let i = from; i < to; i++) {
       const op = ops[i] as StateOp;
-      const key = names[i - from] as string;
-      keys.push(key);
+      const name = names[i - from] as string;
+      keys.push(this.keyPrefix + name);
       switch (op.kind) {
         case 'window.count':
         case 'window.distinct':
@@ -355,8 +352,8 @@ export class RedisStateStore implements StateStore {
           args.push('s', op.at, op.member, op.maxMembers, op.retainMs);
           break;
         case 'counter.add':
-          keys.push(`${this.keyPrefix}${RECENCY}${stateKey(op)}`);
-          args.push((counted.get(key) ?? 0) > 1 ? 'C' : 'c', op.at, op.maxFields, op.retainMs, op.fields.length);
+          keys.push(`${this.keyPrefix}${RECENCY}${name}`);
+          args.push((counted.get(name) ?? 0) > 1 ? 'C' : 'c', op.at, op.maxFields, op.retainMs, op.fields.length);
           for (const field of op.fields) args.push(field);
           break;
       }
