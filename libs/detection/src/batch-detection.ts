@@ -1,14 +1,17 @@
 import type { AuthEvent, RiskSignal } from '@ratchet/contracts';
 import type { CompiledDetector } from './detector';
+import { routesOf } from './event-routes';
 import type { SetAddOp, StateOp, StateResult, StateStore } from './state-store.port';
 
 /**
- * The state a batch needs and which answer goes to whom. Every operation a detector planned has a
- * place in `answers`, the index of the operation in `ops` that answers it: the same index for a
- * shared operation planned by several detectors for one event (see `SetAddOp.shared`), otherwise
- * its own. The planned operations of event `e` and detector `d` are `answers[starts[e * D + d] ..
- * starts[e * D + d + 1])`, D detectors: flat arrays of offsets rather than a pair per event and
- * detector, which for a batch of 500 events through 31 detectors would be 15,500 small arrays.
+ * The state a batch needs and which answer goes to whom. Each event is read by the detectors its
+ * plane and action route it to (`EventRoutes`), in catalogue order. Every operation a detector
+ * planned has a place in `answers`, the index of the operation in `ops` that answers it: the same
+ * index for a shared operation planned by several detectors for one event (see `SetAddOp.shared`),
+ * otherwise its own. The planned operations of the `r`-th routed detector of an event are
+ * `answers[starts[s] .. starts[s + 1])`, where `s` counts the routed detectors of the events before
+ * plus `r`: flat arrays of offsets rather than a pair per event and detector, which for a batch of
+ * 500 events would be thousands of small arrays.
  */
 export interface DetectionPlan {
   readonly ops: StateOp[];
@@ -17,15 +20,20 @@ export interface DetectionPlan {
 }
 
 export function planDetection(events: readonly AuthEvent[], detectors: readonly CompiledDetector[]): DetectionPlan {
+  const routes = routesOf(detectors);
   const ops: StateOp[] = [];
   const answers: number[] = [];
   const starts = new Uint32Array(events.length * detectors.length + 1);
   let slot = 0;
-  for (const event of events) {
+  for (let e = 0; e < events.length; e++) {
+    const event = events[e] as AuthEvent;
     const eventStart = ops.length;
-    for (const detector of detectors) {
+    const routed = routes.of(event);
+    for (let r = 0; r < routed.length; r++) {
       starts[slot++] = answers.length;
-      for (const op of detector.plan(event)) {
+      const planned = (detectors[routed[r] as number] as CompiledDetector).plan(event);
+      for (let i = 0; i < planned.length; i++) {
+        const op = planned[i] as StateOp;
         const same = op.kind === 'set.add' && op.shared === true ? sharedWith(ops, eventStart, op) : -1;
         if (same >= 0) {
           answers.push(same);
@@ -57,18 +65,23 @@ export function detectWithResults(
   plan: DetectionPlan,
   results: readonly StateResult[],
 ): RiskSignal[] {
+  const routes = routesOf(detectors);
   const signals: RiskSignal[] = [];
   const { answers, starts } = plan;
   let slot = 0;
-  for (const event of events) {
-    for (const detector of detectors) {
+  for (let e = 0; e < events.length; e++) {
+    const event = events[e] as AuthEvent;
+    const routed = routes.of(event);
+    for (let r = 0; r < routed.length; r++) {
+      const detector = detectors[routed[r] as number] as CompiledDetector;
       const from = starts[slot] as number;
       const to = starts[slot + 1] as number;
       slot++;
       if (from === to && !detector.stateless) continue;
       const own = from === to ? NO_RESULTS : new Array<StateResult>(to - from);
       for (let i = from; i < to; i++) (own as StateResult[])[i - from] = results[answers[i] as number] as StateResult;
-      for (const signal of detector.detect(event, own)) signals.push(signal);
+      const fired = detector.detect(event, own);
+      for (let i = 0; i < fired.length; i++) signals.push(fired[i] as RiskSignal);
     }
   }
   return signals;

@@ -17,6 +17,7 @@ export const bruteForceDetector = thresholdDetector({
   id: 'auth.brute-force',
   signalType: 'brute_force',
   summary: 'An address with `threshold` failed logins within `window` (defaults: 6 in 5m)',
+  reads: { actions: ['login', 'mfa'] },
   defaults: { threshold: 6, windowMs: 5 * 60_000 },
   counting: 'window.count',
   countName: 'failures',

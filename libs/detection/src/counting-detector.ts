@@ -1,6 +1,6 @@
 import type { AuthEvent, RiskSignal } from '@ratchet/contracts';
 import type { EntityRef } from '@ratchet/kernel';
-import { thresholdSignal, type Detector } from './detector';
+import { thresholdSignal, type Detector, type EventScope } from './detector';
 import { compileThresholdWindow, type ThresholdWindow } from './detector-config';
 import { NO_OPS, NO_SIGNALS } from './event-reading';
 
@@ -13,6 +13,8 @@ export interface CountingDetectorSpec {
   severity: number;
   /** The evidence field holding the count: `failures`, `denials`. */
   countName: string;
+  /** See `Detector.reads`. */
+  reads?: EventScope;
   /** The entity an event counts for, or undefined when it does not count. */
   subjectOf: (event: AuthEvent) => EntityRef | undefined;
 }
@@ -22,12 +24,13 @@ export interface CountingDetectorSpec {
  * counts once), firing on every event from the threshold on. Settings: `{ threshold, window }`.
  */
 export function countingDetector(spec: CountingDetectorSpec): Detector<ThresholdWindow> {
-  const { id, signalType, summary, defaults, severity, countName, subjectOf } = spec;
+  const { id, signalType, summary, defaults, severity, countName, reads, subjectOf } = spec;
   return {
     id,
     signalType,
     summary,
     defaults,
+    reads,
     compile: (raw) => compileThresholdWindow(id, raw, defaults),
     plan(event, p) {
       const subject = subjectOf(event);

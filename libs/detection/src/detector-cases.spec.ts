@@ -57,7 +57,7 @@ function observed(signals: readonly RiskSignal[]) {
 
 async function run(testCase: DetectorCase, batchSize = Number.POSITIVE_INFINITY): Promise<RiskSignal[]> {
   const detectors = compileDetectors(testCase.settings).filter((d) => !testCase.only || testCase.only.includes(d.id));
-  return replayCase(testCase.events.flatMap(expand), detectors, new MemoryStateStore(new ManualClock(T0)), { batchSize, ...(testCase.deliveries ? { deliveries: testCase.deliveries } : {}) });
+  return replayCase(testCase.events.flatMap(expand), detectors, () => new MemoryStateStore(new ManualClock(T0)), { batchSize, ...(testCase.deliveries ? { deliveries: testCase.deliveries } : {}) });
 }
 
 describe('detector cases', () => {

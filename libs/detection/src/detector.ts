@@ -1,4 +1,4 @@
-import type { AuthEvent, RiskSignal } from '@ratchet/contracts';
+import type { AuthAction, AuthEvent, Plane, RiskSignal } from '@ratchet/contracts';
 import type { EntityRef } from '@ratchet/kernel';
 import { thresholdConfidence } from './event-reading';
 import type { StateOp, StateResult } from './state-store.port';
@@ -17,6 +17,13 @@ export interface Detector<P> {
    * plans nothing for an event is not asked about it.
    */
   readonly stateless?: boolean;
+  /**
+   * The events it can say anything about; absent, every event. The batch engine asks a detector
+   * only about events in its scope, so a declared scope must hold every event its `plan` or
+   * `detect` would answer for (a spec checks this over every fixture): with 32 detectors and most
+   * of them about one plane or one action, most calls would otherwise answer nothing.
+   */
+  readonly reads?: EventScope;
   /** Validates and normalises raw settings over the defaults; throws InvalidDetectorConfig naming the field. */
   compile(raw: unknown): P;
   /** The state operations this event needs; empty when the event is not relevant. */
@@ -25,11 +32,19 @@ export interface Detector<P> {
   detect(event: AuthEvent, results: readonly StateResult[], params: P): RiskSignal[];
 }
 
+/** Which events a detector reads: those of one of `planes` (absent: any) with one of `actions` (absent: any). */
+export interface EventScope {
+  readonly planes?: readonly Plane[];
+  readonly actions?: readonly AuthAction[];
+}
+
 /** A detector with its settings fixed, ready for the batch engine. */
 export interface CompiledDetector {
   readonly id: string;
   /** `detect` runs even when `plan` answered no operations. */
   readonly stateless?: boolean;
+  /** See `Detector.reads`. */
+  readonly reads?: EventScope;
   plan(event: AuthEvent): StateOp[];
   detect(event: AuthEvent, results: readonly StateResult[]): RiskSignal[];
 }
@@ -38,6 +53,7 @@ export function bindDetector<P>(detector: Detector<P>, params: P): CompiledDetec
   return {
     id: detector.id,
     stateless: detector.stateless === true,
+    reads: detector.reads,
     plan: (event) => detector.plan(event, params),
     detect: (event, results) => detector.detect(event, results, params),
   };

@@ -5,6 +5,7 @@ export * from './counting-detector';
 export * from './detector';
 export * from './detector-config';
 export * from './event-reading';
+export * from './event-routes';
 export * from './http';
 export * from './identity';
 export * from './intel';

@@ -28,7 +28,7 @@ function observed(signals: readonly RiskSignal[]) {
 /** Runs only the case's detectors, through the catalogue and the batch engine, in batches of `batchSize`. */
 async function run(testCase: EventCase, batchSize = Number.POSITIVE_INFINITY): Promise<RiskSignal[]> {
   const settings = Object.fromEntries(DETECTORS.map((d) => [d.id, d.id in testCase.detectors ? testCase.detectors[d.id] : false]));
-  return replayCase(testCase.events.map(expand), compileDetectors(settings), new MemoryStateStore(new ManualClock(T0)), { batchSize, ...(testCase.deliveries ? { deliveries: testCase.deliveries } : {}) });
+  return replayCase(testCase.events.map(expand), compileDetectors(settings), () => new MemoryStateStore(new ManualClock(T0)), { batchSize, ...(testCase.deliveries ? { deliveries: testCase.deliveries } : {}) });
 }
 
 const PLANES = [

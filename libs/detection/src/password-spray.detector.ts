@@ -7,6 +7,7 @@ export const passwordSprayDetector = thresholdDetector({
   id: 'auth.password-spray',
   signalType: 'password_spray',
   summary: 'An address with failed logins for `threshold` distinct principals within `window` (defaults: 10 in 5m)',
+  reads: { actions: ['login'] },
   defaults: { threshold: 10, windowMs: 5 * 60_000 },
   counting: 'window.distinct',
   countName: 'distinctPrincipals',

@@ -1,6 +1,6 @@
 import type { AuthEvent, RiskSignal } from '@ratchet/contracts';
 import type { EntityRef } from '@ratchet/kernel';
-import { thresholdSignal, type Detector } from './detector';
+import { thresholdSignal, type Detector, type EventScope } from './detector';
 import { compileThresholdWindow, type ThresholdWindow } from './detector-config';
 
 /** What a threshold detector counts for an event: under which key, which member, for which entity. */
@@ -24,6 +24,8 @@ export interface ThresholdDetectorSpec {
   /** The evidence name of the count: `failures`, `distinctPrincipals`. */
   countName: string;
   severity?: number;
+  /** See `Detector.reads`. */
+  reads?: EventScope;
   /** Undefined when the event is not counted. */
   subjectOf(this: void, event: AuthEvent): ThresholdSubject | undefined;
 }
@@ -39,6 +41,7 @@ export function thresholdDetector(spec: ThresholdDetectorSpec): Detector<Thresho
     signalType: spec.signalType,
     summary: spec.summary,
     defaults: spec.defaults,
+    reads: spec.reads,
     compile(raw) {
       return compileThresholdWindow(this.id, raw, this.defaults);
     },

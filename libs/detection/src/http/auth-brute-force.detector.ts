@@ -21,6 +21,7 @@ const READ_ONLY_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export const httpAuthBruteForceDetector = countingDetector({
   id: 'http.auth-brute-force',
   signalType: 'brute_force',
+  reads: { planes: ['north-south'] },
   summary: 'An address with `threshold` refused credentials at the ingress (failed logins, 401/403/407 on POST/PUT/…) within `window` (defaults: 6 in 50s)',
   defaults: { threshold: 6, windowMs: 50_000 },
   severity: 0.8,

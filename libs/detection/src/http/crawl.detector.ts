@@ -23,6 +23,7 @@ const SEVERITY = 0.4;
 export const httpCrawlDetector: Detector<CrawlParams> = {
   id: 'http.crawl',
   signalType: 'http_crawl',
+  reads: { planes: ['north-south'], actions: ['request'] },
   summary: 'An address read `threshold` distinct non-static paths with GET/HEAD within `window` (defaults: 41 in 20s)',
   defaults: { threshold: 41, windowMs: 20_000, staticExtensions: new Set(STATIC_EXTENSIONS) },
   compile(raw) {

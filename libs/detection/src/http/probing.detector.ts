@@ -32,6 +32,7 @@ const SEVERITY = 0.6;
 export const httpProbingDetector: Detector<ProbingParams> = {
   id: 'http.probing',
   signalType: 'http_probing',
+  reads: { planes: ['north-south'] },
   summary: 'An address answered 400/403/404 (`statuses`) for `threshold` distinct non-static paths within `window` (defaults: 11 in 100s)',
   defaults: { threshold: 11, windowMs: 100_000, statuses: new Set([400, 403, 404]), staticExtensions: new Set(STATIC_EXTENSIONS) },
   compile(raw) {

@@ -17,6 +17,7 @@ const LIMIT_REASON = /^(?:rate|connection) limited(?: by zone \S+)?$/;
 export const httpRateLimitedDetector = countingDetector({
   id: 'http.rate-limited',
   signalType: 'rate_limited',
+  reads: { planes: ['north-south'] },
   summary: 'An address rejected by the ingress rate limits (429, NGINX limit_req/limit_conn) `threshold` times within `window` (defaults: 6 in 5m)',
   defaults: { threshold: 6, windowMs: 5 * 60_000 },
   severity: 0.5,

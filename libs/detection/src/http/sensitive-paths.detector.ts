@@ -142,6 +142,7 @@ const SEVERITY = 0.8;
 export const httpSensitivePathsDetector: Detector<SensitivePathParams> = {
   id: 'http.sensitive-paths',
   signalType: 'sensitive_path',
+  reads: { planes: ['north-south'] },
   summary: 'An address asked for `threshold` distinct sensitive paths (.env, .git/, backups, traversal …; `patterns`, `extraPatterns`) within `window` (defaults: 4 in 1m)',
   defaults: paramsOf(DEFAULT_SETTINGS),
   compile(raw) {

@@ -13,6 +13,7 @@ export const bruteForcePrincipalDetector = thresholdDetector({
   id: 'auth.brute-force-principal',
   signalType: 'brute_force_principal',
   summary: 'A user with `threshold` failed logins from any addresses within `window` (defaults: 10 in 10m)',
+  reads: { actions: ['login'] },
   defaults: { threshold: 10, windowMs: 10 * 60_000 },
   counting: 'window.count',
   countName: 'failures',

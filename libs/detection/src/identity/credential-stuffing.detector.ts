@@ -34,6 +34,7 @@ const READERS: Readonly<Record<string, SettingReader<CredentialStuffingParams>>>
 export const credentialStuffingDetector: Detector<CredentialStuffingParams> = {
   id: 'auth.credential-stuffing',
   signalType: 'credential_stuffing',
+  reads: { actions: ['login'] },
   summary:
     'A login target where `principals` distinct principals failed from `addresses` distinct addresses, failures being `failureRatio` of attempts, within `window` (defaults: 50, 10, 0.8, 10m)',
   defaults: { principals: 50, addresses: 10, failureRatio: 0.8, windowMs: 10 * 60_000 },

@@ -47,6 +47,7 @@ export function firstSeenDetector(feature: FirstSeenFeature): Detector<FirstSeen
   return {
     id: feature.id,
     signalType: feature.signalType,
+    reads: { actions: ['login'] },
     summary: feature.summary,
     defaults: FIRST_SEEN_DEFAULTS,
     compile(raw) {

@@ -37,6 +37,7 @@ export const impossibleTravelDetector: Detector<ImpossibleTravelParams> = {
   id: 'auth.impossible-travel',
   signalType: 'impossible_travel',
   summary: 'Consecutive successful logins of a user `minDistanceKm`+ apart, faster than `maxSpeedKmh` after `accuracyKm` slack (defaults: 500 km, 1000 km/h, 100 km)',
+  reads: { actions: ['login'] },
   defaults: { maxSpeedKmh: 1000, minDistanceKm: 500, accuracyKm: 100, retainMs: 30 * 86_400_000 },
   compile(raw) {
     return compileSettings(this.id, raw, this.defaults, READERS);

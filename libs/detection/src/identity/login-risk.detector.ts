@@ -69,6 +69,7 @@ const ALPHA = 1;
 export const loginRiskDetector: Detector<LoginRiskParams> = {
   id: 'auth.login-risk',
   signalType: 'login_risk',
+  reads: { actions: ['login'] },
   summary: 'A successful login whose address and user agent are `threshold` times likelier among everyone than for this user, after `minHistory` logins (defaults: 25, 5)',
   defaults: { threshold: 25, minHistory: 5, maxUserValues: 256, maxGlobalValues: 200_000, retainMs: 90 * 86_400_000 },
   compile(raw) {

@@ -52,6 +52,7 @@ const SUCCEEDED = 'ok';
 export const slowBruteForceDetector: Detector<SlowBruteForceParams> = {
   id: 'auth.slow-brute-force',
   signalType: 'slow_brute_force',
+  reads: { actions: ['login'] },
   summary:
     'An address with `threshold` failed logins, or failures for `principals` distinct principals, within `window` (defaults: 11, 11, 1h); or failing in `pacedPeriods` distinct `pacedPeriod`s within `pacedWindow` with no successful login (defaults: 4 of 10m in 6h)',
   defaults: { threshold: 11, principals: 11, windowMs: 3_600_000, pacedPeriods: 4, pacedPeriodMs: 600_000, pacedWindowMs: 6 * 3_600_000 },

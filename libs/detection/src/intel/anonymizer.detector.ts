@@ -29,6 +29,7 @@ const SEVERITY = 0.5;
 export const anonymizerDetector: StatelessDetector<AnonymizerParams> = {
   id: 'intel.anonymizer',
   signalType: 'anonymizer_login',
+  reads: { actions: ['login'] },
   summary: 'A login from an address a feed labels tor, anonymizer, anonymization, vpn or hosting (`labels`), from `feeds` (default: none), or the source marked anonymizer',
   stateless: true,
   defaults: NO_INTEL,

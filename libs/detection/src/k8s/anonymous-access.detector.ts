@@ -41,6 +41,7 @@ const PROBED = 0.2;
 export const k8sAnonymousAccessDetector: Detector<AnonymousAccessParams> & { readonly stateless: true } = {
   id: 'k8s.anonymous-access',
   signalType: 'k8s_anonymous_access',
+  reads: { planes: ['control'] },
   summary: 'An anonymous or unauthenticated Kubernetes API call outside `allowedPaths` (default: health, version, OIDC discovery); high when it succeeded',
   stateless: true,
   defaults: { allowedPaths: ANONYMOUS_PATHS },

@@ -29,6 +29,7 @@ const DEFAULTS: BindingParams = { allowedIdentities: compileNamePatterns(CONTROL
 export const k8sClusterAdminGrantDetector: Detector<BindingParams> & { readonly stateless: true } = {
   id: 'k8s.cluster-admin-grant',
   signalType: 'k8s_cluster_admin_grant',
+  reads: { planes: ['control'] },
   summary: 'A role binding to cluster-admin created or changed by an identity outside `allowedIdentities` (default: control-plane controllers)',
   stateless: true,
   defaults: DEFAULTS,
@@ -55,6 +56,7 @@ export const k8sClusterAdminGrantDetector: Detector<BindingParams> & { readonly 
 export const k8sRbacBindingChangeDetector: Detector<BindingParams> & { readonly stateless: true } = {
   id: 'k8s.rbac-binding-change',
   signalType: 'k8s_rbac_binding_change',
+  reads: { planes: ['control'] },
   summary: 'A role binding created, updated or patched by an identity outside `allowedIdentities` (default: control-plane controllers)',
   stateless: true,
   defaults: DEFAULTS,

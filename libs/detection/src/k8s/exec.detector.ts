@@ -37,6 +37,7 @@ const SENSITIVE = 0.8;
 export const k8sExecDetector: Detector<ExecParams> & { readonly stateless: true } = {
   id: 'k8s.exec',
   signalType: 'k8s_exec',
+  reads: { planes: ['control'] },
   summary: 'A user or service account opened exec/attach/portforward into a pod (higher in `sensitiveNamespaces`, default kube-system; `allowedIdentities` skipped)',
   stateless: true,
   defaults: { allowedIdentities: () => false, sensitiveNamespaces: new Set(['kube-system']) },

@@ -26,6 +26,7 @@ const READERS: Readonly<Record<string, SettingReader<PrivilegedWorkloadParams>>>
 export const k8sPrivilegedWorkloadDetector: Detector<PrivilegedWorkloadParams> & { readonly stateless: true } = {
   id: 'k8s.privileged-workload',
   signalType: 'k8s_privileged_workload',
+  reads: { planes: ['control'] },
   summary: 'A privileged or host-path workload created or changed by an identity outside `allowedIdentities` (default: control-plane controllers)',
   stateless: true,
   defaults: { allowedIdentities: compileNamePatterns(CONTROL_PLANE_IDENTITIES) },

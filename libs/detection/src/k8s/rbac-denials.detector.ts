@@ -13,6 +13,7 @@ import { isControlPlaneCall } from './control-plane';
 export const k8sRbacDenialsDetector = countingDetector({
   id: 'k8s.rbac-denials',
   signalType: 'k8s_rbac_denials',
+  reads: { planes: ['control'] },
   summary: 'A user or service account refused (403) by the Kubernetes API `threshold` times within `window` (defaults: 10 in 5m)',
   defaults: { threshold: 10, windowMs: 5 * 60_000 },
   severity: 0.6,

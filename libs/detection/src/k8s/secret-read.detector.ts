@@ -38,6 +38,7 @@ const NEW_READER = 0.6;
 export const k8sSecretReadDetector: Detector<SecretReadParams> = {
   id: 'k8s.secret-read',
   signalType: 'k8s_secret_read',
+  reads: { planes: ['control'] },
   summary: 'An identity outside `knownReaders` read secrets of a namespace it never read before (after `learning`, 1d), or listed secrets of all namespaces',
   defaults: { knownReaders: compileNamePatterns(CONTROL_PLANE_IDENTITIES), learningMs: DAY, maxMembers: 512, retainMs: 30 * DAY },
   compile(raw) {

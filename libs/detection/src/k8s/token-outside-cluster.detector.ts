@@ -29,6 +29,7 @@ const READERS: Readonly<Record<string, SettingReader<TokenOutsideClusterParams>>
 export const k8sTokenOutsideClusterDetector: Detector<TokenOutsideClusterParams> & { readonly stateless: true } = {
   id: 'k8s.token-outside-cluster',
   signalType: 'k8s_token_outside_cluster',
+  reads: { planes: ['control'] },
   summary: 'A service-account token used from an address outside `clusterCidrs` (default: any public address)',
   stateless: true,
   defaults: { clusterCidrs: undefined, principalPrefixes: ['system:serviceaccount:'] },

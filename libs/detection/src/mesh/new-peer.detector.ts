@@ -28,6 +28,7 @@ const DAY = 86_400_000;
 export const meshNewPeerDetector: Detector<NewPeerParams> = {
   id: 'mesh.new-peer',
   signalType: 'mesh_new_peer',
+  reads: { planes: ['east-west'] },
   summary: 'A workload called a service it never called before, once past its learning period (`learning`, default 1d; `maxPeers` 256, `retain` 30d)',
   defaults: { learningMs: DAY, maxMembers: 256, retainMs: 30 * DAY },
   compile(raw) {

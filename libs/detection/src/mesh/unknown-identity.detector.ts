@@ -40,6 +40,7 @@ const PLAINTEXT = 0.6;
 export const meshUnknownIdentityDetector: Detector<UnknownIdentityParams> & { readonly stateless: true } = {
   id: 'mesh.unknown-identity',
   signalType: 'mesh_unknown_identity',
+  reads: { planes: ['north-south', 'east-west'] },
   summary: 'A SPIFFE id outside `trustDomains` (default cluster.local) or matching none of `identities`; a plain-text call into a service in `mtlsRequiredFor` (default none)',
   stateless: true,
   defaults: { trustDomains: new Set(['cluster.local']), identities: undefined, mtlsRequiredFor: () => false },

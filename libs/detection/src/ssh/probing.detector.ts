@@ -39,6 +39,7 @@ function neverAuthenticated(event: AuthEvent): boolean {
 export const sshProbingDetector: Detector<SshProbingParams> = {
   id: 'ssh.probing',
   signalType: 'ssh_probing',
+  reads: { actions: ['request'] },
   summary: 'An address whose SSH connections ended before authentication (no identification string, banner exchange errors) `threshold` times within `window` (defaults: 6 in 1m), except `ignoreAddresses`',
   defaults: { threshold: 6, windowMs: 60_000, ignoreAddresses: compileAddressSet('ignoreAddresses', []) },
   compile(raw) {
