@@ -29,3 +29,14 @@ export async function scoreSignals(signals: readonly RiskSignal[], state: StateS
     return link ? addLinkedRisk(own, link, records[at + 1] ?? {}, model) : own;
   });
 }
+
+/**
+ * Under attack a detector fires on every event past its threshold; within one batch only the
+ * latest firing per detector and entity is kept (it carries the highest count), and that is what
+ * the scorer scores and publishes.
+ */
+export function latestPerDetectorAndEntity(signals: readonly RiskSignal[]): RiskSignal[] {
+  const latest = new Map<string, RiskSignal>();
+  for (const signal of signals) latest.set(`${signal.detector}|${signal.entity}`, signal);
+  return [...latest.values()];
+}

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EVENT_LOG, TOPICS, type AuthEvent, type EventLog, type LogMessage, type RiskSignal } from '@ratchet/contracts';
 import { detectBatch, STATE_STORE, type CompiledDetector, type StateStore } from '@ratchet/detection';
-import { scoreSignals, SIGNAL_STORE, type RiskModel, type SignalStore } from '@ratchet/risk';
+import { latestPerDetectorAndEntity, scoreSignals, SIGNAL_STORE, type RiskModel, type SignalStore } from '@ratchet/risk';
 import { continueTrace, RatchetMetrics, type DecodedMessage } from '@ratchet/platform';
 
 export const SCORER_SETTINGS = Symbol.for('ratchet.ScorerSettings');
@@ -60,16 +60,6 @@ export class ScoringService {
     timer();
     return { signals };
   }
-}
-
-/**
- * Under attack a detector fires on every event past its threshold; within one batch only the
- * latest firing per detector and entity is kept (it carries the highest count).
- */
-function latestPerDetectorAndEntity(signals: readonly RiskSignal[]): RiskSignal[] {
-  const latest = new Map<string, RiskSignal>();
-  for (const signal of signals) latest.set(`${signal.detector}|${signal.entity}`, signal);
-  return [...latest.values()];
 }
 
 function traceHeadersByEvent(items: ReadonlyArray<DecodedMessage<AuthEvent>>): (eventId: string | undefined) => Record<string, string> {
