@@ -77,7 +77,8 @@ class CountingIndex {
  * member seen again is appended at its new time and its old sighting left in place as stale
  * (`latest` no longer names that time), rather than cut out of the middle of the arrays: a login
  * target sprayed with 20,000 principals would otherwise move a hundred thousand entries for
- * every principal seen twice. Stale sightings go when trimming reaches them.
+ * every principal seen twice. Stale sightings go when trimming reaches them. (The member of the
+ * newest sighting seen again just moves that sighting forward: nothing is behind it to cut around.)
  *
  * Counting is "members whose latest time is at or after `from`": the members held, less those
  * still held whose latest time is before `from`. Those are counted once, by a boundary that
@@ -103,6 +104,11 @@ class DistinctIndex {
     const previous = this.latestOf(member);
     if (previous !== undefined) {
       if (previous >= at) return;
+      const last = this.times.length - 1;
+      if (this.names[last] === member) {
+        this.moveNewestTo(last, at);
+        return;
+      }
       // Its old sighting turns stale; if the boundary had counted it, uncount it.
       if (previous < this.boundaryFrom) this.heldBefore--;
     }
@@ -164,6 +170,23 @@ class DistinctIndex {
       this.boundary -= this.head;
       this.head = 0;
     }
+  }
+
+  /**
+   * The member of the newest sighting (at `last`) seen again, later: its sighting moves forward in
+   * place rather than turning stale behind a new one. A window of one member seen over and over —
+   * an address's successful logins for slow brute force, every one of them — stays one sighting
+   * instead of one per login until trimming.
+   */
+  private moveNewestTo(last: number, at: number): void {
+    // A boundary past the sighting counted it as held before `boundaryFrom`; at its new time it may
+    // no longer be, and then the boundary steps back onto it (every sighting before stays earlier).
+    if (last < this.boundary && at >= this.boundaryFrom) {
+      this.heldBefore--;
+      this.boundary = last;
+    }
+    this.times[last] = at;
+    this.latest?.set(this.names[last] as string, at);
   }
 
   private isLatest(i: number): boolean {
