@@ -33,12 +33,6 @@ export class DecisionMirror {
     return found;
   }
 
-  /** Whether this decision (same id) is in force at `now`, shadow or not. */
-  isActive(action: Pick<EnforcementAction, 'id' | 'entity'>, now: number): boolean {
-    const current = this.byEntity.get(action.entity)?.get(action.id);
-    return current !== undefined && current.expiresAt > now;
-  }
-
   /** How many decisions are in force at `now` (enforced only, unless `shadow` too): a count, not a list. */
   countActive(now: number, withShadow = true): number {
     let count = 0;
