@@ -1,4 +1,4 @@
-import type { EntityRef } from '@ratchet/kernel';
+import { parseEntityRef, type EntityRef } from '@ratchet/kernel';
 import type { LogMessage } from './event-log.port';
 import { HEADERS } from './topics';
 
@@ -73,4 +73,27 @@ export function actionId(action: ActionKind, entity: EntityRef): string {
  */
 export function failedActionMessage(action: EnforcementAction, failure: ActionFailure): LogMessage {
   return { key: action.entity, value: JSON.stringify({ ...action, state: 'failed', failure }), headers: { [HEADERS.reason]: failure.detail } };
+}
+
+/**
+ * Checks a decision read from outside the process (a decisions file, the enforcer's API, a stored
+ * copy) for the fields renderers and the mirror rely on; answers the decision, or the first
+ * problem, naming the field.
+ */
+export function readEnforcementAction(value: unknown): EnforcementAction | string {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not an object';
+  const d = value as Record<string, unknown>;
+  if (typeof d['id'] !== 'string' || d['id'] === '') return 'id must be a string';
+  if (!(ACTION_KINDS as readonly unknown[]).includes(d['action'])) return `action ${JSON.stringify(d['action'])} is not one of ${ACTION_KINDS.join(', ')}`;
+  if (typeof d['entity'] !== 'string' || parseEntityRef(d['entity']) === undefined) return `entity ${JSON.stringify(d['entity'])} is not an entity reference`;
+  if (d['mode'] !== 'enforce' && d['mode'] !== 'shadow') return 'mode must be enforce or shadow';
+  for (const time of ['decidedAt', 'expiresAt'] as const) if (!Number.isFinite(d[time])) return `${time} must be epoch milliseconds`;
+  const reason = d['reason'] as Record<string, unknown> | undefined;
+  if (typeof reason?.['chain'] !== 'string' || typeof reason['step'] !== 'number') return 'reason must name the chain and step';
+  const params = d['params'];
+  if (params !== undefined) {
+    if (typeof params !== 'object' || params === null || Array.isArray(params)) return 'params must be an object';
+    for (const [name, v] of Object.entries(params)) if (!['string', 'number', 'boolean'].includes(typeof v)) return `params.${name} must be a string, number or boolean`;
+  }
+  return value as EnforcementAction;
 }

@@ -1,8 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { ACTION_KINDS, type EnforcementAction } from '@ratchet/contracts';
+import { readEnforcementAction, type EnforcementAction } from '@ratchet/contracts';
 import type { DecisionView } from '@ratchet/enforcer';
-import { parseEntityRef } from '@ratchet/kernel';
 import {
   compilePolicyTargets,
   formatManifests,
@@ -102,7 +101,7 @@ async function readDecisionFile(file: string, problems: string[]): Promise<Enfor
       problems.push(`${file} line ${n}: not JSON`);
       continue;
     }
-    const decision = readDecision(value);
+    const decision = readEnforcementAction(value);
     if (typeof decision === 'string') problems.push(`${file} line ${n}: ${decision}`);
     else decisions.push(decision);
   }
@@ -118,28 +117,9 @@ async function fetchDecisions(url: string): Promise<EnforcementAction[]> {
   for (const view of body.decisions ?? []) {
     const decidedAt = Date.parse(view.decidedAt);
     const expiresAt = Date.parse(view.expiresAt);
-    const decision = readDecision({ ...view, v: 1, state: 'applied', decidedAt, expiresAt, ttlMs: expiresAt - decidedAt });
+    const decision = readEnforcementAction({ ...view, v: 1, state: 'applied', decidedAt, expiresAt, ttlMs: expiresAt - decidedAt });
     if (typeof decision === 'string') throw new Error(`GET ${endpoint}: decision ${view.id}: ${decision}`);
     decisions.push(decision);
   }
   return decisions;
-}
-
-/** Checks one decision's fields the renderers rely on; answers the first problem, naming the field. */
-export function readDecision(value: unknown): EnforcementAction | string {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not an object';
-  const d = value as Record<string, unknown>;
-  if (typeof d['id'] !== 'string' || d['id'] === '') return 'id must be a string';
-  if (!(ACTION_KINDS as readonly unknown[]).includes(d['action'])) return `action ${JSON.stringify(d['action'])} is not one of ${ACTION_KINDS.join(', ')}`;
-  if (typeof d['entity'] !== 'string' || parseEntityRef(d['entity']) === undefined) return `entity ${JSON.stringify(d['entity'])} is not an entity reference`;
-  if (d['mode'] !== 'enforce' && d['mode'] !== 'shadow') return 'mode must be enforce or shadow';
-  for (const time of ['decidedAt', 'expiresAt'] as const) if (!Number.isFinite(d[time])) return `${time} must be epoch milliseconds`;
-  const reason = d['reason'] as Record<string, unknown> | undefined;
-  if (typeof reason?.['chain'] !== 'string' || typeof reason['step'] !== 'number') return 'reason must name the chain and step';
-  const params = d['params'];
-  if (params !== undefined) {
-    if (typeof params !== 'object' || params === null || Array.isArray(params)) return 'params must be an object';
-    for (const [name, v] of Object.entries(params)) if (!['string', 'number', 'boolean'].includes(typeof v)) return `params.${name} must be a string, number or boolean`;
-  }
-  return value as EnforcementAction;
 }
