@@ -10,7 +10,7 @@ import { createHttpApp, PlatformModule, RatchetMetrics } from '@ratchet/platform
 import { EnforcerModule } from '../enforcer.module';
 import type { ExtAuthzGrpcSettings } from '../fast-path/fast-path-settings';
 import { FastPathService } from '../fast-path/fast-path.service';
-import { CHECK_PATH, ExtAuthzGrpcServer, loadAuthorizationService, MAX_CHECK_REQUEST_BYTES } from './ext-authz-grpc.server';
+import { CHECK_PATH, ExtAuthzGrpcServer, grpcTimeoutMs, loadAuthorizationService, MAX_CHECK_REQUEST_BYTES } from './ext-authz-grpc.server';
 
 interface Reply {
   status: number | undefined;
@@ -181,6 +181,14 @@ describe('the ext_authz gRPC server under unfinished calls', { timeout: 30_000 }
     assert.deepEqual([reply.grpcStatus, reply.grpcMessage], ['4', 'the request message did not end within 100 ms']);
   });
 
+  it("ends a stalled call at the caller's grpc-timeout when that is sooner than the server's limit", async () => {
+    const request = framed(CHECK.requestSerialize({ attributes: { request: { http: { method: 'GET', path: '/' } } } }));
+    const reply = await call(session, [request.subarray(0, 7)], { 'grpc-timeout': '40000u' }, false);
+    assert.deepEqual([reply.grpcStatus, reply.grpcMessage], ['4', "the request message did not end within the caller's grpc-timeout of 40 ms"]);
+    const patient = await call(session, [request.subarray(0, 7)], { 'grpc-timeout': '1S' }, false);
+    assert.deepEqual([patient.grpcStatus, patient.grpcMessage], ['4', 'the request message did not end within 100 ms']);
+  });
+
   it('refuses a call past the bytes every unfinished call may hold, and answers again once they are released', async () => {
     const half = (): Buffer => framed(Buffer.alloc(10_000)).subarray(0, 10_000);
     const holding = call(session, [half()], {}, false);
@@ -203,5 +211,16 @@ describe('the ext_authz gRPC server and idle connections', { timeout: 30_000 }, 
     assert.equal(reply.grpcStatus, '0');
     await closed;
     assert.equal(session.destroyed, true);
+  });
+});
+
+describe('grpcTimeoutMs', () => {
+  it('reads the gRPC wire format of a deadline in every unit', () => {
+    const read = ['2H', '3M', '1S', '200m', '1500u', '7n'].map((value) => grpcTimeoutMs(value));
+    assert.deepEqual(read, [7_200_000, 180_000, 1_000, 200, 1.5, 0.000_007]);
+  });
+
+  it('ignores what the protocol does not allow: no unit, a fraction, more than eight digits, several values', () => {
+    for (const value of ['200', '1.5S', '123456789m', 'S', '-1S', ' 1S', undefined, ['1S', '2S']]) assert.equal(grpcTimeoutMs(value), undefined, String(value));
   });
 });

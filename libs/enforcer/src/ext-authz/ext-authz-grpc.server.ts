@@ -75,8 +75,9 @@ export class ExtAuthzGrpcServer implements OnApplicationBootstrap, OnApplication
    * `readTimeoutMs` ends those past it, rather than a timer armed and cleared for every call
    * (which cost a tenth of the server's CPU per check).
    */
-  private readonly pendingReads = new Map<ServerHttp2Stream, { since: number; stop: (status: Status, message: string) => void; release: () => void }>();
+  private readonly pendingReads = new Map<ServerHttp2Stream, PendingRead>();
   private sweeper: NodeJS.Timeout | undefined;
+  private readTimeoutMs = DEFAULT_READ_TIMEOUT_MS;
 
   constructor(
     @Inject(FastPathService) private readonly fastPath: FastPathService,
@@ -103,7 +104,8 @@ export class ExtAuthzGrpcServer implements OnApplicationBootstrap, OnApplication
     server.listen(grpc.port, grpc.host);
     await once(server, 'listening');
     const readTimeoutMs = grpc.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS;
-    this.sweeper = setInterval(() => this.endLateReads(readTimeoutMs), Math.max(10, readTimeoutMs / 4));
+    this.readTimeoutMs = readTimeoutMs;
+    this.sweeper = setInterval(() => this.endLateReads(), Math.max(10, readTimeoutMs / 4));
     this.sweeper.unref();
     this.server = server;
     this.boundPort = (server.address() as AddressInfo).port;
@@ -152,7 +154,11 @@ export class ExtAuthzGrpcServer implements OnApplicationBootstrap, OnApplication
     };
     // A call reset while reading gives its bytes back at the next sweep (endLateReads), not through
     // a 'close' listener on every call.
-    this.pendingReads.set(stream, { since: performance.now(), stop, release });
+    // The caller's own deadline (Envoy sends its ext_authz timeout, 200 ms by default) ends the
+    // read sooner than ours: past it, nobody waits for the answer.
+    const callerMs = grpcTimeoutMs(headers['grpc-timeout']);
+    const callers = callerMs !== undefined && callerMs < this.readTimeoutMs;
+    this.pendingReads.set(stream, { since: performance.now(), limitMs: callers ? callerMs : this.readTimeoutMs, callers, stop, release });
     stream.on('data', (chunk: Buffer) => {
       if (stream.headersSent) return; // refused: what still arrives is dropped
       if (held + chunk.length > 5 + MAX_CHECK_REQUEST_BYTES) return stop(STATUS.RESOURCE_EXHAUSTED, `request message larger than the ${MAX_CHECK_REQUEST_BYTES}-byte limit`);
@@ -208,16 +214,20 @@ export class ExtAuthzGrpcServer implements OnApplicationBootstrap, OnApplication
     return answer;
   }
 
-  /** Ends the calls whose message has not ended within `readTimeoutMs` (to a quarter of it late), and forgets those reset meanwhile. */
-  private endLateReads(readTimeoutMs: number): void {
+  /**
+   * Ends the calls whose message has not ended within their limit — `readTimeoutMs`, or the
+   * caller's `grpc-timeout` when shorter — to a quarter of `readTimeoutMs` late, and forgets those
+   * reset meanwhile.
+   */
+  private endLateReads(): void {
     const now = performance.now();
     for (const [stream, call] of this.pendingReads) {
       if (stream.destroyed) {
         this.pendingReads.delete(stream);
         call.release();
-      } else if (now - call.since >= readTimeoutMs) {
+      } else if (now - call.since >= call.limitMs) {
         this.pendingReads.delete(stream);
-        call.stop(STATUS.DEADLINE_EXCEEDED, `the request message did not end within ${readTimeoutMs} ms`);
+        call.stop(STATUS.DEADLINE_EXCEEDED, `the request message did not end within ${call.callers ? `the caller's grpc-timeout of ${call.limitMs} ms` : `${call.limitMs} ms`}`);
       }
     }
   }
@@ -228,6 +238,30 @@ export class ExtAuthzGrpcServer implements OnApplicationBootstrap, OnApplication
     if (!server) return;
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+}
+
+/** A call still reading its message: since when, how long it may take, and how to end it or give back its bytes. */
+interface PendingRead {
+  since: number;
+  limitMs: number;
+  /** The limit is the caller's `grpc-timeout`, not the server's `readTimeoutMs`. */
+  callers: boolean;
+  stop: (status: Status, message: string) => void;
+  release: () => void;
+}
+
+const GRPC_TIMEOUT_UNITS_MS: Readonly<Record<string, number>> = { H: 3_600_000, M: 60_000, S: 1_000, m: 1, u: 0.001, n: 0.000_001 };
+
+/**
+ * A call's `grpc-timeout` header in ms — at most eight digits and a unit (H, M, S, m, u, n), as the
+ * gRPC HTTP/2 protocol writes it — or undefined when absent or unreadable (then only the server's
+ * own limit applies).
+ */
+export function grpcTimeoutMs(value: string | string[] | undefined): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const match = /^(\d{1,8})([HMSmun])$/.exec(value);
+  if (match === null) return undefined;
+  return Number(match[1]) * (GRPC_TIMEOUT_UNITS_MS[match[2] as string] as number);
 }
 
 interface Refusal {
