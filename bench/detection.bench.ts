@@ -29,10 +29,10 @@ export const detectionBench: BenchPart = {
 /**
  * The scorer's work without the transport, as `ScoringService.processBatch` does it: batches of
  * admitted events through every detector, the latest signal per detector and entity scored by the
- * risk model with propagation from the batch's events, on one core (this process runs nothing else). The events are the skeleton's
- * traffic mix (IdP sign-ins, ingress requests, mesh calls, attacks) plus Kubernetes API calls, each
- * address given a country, city and AS the way the collector's enrichment would, so that the
- * geography and history detectors do their full work.
+ * risk model with propagation from the batch's events, on one core (this process runs nothing
+ * else). The events are the skeleton's traffic mix (IdP sign-ins, ingress requests, mesh calls,
+ * attacks) plus Kubernetes API calls, each address given a country, city and AS the way the
+ * collector's enrichment would, so that the geography and history detectors do their full work.
  */
 async function measureDetection(root: string): Promise<PartReport> {
   const detectors = compileDetectors(intelSettings(root));
@@ -52,7 +52,7 @@ async function measureDetection(root: string): Promise<PartReport> {
     await run.run((count) => source.next(count), CLASS_WARM_UP);
     const measured = await run.run((count) => source.next(count), CLASS_EVENTS);
     await run.close();
-    byClass.push({ name: `  ${eventClass.name} alone`, value: (CLASS_EVENTS / measured.ms) * 1_000, unit: 'ev/s', note: `${formatNumber((CLASS_EVENTS / measured.cpuMs) * 1_000)} per CPU second; ${Math.round(source.share * 100)} % of the mix` });
+    byClass.push({ name: `${eventClass.name} alone`, value: (CLASS_EVENTS / measured.ms) * 1_000, unit: 'ev/s', note: `${formatNumber((CLASS_EVENTS / measured.cpuMs) * 1_000)} per CPU second; ${Math.round(source.share * 100)} % of the mix` });
   }
 
   return {

@@ -76,9 +76,8 @@ export function failedActionMessage(action: EnforcementAction, failure: ActionFa
 }
 
 /**
- * Checks a decision read from outside the process (a decisions file, the enforcer's API, a stored
- * copy) for the fields renderers and the mirror rely on; answers the decision, or the first
- * problem, naming the field.
+ * Checks a decision read from outside the process (a decisions file, the enforcer's API) for the
+ * fields the policy renderers rely on; answers the decision, or the first problem, naming the field.
  */
 export function readEnforcementAction(value: unknown): EnforcementAction | string {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not an object';

@@ -20,7 +20,7 @@ export interface Detector<P> {
   /**
    * The events it can say anything about; absent, every event. The batch engine asks a detector
    * only about events in its scope, so a declared scope must hold every event its `plan` or
-   * `detect` would answer for (a spec checks this over every fixture): with 32 detectors and most
+   * `detect` would answer for (two specs check this, see the README): with 32 detectors and most
    * of them about one plane or one action, most calls would otherwise answer nothing.
    */
   readonly reads?: EventScope;

@@ -3,9 +3,9 @@ import type { CompiledDetector, EventScope } from './detector';
 
 /**
  * For each plane and action, the detectors whose scope (`Detector.reads`) holds it, as indexes in
- * catalogue order: the batch engine asks each event's detectors only. A login at the ingress is read by
- * 21 of the 32 detectors, an ingress request by 12, and an event no longer passes through every
- * `plan` and `detect` to learn that most have nothing to say.
+ * catalogue order: the batch engine asks each event's detectors only. Most detectors are about one
+ * plane or one action, so an event no longer passes through every `plan` and `detect` to learn
+ * that most have nothing to say.
  */
 export class EventRoutes {
   /** Plane, then action: two lookups of strings the event holds, rather than one of a string built per event. */

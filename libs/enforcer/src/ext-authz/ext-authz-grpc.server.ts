@@ -101,10 +101,10 @@ export class ExtAuthzGrpcServer implements OnApplicationBootstrap, OnApplication
     server.on('sessionError', (err) => this.log.warn(`ext_authz gRPC connection failed: ${errorMessage(err)}`));
     // A socket silent for idleTimeoutMs has its session destroyed by node:http2 (no 'timeout' listener).
     server.setTimeout(grpc.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
-    server.listen(grpc.port, grpc.host);
-    await once(server, 'listening');
     const readTimeoutMs = grpc.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS;
     this.readTimeoutMs = readTimeoutMs;
+    server.listen(grpc.port, grpc.host);
+    await once(server, 'listening');
     this.sweeper = setInterval(() => this.endLateReads(), Math.max(10, readTimeoutMs / 4));
     this.sweeper.unref();
     this.server = server;
@@ -158,7 +158,7 @@ export class ExtAuthzGrpcServer implements OnApplicationBootstrap, OnApplication
     // read sooner than ours: past it, nobody waits for the answer.
     const callerMs = grpcTimeoutMs(headers['grpc-timeout']);
     const callers = callerMs !== undefined && callerMs < this.readTimeoutMs;
-    this.pendingReads.set(stream, { since: performance.now(), limitMs: callers ? callerMs : this.readTimeoutMs, callers, stop, release });
+    this.pendingReads.set(stream, { since: performance.now(), limitMs: callers ? callerMs : this.readTimeoutMs, limit: callers ? 'caller' : 'server', stop, release });
     stream.on('data', (chunk: Buffer) => {
       if (stream.headersSent) return; // refused: what still arrives is dropped
       if (held + chunk.length > 5 + MAX_CHECK_REQUEST_BYTES) return stop(STATUS.RESOURCE_EXHAUSTED, `request message larger than the ${MAX_CHECK_REQUEST_BYTES}-byte limit`);
@@ -227,7 +227,7 @@ export class ExtAuthzGrpcServer implements OnApplicationBootstrap, OnApplication
         call.release();
       } else if (now - call.since >= call.limitMs) {
         this.pendingReads.delete(stream);
-        call.stop(STATUS.DEADLINE_EXCEEDED, `the request message did not end within ${call.callers ? `the caller's grpc-timeout of ${call.limitMs} ms` : `${call.limitMs} ms`}`);
+        call.stop(STATUS.DEADLINE_EXCEEDED, `the request message did not end within ${call.limit === 'caller' ? `the caller's grpc-timeout of ${call.limitMs} ms` : `${call.limitMs} ms`}`);
       }
     }
   }
@@ -244,8 +244,8 @@ export class ExtAuthzGrpcServer implements OnApplicationBootstrap, OnApplication
 interface PendingRead {
   since: number;
   limitMs: number;
-  /** The limit is the caller's `grpc-timeout`, not the server's `readTimeoutMs`. */
-  callers: boolean;
+  /** Whose limit `limitMs` is: the caller's `grpc-timeout`, or the server's `readTimeoutMs`. */
+  limit: 'caller' | 'server';
   stop: (status: Status, message: string) => void;
   release: () => void;
 }

@@ -12,9 +12,18 @@ const WINDOW_MS = 60_000;
  * The memory windows keep their counts incrementally (distinct windows leave stale sightings in
  * place, counting windows keep the members of a busy second in a set): here they are held to a
  * plain recount of everything seen, over traffic with out-of-order events, redeliveries, members
- * seen again, busy seconds and reads at later times.
+ * seen again (the newest among them too), busy seconds and reads at later times.
  */
 describe('memory windows against a plain recount', () => {
+  it('counts the newest member seen again after a read had moved past it', async () => {
+    // A failure reads an address's successes (none in the window), then a success arrives.
+    const store = new MemoryStateStore(new ManualClock(0));
+    const at = (ms: number, member?: string): WindowCountOp | WindowDistinctOp =>
+      member === undefined ? { kind: 'window.count', key: 'ok', of: 'x', at: T0 + ms, windowMs: 50 } : { kind: 'window.distinct', key: 'ok', of: 'x', member, at: T0 + ms, windowMs: 50 };
+    assert.deepEqual(await store.execute([at(942, 'ok'), at(1_000), at(1_000, 'ok'), at(1_000)]), [1, 0, 1, 1]);
+  });
+
+
   // A distinct window of a few members stays in arrays; one of many keeps a Map.
   const cases = [
     { kind: 'window.distinct', members: 150 },
@@ -42,8 +51,10 @@ describe('memory windows against a plain recount', () => {
           // Redeliveries: half of them of the last few sightings, often of this very second.
           const pool = random() < 0.5 ? sent.slice(-40) : sent;
           const again = pool.length > 0 && random() < 0.2 ? pool[Math.floor(random() * pool.length)] : undefined;
-          const member = again?.member ?? (kind === 'window.distinct' ? `p${Math.floor(random() * members)}` : `e${step}`);
-          const at = again?.at ?? clock - late;
+          // The newest member seen again now, as an address's successful logins are, one after another.
+          const newest = again === undefined && random() < 0.1 ? sent.at(-1) : undefined;
+          const member = again?.member ?? newest?.member ?? (kind === 'window.distinct' ? `p${Math.floor(random() * members)}` : `e${step}`);
+          const at = again?.at ?? (newest === undefined ? clock - late : clock);
           op = { kind, key: 'w', of: 'x', member, at, windowMs: WINDOW_MS };
           sent.push({ member, at });
           if (sent.length > 500) sent = sent.slice(-250);

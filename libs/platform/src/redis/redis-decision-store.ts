@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { readEnforcementAction, type EnforcementAction } from '@ratchet/contracts';
+import type { EnforcementAction } from '@ratchet/contracts';
 import type { DecisionStore } from '@ratchet/chains';
 import { AppError } from '@ratchet/kernel';
 import { closeRedisClient, redisClientOptions } from './redis-client';
@@ -142,6 +142,6 @@ function decodeDecision(json: string): EnforcementAction | undefined {
   } catch {
     return undefined;
   }
-  const decision = readEnforcementAction(parsed);
-  return typeof decision === 'string' ? undefined : decision;
+  const candidate = parsed as Partial<EnforcementAction> | null;
+  return typeof candidate?.id === 'string' && typeof candidate.expiresAt === 'number' ? (candidate as EnforcementAction) : undefined;
 }
