@@ -2,6 +2,7 @@ import type { AuthEvent, RiskSignal } from '@ratchet/contracts';
 import type { EntityRef } from '@ratchet/kernel';
 import { thresholdSignal, type Detector, type EventScope } from './detector';
 import { compileThresholdWindow, type ThresholdWindow } from './detector-config';
+import { NO_OPS, NO_SIGNALS } from './event-reading';
 
 /** What a threshold detector counts for an event: under which key, which member, for which entity. */
 export interface ThresholdSubject {
@@ -47,11 +48,11 @@ export function thresholdDetector(spec: ThresholdDetectorSpec): Detector<Thresho
     },
     plan(event, p) {
       const subject = subjectOf(event);
-      return subject ? [{ kind: counting, key: subject.key, of: subject.of, member: subject.member, at: event.ts, windowMs: p.windowMs }] : [];
+      return subject ? [{ kind: counting, key: subject.key, of: subject.of, member: subject.member, at: event.ts, windowMs: p.windowMs }] : NO_OPS;
     },
     detect(event, [count], p): RiskSignal[] {
       const subject = subjectOf(event);
-      if (!subject || typeof count !== 'number' || count < p.threshold) return [];
+      if (!subject || typeof count !== 'number' || count < p.threshold) return NO_SIGNALS;
       return [thresholdSignal(this, event, subject.entity, { count, countName, threshold: p.threshold, windowMs: p.windowMs }, severity)];
     },
   };

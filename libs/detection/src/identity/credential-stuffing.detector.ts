@@ -2,6 +2,7 @@ import type { AuthEvent, RiskSignal } from '@ratchet/contracts';
 import { entityRef } from '@ratchet/kernel';
 import { ratedSignal, isFailedLogin, type Detector } from '../detector';
 import { compileSettings, durationSetting, numberSetting, wholeNumberSetting, type SettingReader } from '../detector-config';
+import { NO_OPS, NO_SIGNALS } from '../event-reading';
 import type { StateOp } from '../state-store.port';
 
 export interface CredentialStuffingParams {
@@ -43,7 +44,7 @@ export const credentialStuffingDetector: Detector<CredentialStuffingParams> = {
   },
   plan(event, p) {
     const target = targetOf(event);
-    if (!target || event.action !== 'login' || event.outcome === 'challenge') return [];
+    if (!target || event.action !== 'login' || event.outcome === 'challenge') return NO_OPS;
     const attempts: StateOp = { kind: 'window.count', key: 'cs:attempts', of: target, member: event.id, at: event.ts, windowMs: p.windowMs };
     const ip = event.client?.ip;
     const principal = event.principal?.id;
@@ -57,10 +58,10 @@ export const credentialStuffingDetector: Detector<CredentialStuffingParams> = {
   },
   detect(event, results, p): RiskSignal[] {
     const [attempts, failures, principals, addresses] = results;
-    if (typeof attempts !== 'number' || typeof failures !== 'number' || typeof principals !== 'number' || typeof addresses !== 'number') return [];
+    if (typeof attempts !== 'number' || typeof failures !== 'number' || typeof principals !== 'number' || typeof addresses !== 'number') return NO_SIGNALS;
     // Attempts and failures are counted on keys whose windows end at their own newest event, so the ratio may exceed 1 briefly.
     const ratio = Math.min(1, failures / Math.max(attempts, 1));
-    if (principals < p.principals || addresses < p.addresses || ratio < p.failureRatio) return [];
+    if (principals < p.principals || addresses < p.addresses || ratio < p.failureRatio) return NO_SIGNALS;
     return [
       ratedSignal(this, event, entityRef('svc', targetOf(event) as string), {
         severity: 0.8,

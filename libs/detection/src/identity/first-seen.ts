@@ -2,6 +2,7 @@ import type { AuthEvent, RiskSignal } from '@ratchet/contracts';
 import { entityRef } from '@ratchet/kernel';
 import { ratedSignal, isSuccessfulLogin, userIdOf, type Detector } from '../detector';
 import { compileSettings, durationSetting, wholeNumberSetting, type SettingReader } from '../detector-config';
+import { NO_OPS, NO_SIGNALS } from '../event-reading';
 import { isSetAddResult } from '../state-store.port';
 
 export interface FirstSeenParams {
@@ -56,15 +57,15 @@ export function firstSeenDetector(feature: FirstSeenFeature): Detector<FirstSeen
     plan(event, p) {
       const user = userIdOf(event);
       const value = feature.valueOf(event);
-      if (!user || value === undefined || !isSuccessfulLogin(event)) return [];
+      if (!user || value === undefined || !isSuccessfulLogin(event)) return NO_OPS;
       return [
         { kind: 'set.add', key: historyKey(p.minHistory), of: user, member: event.id, at: event.ts, maxMembers: p.minHistory, retainMs: p.retainMs, shared: true },
         { kind: 'set.add', key: valuesKey, of: user, member: value, at: event.ts, maxMembers: p.maxValues, retainMs: p.retainMs },
       ];
     },
     detect(event, [logins, values], p): RiskSignal[] {
-      if (!isSetAddResult(logins) || !isSetAddResult(values)) return [];
-      if (logins.known || values.known || logins.size < p.minHistory) return [];
+      if (!isSetAddResult(logins) || !isSetAddResult(values)) return NO_SIGNALS;
+      if (logins.known || values.known || logins.size < p.minHistory) return NO_SIGNALS;
       return [
         ratedSignal(this, event, entityRef('user', userIdOf(event) as string), {
           severity: feature.severity,

@@ -2,6 +2,7 @@ import type { RiskSignal } from '@ratchet/contracts';
 import { entityRef } from '@ratchet/kernel';
 import { ratedSignal, isSuccessfulLogin, userIdOf, type Detector } from '../detector';
 import { compileSettings, durationSetting, numberSetting, type SettingReader } from '../detector-config';
+import { NO_OPS, NO_SIGNALS } from '../event-reading';
 
 export interface ImpossibleTravelParams {
   /** Fires above this speed, km/h. */
@@ -45,23 +46,23 @@ export const impossibleTravelDetector: Detector<ImpossibleTravelParams> = {
   plan(event, p) {
     const user = userIdOf(event);
     const geo = event.client?.geo;
-    if (!user || !isSuccessfulLogin(event) || geo?.lat === undefined || geo.lon === undefined) return [];
+    if (!user || !isSuccessfulLogin(event) || geo?.lat === undefined || geo.lon === undefined) return NO_OPS;
     const fields: Record<string, string> = { lat: String(geo.lat), lon: String(geo.lon), at: String(event.ts), country: geo.country ?? '', ip: event.client?.ip ?? '', id: event.id };
     return [{ kind: 'record.merge', key: 'travel:user', of: user, fields, retainMs: p.retainMs, answer: 'before' }];
   },
   detect(event, [previous], p): RiskSignal[] {
-    if (typeof previous !== 'object' || Array.isArray(previous) || !('lat' in previous)) return [];
+    if (typeof previous !== 'object' || Array.isArray(previous) || !('lat' in previous)) return NO_SIGNALS;
     const before = previous;
     const geo = event.client?.geo;
     const [lat, lon, at] = [Number(before['lat']), Number(before['lon']), Number(before['at'])];
-    if (!geo || geo.lat === undefined || geo.lon === undefined || !Number.isFinite(lat) || !Number.isFinite(lon) || !Number.isFinite(at)) return [];
-    if (before['ip'] && before['ip'] === event.client?.ip) return [];
+    if (!geo || geo.lat === undefined || geo.lon === undefined || !Number.isFinite(lat) || !Number.isFinite(lon) || !Number.isFinite(at)) return NO_SIGNALS;
+    if (before['ip'] && before['ip'] === event.client?.ip) return NO_SIGNALS;
     const km = distanceKm(lat, lon, geo.lat, geo.lon);
-    if (km < p.minDistanceKm) return [];
+    if (km < p.minDistanceKm) return NO_SIGNALS;
     // Many logs carry whole seconds: two logins in the same second are one second apart.
     const hours = Math.max(Math.abs(event.ts - at), 1_000) / 3_600_000;
     const kmh = Math.max(0, km - p.accuracyKm) / hours;
-    if (kmh <= p.maxSpeedKmh) return [];
+    if (kmh <= p.maxSpeedKmh) return NO_SIGNALS;
     const signal = ratedSignal(this, event, entityRef('user', userIdOf(event) as string), {
       severity: 0.7,
       confidence: 0.5 + 0.5 * Math.min(1, kmh / p.maxSpeedKmh - 1),

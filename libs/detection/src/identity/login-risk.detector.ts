@@ -2,6 +2,7 @@ import type { AuthEvent, RiskSignal } from '@ratchet/contracts';
 import { entityRef } from '@ratchet/kernel';
 import { ratedSignal, isSuccessfulLogin, userIdOf, type Detector } from '../detector';
 import { compileSettings, durationSetting, numberSetting, wholeNumberSetting, type SettingReader } from '../detector-config';
+import { NO_OPS, NO_SIGNALS } from '../event-reading';
 import { parseUserAgent, userAgentHash } from './user-agent';
 
 export interface LoginRiskParams {
@@ -77,7 +78,7 @@ export const loginRiskDetector: Detector<LoginRiskParams> = {
   },
   plan(event, p) {
     const user = userIdOf(event);
-    if (!user || !isSuccessfulLogin(event) || !event.client?.ip) return [];
+    if (!user || !isSuccessfulLogin(event) || !event.client?.ip) return NO_OPS;
     const fields = fieldsOf(event);
     return [
       { kind: 'counter.add', key: 'lr:user', of: user, fields, at: event.ts, maxFields: p.maxUserValues, retainMs: p.retainMs },
@@ -85,15 +86,15 @@ export const loginRiskDetector: Detector<LoginRiskParams> = {
     ];
   },
   detect(event, [userCounts, allCounts], p): RiskSignal[] {
-    if (!Array.isArray(userCounts) || !Array.isArray(allCounts)) return [];
+    if (!Array.isArray(userCounts) || !Array.isArray(allCounts)) return NO_SIGNALS;
     // The counters answer after this login; the score is about the history before it.
     const history = (userCounts[0] as number) - 1;
-    if (history < p.minHistory) return [];
+    if (history < p.minHistory) return NO_SIGNALS;
     const score = scoreLogin(
       userCounts.map((c: number) => c - 1),
       allCounts.map((c: number) => c - 1),
     );
-    if (score.risk < p.threshold) return [];
+    if (score.risk < p.threshold) return NO_SIGNALS;
     const values = valuesOf(event);
     const evidence: Record<string, number | string> = { score: round3(score.risk), threshold: p.threshold, history, ipFactor: round3(score.ip), uaFactor: round3(score.ua) };
     SUB_FEATURES.forEach((name, i) => {

@@ -2,6 +2,7 @@ import type { AuthEvent, RiskSignal } from '@ratchet/contracts';
 import { entityRef } from '@ratchet/kernel';
 import { ratedSignal, userIdOf, type Detector } from '../detector';
 import { compileThresholdWindow, type ThresholdWindow } from '../detector-config';
+import { NO_OPS, NO_SIGNALS } from '../event-reading';
 
 /**
  * MFA fatigue (push bombing): an attacker with the password sends push after push until the user
@@ -24,20 +25,20 @@ export const mfaFatigueDetector: Detector<ThresholdWindow> = {
   },
   plan(event, p) {
     const user = userIdOf(event);
-    if (!user) return [];
+    if (!user) return NO_OPS;
     if (isRefusedPush(event)) return [{ kind: 'window.count', key: 'mfa:user', of: user, member: event.id, at: event.ts, windowMs: p.windowMs }];
     // Asks how many refusals came before, without becoming one.
     if (isMfaApproval(event)) return [{ kind: 'window.count', key: 'mfa:user', of: user, at: event.ts, windowMs: p.windowMs }];
-    return [];
+    return NO_OPS;
   },
   detect(event, [refusals], p): RiskSignal[] {
     const user = userIdOf(event);
-    if (!user) return [];
+    if (!user) return NO_SIGNALS;
     const entity = entityRef('user', user);
     if (event.facts?.includes('mfa-fraud-reported')) {
       return [ratedSignal(this, event, entity, { severity: 0.9, confidence: 1, evidence: { fraudReported: 1, refusals: typeof refusals === 'number' ? refusals : 0 } })];
     }
-    if (typeof refusals !== 'number' || refusals < p.threshold) return [];
+    if (typeof refusals !== 'number' || refusals < p.threshold) return NO_SIGNALS;
     const approved = isMfaApproval(event);
     return [
       ratedSignal(this, event, entity, {

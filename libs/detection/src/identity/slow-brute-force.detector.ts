@@ -2,6 +2,7 @@ import type { RiskSignal } from '@ratchet/contracts';
 import { entityRef } from '@ratchet/kernel';
 import { ratedSignal, isFailedLogin, isSuccessfulLogin, type Detector } from '../detector';
 import { compileSettings, durationSetting, wholeNumberSetting, type SettingReader } from '../detector-config';
+import { NO_OPS, NO_SIGNALS } from '../event-reading';
 
 export interface SlowBruteForceParams {
   /** Failed logins from the address within the window. */
@@ -61,12 +62,12 @@ export const slowBruteForceDetector: Detector<SlowBruteForceParams> = {
   },
   plan(event, p) {
     const ip = event.client?.ip;
-    if (!ip) return [];
+    if (!ip) return NO_OPS;
     // Only whether the address logged in successfully within the paced window matters, so its
     // successes are one distinct member at the latest success's time, not every success's event
     // id kept for six hours (an office NAT logs in thousands of times a day).
     if (isSuccessfulLogin(event)) return [{ kind: 'window.distinct', key: 'sbf-ok:ip', of: ip, member: SUCCEEDED, at: event.ts, windowMs: p.pacedWindowMs }];
-    if (!isFailedLogin(event)) return [];
+    if (!isFailedLogin(event)) return NO_OPS;
     // A failure without a principal id (an access-log request that named no user, an anonymous
     // principal) is one unknown principal, not a new one each time: all of them share the member
     // '' (a principal id is never empty), so anonymous noise cannot pass for user enumeration.
@@ -80,9 +81,9 @@ export const slowBruteForceDetector: Detector<SlowBruteForceParams> = {
     ];
   },
   detect(event, [failures, principals, periods, successes], p): RiskSignal[] {
-    if (typeof failures !== 'number' || typeof principals !== 'number' || typeof periods !== 'number' || typeof successes !== 'number') return [];
+    if (typeof failures !== 'number' || typeof principals !== 'number' || typeof periods !== 'number' || typeof successes !== 'number') return NO_SIGNALS;
     const paced = periods >= p.pacedPeriods && successes === 0;
-    if (failures < p.threshold && principals < p.principals && !paced) return [];
+    if (failures < p.threshold && principals < p.principals && !paced) return NO_SIGNALS;
     const ratio = Math.max(failures / p.threshold, principals / p.principals, paced ? periods / p.pacedPeriods : 0);
     return [
       ratedSignal(this, event, entityRef('ip', event.client?.ip as string), {

@@ -2,6 +2,7 @@ import type { AuthEvent, RiskSignal } from '@ratchet/contracts';
 import { entityRef, type EntityRef } from '@ratchet/kernel';
 import { ratedSignal, userIdOf, type Detector } from '../detector';
 import { compileSettings, durationSetting, type SettingReader } from '../detector-config';
+import { NO_OPS, NO_SIGNALS } from '../event-reading';
 
 export interface TokenReuseParams {
   /** How long a token's last use is remembered. */
@@ -31,14 +32,14 @@ export const tokenReuseDetector: Detector<TokenReuseParams> = {
   plan(event, p) {
     const token = tokenOf(event);
     const ip = event.client?.ip;
-    if (!token || !ip) return [];
+    if (!token || !ip) return NO_OPS;
     // Admission wrote the address in its canonical spelling.
     const fields = { ip, asn: asnOf(event), device: event.client?.deviceId ?? '' };
     return [{ kind: 'record.merge', key: 'tok', of: token, fields, retainMs: p.retainMs, answer: 'before' }];
   },
   detect(event, [previous]): RiskSignal[] {
     const ip = event.client?.ip;
-    if (!ip || typeof previous !== 'object' || Array.isArray(previous)) return [];
+    if (!ip || typeof previous !== 'object' || Array.isArray(previous)) return NO_SIGNALS;
     const before = previous as Readonly<Record<string, string>>;
     const reported = event.facts?.includes('token-reuse') === true;
     const address = ip;
@@ -47,7 +48,7 @@ export const tokenReuseDetector: Detector<TokenReuseParams> = {
       before['ip'] !== undefined &&
       before['ip'] !== address &&
       ((before['asn'] !== '' && asn !== '' && before['asn'] !== asn) || (before['device'] !== '' && device !== '' && before['device'] !== device));
-    if (!reported && !moved) return [];
+    if (!reported && !moved) return NO_SIGNALS;
     const evidence = {
       reportedBySource: reported ? 1 : 0,
       fromIp: before['ip'] ?? '',

@@ -2,6 +2,7 @@ import type { RiskSignal } from '@ratchet/contracts';
 import { canonicalAddress, entityRef } from '@ratchet/kernel';
 import { ratedSignal, userIdOf, type Detector } from '../detector';
 import { compileSettings } from '../detector-config';
+import { NO_OPS, NO_SIGNALS } from '../event-reading';
 
 /**
  * The IdP's own risk engine rated the sign-in high (fact `vendor-risk-high`: Okta ThreatInsight /
@@ -20,14 +21,14 @@ export const vendorRiskDetector: Detector<Record<string, never>> = {
     return compileSettings(this.id, raw, this.defaults, {});
   },
   plan() {
-    return [];
+    return NO_OPS;
   },
   detect(event): RiskSignal[] {
-    if (!event.facts?.includes('vendor-risk-high')) return [];
+    if (!event.facts?.includes('vendor-risk-high')) return NO_SIGNALS;
     const user = userIdOf(event);
     const ip = event.client?.ip;
     const entity = user ? entityRef('user', user) : ip ? entityRef('ip', canonicalAddress(ip) ?? ip) : undefined;
-    if (!entity) return [];
+    if (!entity) return NO_SIGNALS;
     return [ratedSignal(this, event, entity, { severity: 0.7, confidence: 0.8, evidence: { source: event.source.kind, outcome: event.outcome } })];
   },
 };
