@@ -3,18 +3,50 @@ import { windowRetentionMs } from '@ratchet/detection';
 import { systemClock, type Clock } from '@ratchet/kernel';
 
 /**
- * A counting window: event ids ordered by time, as a Redis sorted set keeps them. Trimming the
- * oldest moves a head offset instead of shifting the arrays (a busy login target's window holds
- * 150,000 event ids, and every add trims one); the arrays are compacted once half of them is dead.
- *
- * An event always comes with its own time, so a redelivered member is found among the members at
- * that very time: no map from member to time is kept, which would double the memory and the
- * lookups of the busiest keys.
+ * Sightings of members ordered by time, as a Redis sorted set keeps them: what both kinds of
+ * window are made of. Trimming the oldest moves a head offset instead of shifting the arrays (a
+ * busy login target's window holds 150,000 event ids, and every add trims one); the arrays are
+ * compacted once half of them is dead.
  */
-class CountingIndex {
-  private times: number[] = [];
-  private names: string[] = [];
-  private head = 0;
+abstract class Sightings {
+  protected times: number[] = [];
+  protected names: string[] = [];
+  protected head = 0;
+
+  /** Time of the newest sighting; -Infinity when empty. */
+  newest(): number {
+    return this.times.length > this.head ? (this.times[this.times.length - 1] as number) : Number.NEGATIVE_INFINITY;
+  }
+
+  /** Places a sighting by its time. Events mostly arrive in time order: appending is the common case, and O(1). */
+  protected place(member: string, at: number): void {
+    if (at >= this.newest()) {
+      this.times.push(at);
+      this.names.push(member);
+      return;
+    }
+    const i = upperBound(this.times, this.head, at);
+    this.times.splice(i, 0, at);
+    this.names.splice(i, 0, member);
+  }
+
+  /** Drops the dead front once it is half of the arrays; answers how far the sightings moved (0 when they did not). */
+  protected compact(): number {
+    const shift = this.head;
+    if (shift <= 64 || shift * 2 <= this.times.length) return 0;
+    this.times = this.times.slice(shift);
+    this.names = this.names.slice(shift);
+    this.head = 0;
+    return shift;
+  }
+}
+
+/**
+ * A counting window: event ids by time. An event always comes with its own time, so a redelivered
+ * member is found among the members at that very time: no map from member to time is kept, which
+ * would double the memory and the lookups of the busiest keys.
+ */
+class CountingIndex extends Sightings {
   /**
    * The members at the newest time, once more than SCAN_AT_ONE_TIME share it. Access logs have
    * second resolution: a login target taking 2,000 requests a second gets 2,000 members at one
@@ -25,23 +57,10 @@ class CountingIndex {
 
   add(member: string, at: number): void {
     if (this.holdsAt(member, at)) return;
-    // Events mostly arrive in time order: appending is the common case, and O(1).
     const newest = this.newest();
-    if (at >= newest) {
-      if (at > newest) this.atNewest = undefined;
-      else this.atNewest?.add(member);
-      this.times.push(at);
-      this.names.push(member);
-      return;
-    }
-    const i = upperBound(this.times, this.head, at);
-    this.times.splice(i, 0, at);
-    this.names.splice(i, 0, member);
-  }
-
-  /** Time of the newest member; -Infinity when empty. */
-  newest(): number {
-    return this.times.length > this.head ? (this.times[this.times.length - 1] as number) : Number.NEGATIVE_INFINITY;
+    if (at > newest) this.atNewest = undefined;
+    else if (at === newest) this.atNewest?.add(member);
+    this.place(member, at);
   }
 
   /** Members with a time in [from, to]. */
@@ -55,11 +74,7 @@ class CountingIndex {
     if (cut === this.head) return;
     this.head = cut;
     if (cut === this.times.length) this.atNewest = undefined;
-    if (this.head > 64 && this.head * 2 > this.times.length) {
-      this.times = this.times.slice(this.head);
-      this.names = this.names.slice(this.head);
-      this.head = 0;
-    }
+    this.compact();
   }
 
   private holdsAt(member: string, at: number): boolean {
@@ -85,10 +100,7 @@ class CountingIndex {
  * follows `from` forward (windows end at their newest member, so `from` only grows), and
  * corrected when one of them is seen again or trimmed.
  */
-class DistinctIndex {
-  private times: number[] = [];
-  private names: string[] = [];
-  private head = 0;
+class DistinctIndex extends Sightings {
   /**
    * Each member's latest time, once more than SMALL_WINDOW sightings are held; below that (one
    * address's successful logins, its few principals) the arrays are scanned instead: a Map per
@@ -113,33 +125,14 @@ class DistinctIndex {
       if (previous < this.boundaryFrom) this.heldBefore--;
     }
     this.latest?.set(member, at);
-    const newest = this.newest();
-    if (at >= newest) {
-      this.times.push(at);
-      this.names.push(member);
-      // A count asked past the newest member (a read at a later time) may have moved the
-      // boundary beyond every sighting; one before it is counted there.
-      if (at < this.boundaryFrom) {
-        this.boundary++;
-        this.heldBefore++;
-      }
-      this.growIfLarge();
-      return;
-    }
-    // A late sighting: into its place by time, on the boundary's side its time puts it.
-    const i = upperBound(this.times, this.head, at);
-    this.times.splice(i, 0, at);
-    this.names.splice(i, 0, member);
+    this.place(member, at);
+    // A sighting before `boundaryFrom` lands before the boundary (a late one, or one appended after
+    // a read at a later time moved the boundary beyond every sighting), and is counted there.
     if (at < this.boundaryFrom) {
       this.boundary++;
       this.heldBefore++;
     }
     this.growIfLarge();
-  }
-
-  /** Time of the newest member; -Infinity when empty. The newest sighting is never stale. */
-  newest(): number {
-    return this.times.length > this.head ? (this.times[this.times.length - 1] as number) : Number.NEGATIVE_INFINITY;
   }
 
   /** Members whose latest time is in [from, to]; `to` must be at or after the newest member, as a window's end is. */
@@ -164,19 +157,14 @@ class DistinctIndex {
     }
     this.head = cut;
     if (this.boundary < cut) this.boundary = cut;
-    if (this.head > 64 && this.head * 2 > this.times.length) {
-      this.times = this.times.slice(this.head);
-      this.names = this.names.slice(this.head);
-      this.boundary -= this.head;
-      this.head = 0;
-    }
+    this.boundary -= this.compact();
   }
 
   /**
-   * The member of the newest sighting (at `last`) seen again, later: its sighting moves forward in
-   * place rather than turning stale behind a new one. A window of one member seen over and over —
-   * an address's successful logins for slow brute force, every one of them — stays one sighting
-   * instead of one per login until trimming.
+   * The member of the newest sighting (at `last`, never stale) seen again, later: its sighting
+   * moves forward in place rather than turning stale behind a new one. A window of one member seen
+   * over and over — an address's successful logins for slow brute force, every one of them — stays
+   * one sighting instead of one per login until trimming.
    */
   private moveNewestTo(last: number, at: number): void {
     // A boundary past the sighting counted it as held before `boundaryFrom`; at its new time it may
@@ -541,8 +529,9 @@ export class MemoryStateStore implements StateStore {
         const index = timeIndexOf(entry);
         index.add(op.member, op.at);
         const end = Math.max(op.at, index.newest());
-        index.trim(end - windowRetentionMs(op.windowMs));
-        entry.expiresAt = now + windowRetentionMs(op.windowMs);
+        const retainMs = windowRetentionMs(op.windowMs);
+        index.trim(end - retainMs);
+        entry.expiresAt = now + retainMs;
         return index.count(end - op.windowMs, end);
       }
       case 'record.merge': {
