@@ -1,4 +1,4 @@
-import { AppError, compileAddressSet, InvalidAddressList, parseDuration, type AddressSet } from '@ratchet/kernel';
+import { AppError, compileAddressSet, escapeRegExp, InvalidAddressList, parseDuration, type AddressSet } from '@ratchet/kernel';
 
 export class InvalidDetectorConfig extends AppError {
   constructor(detectorId: string, field: string, problem: string) {
@@ -194,8 +194,4 @@ export function compileNamePatterns(patterns: readonly string[]): NameMatcher {
   if (globs.length === 0) return (name) => exact.has(name);
   const glob = new RegExp(`^(?:${globs.map((g) => g.split('*').map(escapeRegExp).join('.*')).join('|')})$`);
   return (name) => exact.has(name) || glob.test(name);
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

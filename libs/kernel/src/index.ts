@@ -4,3 +4,4 @@ export * from './duration';
 export * from './entity';
 export * from './address';
 export * from './client-address';
+export * from './text';

@@ -1,4 +1,5 @@
 import type { AuthEvent, RiskSignal } from '@ratchet/contracts';
+import { escapeRegExp } from '@ratchet/kernel';
 import { eventSignal, type Detector } from '../detector';
 import {
   booleanSetting,
@@ -228,7 +229,7 @@ function refusedAdminInterfaceOf(event: AuthEvent, normalised: string, p: Sensit
 
 /** One regular expression for all patterns (lower case): a fragment anywhere, a `*suffix` at the end. */
 export function compilePathPatterns(patterns: readonly string[]): RegExp {
-  const escape = (s: string): string => s.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const escape = (s: string): string => escapeRegExp(s.toLowerCase());
   return new RegExp(patterns.map((p) => (p.startsWith('*') ? `${escape(p.slice(1))}$` : escape(p))).join('|'));
 }
 

@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { AuthAction, AuthEventInput, ClientDto, Outcome, TargetDto } from '@ratchet/contracts';
+import { escapeRegExp } from '@ratchet/kernel';
 import { clip } from '../json/json-record';
 
 /**
@@ -41,7 +42,6 @@ export const LOGIN_PATHS: readonly string[] = [
  */
 export const FORM_LOGIN_PATHS_FAILING_WITH_200: readonly string[] = ['/wp-login.php'];
 
-const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const pathEndingIn = (paths: readonly string[]): RegExp => new RegExp(`(?:${paths.map(escapeRegExp).join('|')})/?$`, 'i');
 const LOGIN_PATH = pathEndingIn(LOGIN_PATHS);
 const FAILING_WITH_200 = pathEndingIn(FORM_LOGIN_PATHS_FAILING_WITH_200);
