@@ -14,6 +14,11 @@ export interface ChainEngineContext {
   /** Enforced actions in force now (the decision store's count). */
   activeActions: number;
   now: number;
+  /**
+   * The ids of the entity's actions in force at `now` (`actionIdsInForce`), when the caller has
+   * already worked them out; otherwise the engine does.
+   */
+  inForce?: ReadonlySet<string>;
 }
 
 /**
@@ -42,7 +47,7 @@ export function evaluateChains(score: RiskScore, ctx: ChainEngineContext): Chain
   const outcome: ChainOutcome = { applied: [], reverted: [], failed: [] };
   if (ctx.allowlist.allows(score.entity)) return outcome;
   const input = conditionInput(score);
-  const inForce = actionIdsInForce(ctx.runs, score.entity, ctx.now);
+  const inForce = ctx.inForce ?? actionIdsInForce(ctx.runs, score.entity, ctx.now);
   const decided = new Map<string, EnforcementAction>();
   let admitted = 0;
   for (const chain of ctx.chains) {

@@ -89,7 +89,7 @@ export class EnforcementService implements OnModuleInit, OnApplicationShutdown {
     for (const item of items) {
       const score = item.value;
       const held = actionIdsInForce(this.runs, score.entity, now);
-      const outcome = evaluateChains(score, { chains, runs: this.runs, allowlist: this.settings.allowlist, caps: this.caps, activeActions, now });
+      const outcome = evaluateChains(score, { chains, runs: this.runs, allowlist: this.settings.allowlist, caps: this.caps, activeActions, now, inForce: held });
       const headers = continueTrace('enforcer.decide', item.headers);
       for (const action of listed(outcome)) {
         recorded.push({ action, headers });
