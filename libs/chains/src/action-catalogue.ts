@@ -1,4 +1,4 @@
-import { ACTION_KINDS, type ActionKind, type ActionParams } from '@ratchet/contracts';
+import type { ActionKind, ActionParams } from '@ratchet/contracts';
 import { POLICY_TARGETS, requiredRbac, type PolicyTargetName, type RbacRule } from '@ratchet/policy';
 
 /**
@@ -166,9 +166,6 @@ export function describeAction(kind: ActionKind): ActionDescription {
   return found;
 }
 
-export function isActionKind(value: unknown): value is ActionKind {
-  return typeof value === 'string' && (ACTION_KINDS as readonly string[]).includes(value);
-}
 
 /**
  * An action's parameters checked against its description: unknown names, missing required ones,

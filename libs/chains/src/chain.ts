@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import type { ActionKind, ActionParams, EnforcementMode } from '@ratchet/contracts';
+import { isActionKind, type ActionKind, type ActionParams, type EnforcementMode } from '@ratchet/contracts';
 import { AppError, parseDuration } from '@ratchet/kernel';
 import { parseAllDocuments } from 'yaml';
-import { compileActionParams, isActionKind } from './action-catalogue';
+import { compileActionParams } from './action-catalogue';
 import { compileCondition, type Condition } from './chain-condition';
 
 export const CHAIN_API_VERSION = 'ratchet.dev/v1';

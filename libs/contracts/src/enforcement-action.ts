@@ -18,6 +18,10 @@ export const ACTION_KINDS = [
   'cert.rotate',
 ] as const;
 export type ActionKind = (typeof ACTION_KINDS)[number];
+
+export function isActionKind(value: unknown): value is ActionKind {
+  return typeof value === 'string' && (ACTION_KINDS as readonly string[]).includes(value);
+}
 export type EnforcementMode = 'enforce' | 'shadow';
 export type ActionState = 'applied' | 'reverted' | 'failed';
 
@@ -83,7 +87,7 @@ export function readEnforcementAction(value: unknown): EnforcementAction | strin
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not an object';
   const d = value as Record<string, unknown>;
   if (typeof d['id'] !== 'string' || d['id'] === '') return 'id must be a string';
-  if (!(ACTION_KINDS as readonly unknown[]).includes(d['action'])) return `action ${JSON.stringify(d['action'])} is not one of ${ACTION_KINDS.join(', ')}`;
+  if (!isActionKind(d['action'])) return `action ${JSON.stringify(d['action'])} is not one of ${ACTION_KINDS.join(', ')}`;
   if (typeof d['entity'] !== 'string' || parseEntityRef(d['entity']) === undefined) return `entity ${JSON.stringify(d['entity'])} is not an entity reference`;
   if (d['mode'] !== 'enforce' && d['mode'] !== 'shadow') return 'mode must be enforce or shadow';
   for (const time of ['decidedAt', 'expiresAt'] as const) if (!Number.isFinite(d[time])) return `${time} must be epoch milliseconds`;

@@ -3,15 +3,12 @@ import { canonicalAddress } from '@ratchet/kernel';
 import { checkRequest } from '../fast-path/check-request';
 import type { FastPathAnswer } from '../fast-path/fast-path-answer';
 import { httpAnswer } from '../fast-path/fast-path-answer';
-import { isFailMode, type FailMode } from '../fast-path/fail-mode';
+import { FAIL_MODE_HEADER, isFailMode, type FailMode } from '../fast-path/fail-mode';
 import type { ProtoCheckRequest, ProtoCheckResponse, ProtoMetadata } from './ext-authz-messages';
+import { JWT_AUTHN_FILTER } from './ext-authz-protobuf';
 
-/** Envoy's JWT filter: with `payload_in_metadata`, the verified claims sit under its name. */
-const JWT_AUTHN_FILTER = 'envoy.filters.http.jwt_authn';
 /** Per-route `context_extensions` key that sets a route's fail mode (`open` | `closed`). */
 export const FAIL_MODE_EXTENSION = 'ratchet-fail-mode';
-/** Request header asking for a stricter fail mode than the route's. */
-export const FAIL_MODE_HEADER = 'x-ratchet-fail-mode';
 
 /** gRPC status codes (google.rpc.Code) Envoy reads from a CheckResponse. */
 const GRPC = { OK: 0, PERMISSION_DENIED: 7, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14, UNAUTHENTICATED: 16 } as const;

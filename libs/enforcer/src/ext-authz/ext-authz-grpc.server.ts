@@ -11,7 +11,8 @@ import { CALLER_TOKEN_HEADER, callerCheck, type CallerCheck } from '../fast-path
 import { failModeFor } from '../fast-path/fail-mode';
 import { FAST_PATH_SETTINGS, type FastPathSettings } from '../fast-path/fast-path-settings';
 import { FastPathService } from '../fast-path/fast-path.service';
-import { extAuthzResponse, FAIL_MODE_HEADER, readExtAuthzCheck } from './ext-authz-check';
+import { FAIL_MODE_HEADER } from '../fast-path/fail-mode';
+import { extAuthzResponse, readExtAuthzCheck } from './ext-authz-check';
 import type { EnforcementAction } from '@ratchet/contracts';
 import type { FastPathAnswer } from '../fast-path/fast-path-answer';
 import type { ProtoCheckRequest } from './ext-authz-messages';

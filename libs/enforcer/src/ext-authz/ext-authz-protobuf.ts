@@ -16,8 +16,11 @@ export interface CheckRequestReading {
 
 export type DecodedCheckRequest = { ok: true; request: ProtoCheckRequest } | { ok: false; reason: string };
 
-/** Envoy's JWT filter: the only metadata namespace the verdict reads. */
-const JWT_AUTHN_FILTER = 'envoy.filters.http.jwt_authn';
+/**
+ * Envoy's JWT filter: with `payload_in_metadata`, the verified claims sit under its name, the only
+ * metadata namespace the verdict reads.
+ */
+export const JWT_AUTHN_FILTER = 'envoy.filters.http.jwt_authn';
 /** Nested `Struct`s followed inside the JWT payload metadata; deeper ones are skipped. */
 const MAX_STRUCT_DEPTH = 3;
 /** Nested groups (wire types 3/4, proto2 only) skipped before the input counts as hostile. */

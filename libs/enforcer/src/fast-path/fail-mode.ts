@@ -8,6 +8,9 @@ import { pathOf, underPrefix } from '@ratchet/chains';
 export type FailMode = 'open' | 'closed';
 export const FAIL_MODES: readonly FailMode[] = ['open', 'closed'];
 
+/** Request header asking for a stricter fail mode than the route's (trusted from the proxy only). */
+export const FAIL_MODE_HEADER = 'x-ratchet-fail-mode';
+
 export class InvalidFailMode extends AppError {
   constructor(field: string, problem: string) {
     super('ENFORCER.INVALID_FAIL_MODE', `${field}: ${problem}`);

@@ -1,7 +1,7 @@
 import { canonicalAddress, resolveClientAddress, type TrustedProxies } from '@ratchet/kernel';
 import type { CheckRequest } from '@ratchet/chains';
 import { checkRequest, headerValue, principalFromXfcc } from './check-request';
-import { isFailMode, type FailMode } from './fail-mode';
+import { FAIL_MODE_HEADER, isFailMode, type FailMode } from './fail-mode';
 import type { FastPathSettings } from './fast-path-settings';
 
 type Headers = Readonly<Record<string, string | string[] | undefined>>;
@@ -19,7 +19,7 @@ export function readHttpCheck(
   settings: FastPathSettings,
 ): { check: CheckRequest; requestedFailMode: FailMode | undefined } {
   const fromProxy = trusted.trusts(canonicalAddress(peer) ?? '');
-  const requested = fromProxy ? headerValue(headers, 'x-ratchet-fail-mode')?.toLowerCase() : undefined;
+  const requested = fromProxy ? headerValue(headers, FAIL_MODE_HEADER)?.toLowerCase() : undefined;
   return {
     check: checkRequest({
       clientIp: resolveClientAddress(peer, headers, trusted),
