@@ -79,6 +79,7 @@ export class ExtAuthzGrpcServer implements OnApplicationBootstrap, OnApplication
   private readonly pendingReads = new Map<ServerHttp2Stream, PendingRead>();
   private sweeper: NodeJS.Timeout | undefined;
   private readTimeoutMs = DEFAULT_READ_TIMEOUT_MS;
+  private maxBufferedBytes = DEFAULT_MAX_BUFFERED_BYTES;
 
   constructor(
     @Inject(FastPathService) private readonly fastPath: FastPathService,
@@ -104,6 +105,7 @@ export class ExtAuthzGrpcServer implements OnApplicationBootstrap, OnApplication
     server.setTimeout(grpc.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
     const readTimeoutMs = grpc.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS;
     this.readTimeoutMs = readTimeoutMs;
+    this.maxBufferedBytes = grpc.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
     server.listen(grpc.port, grpc.host);
     await once(server, 'listening');
     this.sweeper = setInterval(() => this.endLateReads(), Math.max(10, readTimeoutMs / 4));
@@ -139,7 +141,7 @@ export class ExtAuthzGrpcServer implements OnApplicationBootstrap, OnApplication
       this.metrics.fastPathCallerRefused.inc({ api: 'ext_authz_grpc' });
       return this.refuse(stream, STATUS.UNAUTHENTICATED, `the caller sent no valid ${CALLER_TOKEN_HEADER} (RATCHET_FAST_PATH_TOKEN)`);
     }
-    const { maxBufferedBytes = DEFAULT_MAX_BUFFERED_BYTES } = this.settings.grpc ?? {};
+    const maxBufferedBytes = this.maxBufferedBytes;
     let chunks: Buffer[] = [];
     let held = 0;
     let prefixRead = false;

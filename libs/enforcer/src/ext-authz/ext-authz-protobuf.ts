@@ -66,6 +66,30 @@ type FieldVisitor = (field: number, wire: number, end: number) => void;
 /** Field names by number, for errors that name the field. */
 type FieldNames = Readonly<Record<number, string>>;
 const NO_NAMES: FieldNames = {};
+/** A `map<string, string>` entry, and Envoy's `HeaderValue` (whose `raw_value` replaces `value`). */
+const ENTRY_NAMES: FieldNames = { 1: 'key', 2: 'value' };
+const HEADER_VALUE_NAMES: FieldNames = { 1: 'key', 2: 'value', 3: 'raw_value' };
+
+/** A header the caller wants, as the bytes a key is compared with and the name it is kept under. */
+interface WantedHeader {
+  readonly bytes: Buffer;
+  readonly name: string;
+}
+
+/** The wanted headers of each reading, worked out once: a server reads every request with the same one. */
+const WANTED = new WeakMap<CheckRequestReading, readonly WantedHeader[]>();
+
+function wantedHeadersOf(reading: CheckRequestReading): readonly WantedHeader[] {
+  let wanted = WANTED.get(reading);
+  if (wanted === undefined) {
+    wanted = reading.headers.map((header) => {
+      const name = header.toLowerCase();
+      return { bytes: Buffer.from(name, 'utf8'), name };
+    });
+    WANTED.set(reading, wanted);
+  }
+  return wanted;
+}
 
 function fieldName(at: string, field: number, names: FieldNames): string {
   const name = names[field];
@@ -77,11 +101,11 @@ class Reader {
   private kept = 0;
   private headerCount = 0;
   private readonly buf: Buffer;
-  private readonly wantedHeaders: readonly Buffer[];
+  private readonly wantedHeaders: readonly WantedHeader[];
 
   constructor(bytes: Uint8Array, reading: CheckRequestReading) {
     this.buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.wantedHeaders = reading.headers.map((name) => Buffer.from(name.toLowerCase(), 'utf8'));
+    this.wantedHeaders = wantedHeadersOf(reading);
   }
 
   /**
@@ -277,11 +301,11 @@ class Reader {
         valueStart = this.pos;
         valueEnd = fieldEnd;
       } else this.skip(wire, field, at, end);
-    }, keyField === valueField - 1 ? { [keyField]: 'key', [valueField]: 'value' } : { [keyField]: 'key', 2: 'value', [valueField]: 'raw_value' });
+    }, valueField === 2 ? ENTRY_NAMES : HEADER_VALUE_NAMES);
     if (keyStart < 0) return;
-    for (const wanted of this.wantedHeaders) {
-      if (wanted.length === keyEnd - keyStart && this.buf.compare(wanted, 0, wanted.length, keyStart, keyEnd) === 0) {
-        headers[wanted.toString('utf8')] = valueStart < 0 ? '' : this.buf.toString('utf8', valueStart, valueEnd);
+    for (const { bytes, name } of this.wantedHeaders) {
+      if (bytes.length === keyEnd - keyStart && this.buf.compare(bytes, 0, bytes.length, keyStart, keyEnd) === 0) {
+        headers[name] = valueStart < 0 ? '' : this.buf.toString('utf8', valueStart, valueEnd);
         return;
       }
     }
@@ -301,7 +325,7 @@ class Reader {
       if (field === 1) key = this.string(fieldEnd);
       else if (field === 2) value = this.string(fieldEnd);
       else this.skip(wire, field, at, end);
-    }, { 1: 'key', 2: 'value' });
+    }, ENTRY_NAMES);
     return [key, value];
   }
 
@@ -324,7 +348,7 @@ class Reader {
           valueStart = this.pos;
           valueEnd = innerEnd;
         } else this.skip(innerWire, inner, `${at}.filter_metadata`, fieldEnd);
-      }, { 1: 'key', 2: 'value' });
+      }, ENTRY_NAMES);
       if (!named) return;
       this.pos = valueStart < 0 ? fieldEnd : valueStart;
       (metadata.filter_metadata ??= {})[JWT_AUTHN_FILTER] = valueStart < 0 ? { fields: Object.create(null) as Record<string, StructValue> } : this.struct(valueEnd, 1);
@@ -346,7 +370,7 @@ class Reader {
         if (inner === 1) key = this.string(innerEnd);
         else if (inner === 2) value = this.value(innerEnd, depth);
         else this.skip(innerWire, inner, at, fieldEnd);
-      }, { 1: 'key', 2: 'value' });
+      }, ENTRY_NAMES);
       fields[key] = value;
     }, { 1: 'fields' });
     return { fields };
@@ -404,8 +428,9 @@ class Writer {
   private buf = Buffer.allocUnsafe(256);
   private pos = 0;
 
+  /** The bytes written, as a view of the writer's own buffer: a writer writes one message, and its caller frames a copy. */
   finish(): Buffer {
-    return Buffer.from(this.buf.subarray(0, this.pos));
+    return this.buf.subarray(0, this.pos);
   }
 
   message(field: number, write: (writer: Writer) => void): void {
