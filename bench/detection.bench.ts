@@ -6,7 +6,7 @@ import { ManualClock } from '@ratchet/kernel';
 import { MemoryStateStore } from '@ratchet/platform';
 import { DEFAULT_RISK_MODEL, latestPerDetectorAndEntity, scoreSignals } from '@ratchet/risk';
 import type { BenchPart } from './lib/context';
-import { collectGarbage } from './lib/memory';
+import { collectGarbage } from '@ratchet/testing';
 import { atLeast, formatNumber, mib, progress, type PartReport } from './lib/report';
 import { seededRandom, TrafficGenerator } from './lib/traffic';
 

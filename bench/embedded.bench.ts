@@ -14,7 +14,7 @@ import { startEmbedded } from '../apps/ratchet/src/embedded-app';
 import { divertStdout, type BenchPart } from './lib/context';
 import { HttpClient } from './lib/http';
 import { postNdjsonEvents } from './lib/ingest';
-import { collectGarbage } from './lib/memory';
+import { collectGarbage } from '@ratchet/testing';
 import { atLeast, mib, progress, type Figure, type PartReport } from './lib/report';
 import { median, ratePerSecond } from './lib/stats';
 import { TrafficGenerator } from './lib/traffic';

@@ -2,9 +2,8 @@ import { readFileSync } from 'node:fs';
 import { BlockList } from 'node:net';
 import { join, resolve } from 'node:path';
 import { compileAddressIntel, parsePlainList, type AddressIntel, type Feed } from '@ratchet/detection';
-import { seededRandom } from '@ratchet/testing';
+import { collectGarbage, seededRandom } from '@ratchet/testing';
 import type { BenchPart } from './lib/context';
-import { collectGarbage } from './lib/memory';
 import { atLeast, formatNumber, mib, progress, renderPart, type PartReport } from './lib/report';
 
 const LOOKUPS = 1_000_000;
