@@ -164,8 +164,8 @@ export function addressSetSetting<P>(field: FieldsFor<P, AddressSet>): SettingRe
     try {
       (into as Record<string, unknown>)[field] = compileAddressSet(field, value as string[]);
     } catch (err) {
-      // The kernel's message starts with the list's name, which the caller puts before the problem.
-      if (err instanceof InvalidAddressList) return err.message.slice(field.length + 1);
+      // The caller names the setting before the problem; the kernel's message names the list too.
+      if (err instanceof InvalidAddressList) return `"${err.entry}" ${err.problem}`;
       throw err;
     }
     return undefined;

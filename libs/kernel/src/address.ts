@@ -23,7 +23,12 @@ export function canonicalAddress(raw: string): string | undefined {
 }
 
 export class InvalidAddressList extends AppError {
-  constructor(list: string, entry: string, problem: string) {
+  constructor(
+    list: string,
+    /** The entry refused, and what is wrong with it: for callers that name the list their own way. */
+    readonly entry: string,
+    readonly problem: string,
+  ) {
     super('KERNEL.INVALID_ADDRESS_LIST', `${list} "${entry}" ${problem}`);
   }
 }
