@@ -490,17 +490,22 @@ function recordOf(entry: Entry): Readonly<Record<string, string>> {
 export class MemoryStateStore implements StateStore {
   private readonly keys = new Keyspace();
   private opsSinceSweep = 0;
+  private lastSweep: number;
 
-  constructor(private readonly clock: Clock = systemClock) {}
+  constructor(private readonly clock: Clock = systemClock) {
+    this.lastSweep = clock.now();
+  }
 
   async execute(ops: readonly StateOp[]): Promise<StateResult[]> {
     const now = this.clock.now();
     const results = new Array<StateResult>(ops.length);
     for (let i = 0; i < ops.length; i++) results[i] = this.apply(ops[i] as StateOp, now);
-    // A sweep visits every key; running one after as many operations as there are keys keeps its
-    // cost at one visit per operation, however much state is held.
+    // Expired keys already answer as absent (each operation checks); the sweep only gives their
+    // memory back. It visits every key, so it waits for as many operations as there are keys (one
+    // visit per operation at most, however much is held) and for SWEEP_INTERVAL_MS: retention is
+    // minutes to months, and a busy scorer would otherwise sweep every second to find nothing.
     this.opsSinceSweep += ops.length;
-    if (this.opsSinceSweep > 50_000 && this.opsSinceSweep > this.size) this.sweep(now);
+    if (this.opsSinceSweep > SWEEP_MIN_OPS && this.opsSinceSweep > this.size && now - this.lastSweep >= SWEEP_INTERVAL_MS) this.sweep(now);
     return results;
   }
 
@@ -570,9 +575,15 @@ export class MemoryStateStore implements StateStore {
 
   private sweep(now: number): void {
     this.opsSinceSweep = 0;
+    this.lastSweep = now;
     this.keys.sweep(now);
   }
 }
+
+/** Expired keys are given back at most this long (of the store's clock) after the previous sweep, */
+export const SWEEP_INTERVAL_MS = 60_000;
+/** and after at least this many operations (more when more keys are held). */
+export const SWEEP_MIN_OPS = 50_000;
 
 const newCountingIndex = (): TimeIndex => new CountingIndex();
 const newDistinctIndex = (): TimeIndex => new DistinctIndex();
