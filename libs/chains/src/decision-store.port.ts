@@ -9,11 +9,24 @@ import type { EnforcementAction } from '@ratchet/contracts';
  */
 export interface DecisionStore {
   put(actions: readonly EnforcementAction[]): Promise<void>;
-  /** Decisions unexpired at `now` (epoch ms). */
-  active(now: number): Promise<EnforcementAction[]>;
-  /** Pushes every stored decision, whichever replica stored it. Resolves once listening. */
-  watch(listener: (action: EnforcementAction) => void): Promise<{ close(): Promise<void> }>;
+  /**
+   * Decisions unexpired at `now` (epoch ms). A stored record that is not a decision (written by
+   * hand, or by a version that no longer agrees) is left out and handed to `unreadable` when one is
+   * given; without it, reading fails naming the record.
+   */
+  active(now: number, unreadable?: (record: UnreadableDecision) => void): Promise<EnforcementAction[]>;
+  /**
+   * Pushes every stored decision, whichever replica stored it, and hands a pushed record that is
+   * not a decision to `unreadable`. Resolves once listening.
+   */
+  watch(listener: (action: EnforcementAction) => void, unreadable?: (record: UnreadableDecision) => void): Promise<{ close(): Promise<void> }>;
   close(): Promise<void>;
+}
+
+/** A stored or pushed record that could not be read as a decision: its id where it has one, and what is wrong with it. */
+export interface UnreadableDecision {
+  id: string | undefined;
+  problem: string;
 }
 
 export const DECISION_STORE = Symbol.for('ratchet.DecisionStore');

@@ -26,6 +26,11 @@ export class RatchetMetrics {
   });
   readonly actions = new Counter({ name: 'ratchet_enforcer_actions_total', help: 'Enforcement actions decided, by action and mode', labelNames: ['action', 'mode'], registers: [this.registry] });
   readonly activeDecisions = new Gauge({ name: 'ratchet_enforcer_active_decisions', help: 'Decisions in force in this replica', registers: [this.registry] });
+  readonly unreadableDecisions = new Gauge({
+    name: 'ratchet_enforcer_unreadable_decisions',
+    help: 'Records in the decision store that are not decisions, left out of enforcement, as of the last read (their ids are logged)',
+    registers: [this.registry],
+  });
   readonly authz = new Counter({ name: 'ratchet_enforcer_authz_total', help: 'Per-request checks answered, by decision', labelNames: ['decision'], registers: [this.registry] });
   readonly extAuthzRefused = new Counter({
     name: 'ratchet_enforcer_ext_authz_refused_total',

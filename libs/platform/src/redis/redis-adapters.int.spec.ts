@@ -3,7 +3,7 @@ import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { stateKey, type StateOp, type StateResult } from '@ratchet/detection';
 import { AppError } from '@ratchet/kernel';
-import { denyAction, describeDecisionStoreContract, describeSignalStoreContract, describeStateStoreContract, describeTokenBucketsContract, testInfra, uniqueName } from '@ratchet/testing';
+import { awaitUntil, denyAction, describeDecisionStoreContract, describeSignalStoreContract, describeStateStoreContract, describeTokenBucketsContract, testInfra, uniqueName } from '@ratchet/testing';
 import { createRedisClient, redisClientOptions } from './redis-client';
 import { RedisDecisionStore } from './redis-decision-store';
 import { RedisSignalStore } from './redis-signal-store';
@@ -171,6 +171,59 @@ describe('RedisDecisionStore', () => {
       assert.deepEqual(await restarted.active(now), [action]);
     } finally {
       await restarted.close();
+    }
+  });
+});
+
+describe('RedisDecisionStore and records that are not decisions', () => {
+  it('leaves them out of the decisions in force and names each one, or fails naming it when nobody listens', async () => {
+    const prefix = `${uniqueName('ratchet')}:`;
+    const now = Date.now();
+    const action = denyAction(`ip:${uniqueName('198.51.100')}`, now, 15 * 60_000);
+    const store = new RedisDecisionStore(await createRedisClient(redisUrl, 'unreadable-decisions'), prefix);
+    const raw = new Redis(redisUrl, redisClientOptions('unreadable-decisions-raw'));
+    try {
+      await store.put([action]);
+      // An operator's hand edit and a record that lost its expiry.
+      await raw.hset(`${prefix}decisions`, 'hand-edit', '{deny 203.0.113.9', 'no-expiry', JSON.stringify({ id: 'no-expiry', entity: 'ip:203.0.113.10' }));
+
+      const unreadable: Array<{ id: string | undefined; problem: string }> = [];
+      assert.deepEqual(await store.active(now, (record) => unreadable.push(record)), [action]);
+      assert.deepEqual(
+        unreadable.sort((a, b) => String(a.id).localeCompare(String(b.id))),
+        [
+          { id: 'hand-edit', problem: 'not JSON' },
+          { id: 'no-expiry', problem: 'no numeric expiresAt' },
+        ],
+      );
+      await assert.rejects(store.active(now), (err: unknown) => err instanceof AppError && err.code === 'PLATFORM.REDIS_INVALID_DECISION' && /decision (hand-edit|no-expiry) in .*decisions is not an enforcement action/.test(err.message));
+      assert.equal(await raw.hlen(`${prefix}decisions`), 3, 'unreadable records stay for an operator to look at');
+    } finally {
+      await store.close();
+      raw.disconnect();
+    }
+  });
+
+  it('hands a pushed record that is not a decision to the watcher’s second listener, and keeps pushing decisions', async () => {
+    const prefix = `${uniqueName('ratchet')}:`;
+    const store = new RedisDecisionStore(await createRedisClient(redisUrl, 'unreadable-pushes'), prefix);
+    const raw = new Redis(redisUrl, redisClientOptions('unreadable-pushes-raw'));
+    const pushed: string[] = [];
+    const unreadable: Array<{ id: string | undefined; problem: string }> = [];
+    const watch = await store.watch(
+      (a) => pushed.push(a.id),
+      (record) => unreadable.push(record),
+    );
+    try {
+      await raw.publish(`${prefix}decisions:changes`, JSON.stringify({ id: 'from-elsewhere', expiresAt: 'soon' }));
+      const action = denyAction(`ip:${uniqueName('198.51.100')}`, Date.now(), 60_000);
+      await store.put([action]);
+      await awaitUntil('the decision pushed after the unreadable one', () => (pushed.includes(action.id) ? true : undefined));
+      assert.deepEqual(unreadable, [{ id: 'from-elsewhere', problem: 'no numeric expiresAt' }]);
+    } finally {
+      await watch.close();
+      await store.close();
+      raw.disconnect();
     }
   });
 });

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { EnforcementAction } from '@ratchet/contracts';
-import type { DecisionStore } from '@ratchet/chains';
+import type { DecisionStore, UnreadableDecision } from '@ratchet/chains';
 import { AppError } from '@ratchet/kernel';
 import { closeRedisClient, redisClientOptions } from './redis-client';
 import { redisError } from './redis-errors';
@@ -78,8 +78,8 @@ export class RedisDecisionStore implements DecisionStore {
     }
   }
 
-  /** Decisions unexpired at `now`; the expired ones are deleted on the way. */
-  async active(now: number): Promise<EnforcementAction[]> {
+  /** Decisions unexpired at `now`; the expired ones are deleted on the way, the unreadable ones kept as they are for an operator to look at. */
+  async active(now: number, unreadable?: (record: UnreadableDecision) => void): Promise<EnforcementAction[]> {
     let stored: Record<string, string>;
     try {
       stored = await this.redis.hgetall(this.hash);
@@ -89,9 +89,11 @@ export class RedisDecisionStore implements DecisionStore {
     const active: EnforcementAction[] = [];
     const expired: string[] = [];
     for (const [id, json] of Object.entries(stored)) {
-      const action = decodeDecision(json);
-      if (!action) throw new AppError('PLATFORM.REDIS_INVALID_DECISION', `decision ${id} in ${this.hash} is not an enforcement action`);
-      if (action.expiresAt > now) active.push(action);
+      const read = readDecision(json);
+      if (typeof read === 'string') {
+        if (unreadable === undefined) throw new AppError('PLATFORM.REDIS_INVALID_DECISION', `decision ${id} in ${this.hash} is not an enforcement action: ${read}`);
+        unreadable({ id, problem: read });
+      } else if (read.expiresAt > now) active.push(read);
       else expired.push(id);
     }
     if (expired.length > 0) {
@@ -108,7 +110,7 @@ export class RedisDecisionStore implements DecisionStore {
    * Listens on a connection of its own. ioredis resubscribes after a reconnect, but decisions
    * published while disconnected are not replayed: watchers reconcile with `active`.
    */
-  async watch(listener: (action: EnforcementAction) => void): Promise<{ close(): Promise<void> }> {
+  async watch(listener: (action: EnforcementAction) => void, unreadable?: (record: UnreadableDecision) => void): Promise<{ close(): Promise<void> }> {
     const subscriber = this.redis.duplicate({ connectionName: `${this.redis.options.connectionName ?? 'ratchet-decisions'}-watch` });
     this.watchers.add(subscriber);
     const close = async (): Promise<void> => {
@@ -116,8 +118,10 @@ export class RedisDecisionStore implements DecisionStore {
       await closeRedisClient(subscriber);
     };
     subscriber.on('message', (channel: string, message: string) => {
-      const action = channel === this.channel ? decodeDecision(message) : undefined;
-      if (action) listener(action);
+      if (channel !== this.channel) return;
+      const read = readDecision(message);
+      if (typeof read !== 'string') listener(read);
+      else unreadable?.({ id: idOf(message), problem: read });
     });
     try {
       await subscriber.subscribe(this.channel);
@@ -135,13 +139,31 @@ export class RedisDecisionStore implements DecisionStore {
   }
 }
 
-function decodeDecision(json: string): EnforcementAction | undefined {
+/**
+ * The decision a stored record holds, or what is wrong with it. Only what every replica needs to
+ * keep a decision (its id and expiry) is required: a record from a newer version with fields or
+ * action kinds this one does not know is still kept and expired on time.
+ */
+function readDecision(json: string): EnforcementAction | string {
   let parsed: unknown;
   try {
     parsed = JSON.parse(json);
   } catch {
+    return 'not JSON';
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return 'not a JSON object';
+  const candidate = parsed as Partial<EnforcementAction>;
+  if (typeof candidate.id !== 'string') return 'no string id';
+  if (typeof candidate.expiresAt !== 'number') return 'no numeric expiresAt';
+  return candidate as EnforcementAction;
+}
+
+/** The id of a pushed record that is not a decision, when it names one. */
+function idOf(json: string): string | undefined {
+  try {
+    const parsed = JSON.parse(json) as { id?: unknown } | null;
+    return typeof parsed?.id === 'string' ? parsed.id : undefined;
+  } catch {
     return undefined;
   }
-  const candidate = parsed as Partial<EnforcementAction> | null;
-  return typeof candidate?.id === 'string' && typeof candidate.expiresAt === 'number' ? (candidate as EnforcementAction) : undefined;
 }
