@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { chainGeoDatabases, openGeoDatabase, type GeoDatabase, type GeoDatabaseKind, type GeoLookup } from '@ratchet/enrichment';
+import { errorCode } from '@ratchet/kernel';
 import { ConfigError } from '@ratchet/platform';
 
 /**
@@ -106,9 +107,4 @@ function openFile(variable: string, path: string, kind: GeoDatabaseKind, from?: 
     throw new ConfigError(variable, `cannot read "${path}"${from ? ` of ${from}` : ''}${code === 'ENOENT' ? ': no such file' : `: ${code}`}`);
   }
   return openGeoDatabase(bytes, kind, `${variable}=${from ? `${from} (${basename(path)})` : path}`);
-}
-
-/** The `code` of a Node error (`ENOENT`), else the error as text. */
-export function errorCode(err: unknown): string {
-  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : String(err);
 }

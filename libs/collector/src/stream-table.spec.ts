@@ -48,4 +48,23 @@ describe('StreamTable', () => {
     assert.equal(table.size, 2);
     assert.equal(table.has('a'), false);
   });
+
+  it('counts a retried batch, counts that started over and a stream forgotten beyond its number at what they keep now', () => {
+    const table = new StreamTable({ streams: 2, recordsPerStream: 3, records: 6, connections: 65_536 });
+    const read = (name: string, batch: number, lines: number): void => {
+      const { ids } = table.state(name, batch);
+      for (let n = 0; n < lines; n++) ids.number(`sshd:${name}${n}`, `line ${n}`);
+      table.trim(name);
+    };
+    read('a', 0, 4);
+    read('b', 0, 2);
+    read('a', 1, 2);
+    assert.deepEqual([table.has('a'), table.has('b')], [true, true], "a's counts started over: 2 + 2 records");
+    read('b', 0, 2);
+    assert.deepEqual([table.has('a'), table.has('b')], [true, true], "b's retry is counted once: 2 + 2 records");
+    read('c', 0, 4);
+    assert.deepEqual([table.has('a'), table.has('b'), table.has('c')], [false, true, true], 'a went for c, and its records with it: 2 + 4 records');
+    read('c', 0, 5);
+    assert.deepEqual([table.has('b'), table.has('c')], [false, true], "c's retry keeps 5 records: with b's 2 they are over the limit");
+  });
 });

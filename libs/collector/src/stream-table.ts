@@ -27,12 +27,26 @@ export interface StreamLimits {
 
 export const DEFAULT_STREAM_LIMITS: StreamLimits = { streams: 1_000, recordsPerStream: 100_000, records: 1_000_000, connections: 65_536 };
 
+/** A stream's state, and what the table's totals count of it. */
+interface KeptStream {
+  state: StreamState;
+  records: number;
+  connections: number;
+}
+
 /**
  * The repeat counts and parser memory of each stream, least recently used first: a shipper
  * following a log sends one run of lines in many requests, numbered and read together across them.
+ *
+ * The records and parser memory entries of all streams are running totals, so a request costs what
+ * its own stream holds, not what every stream does. A stream changes only between its `state` and
+ * its `trim` (rolled back or started over, then read), so `trim` counts the current stream again
+ * and the others stand as their last `trim` counted them.
  */
 export class StreamTable {
-  private readonly streams = new Map<string, StreamState>();
+  private readonly streams = new Map<string, KeptStream>();
+  private records = 0;
+  private connections = 0;
 
   constructor(private readonly limits: StreamLimits = DEFAULT_STREAM_LIMITS) {}
 
@@ -47,12 +61,16 @@ export class StreamTable {
    * grow large (the memory bounds itself).
    */
   state(name: string, batch: number): StreamState {
-    let state = this.streams.get(name);
-    if (state === undefined) {
-      if (this.streams.size >= this.limits.streams) this.streams.delete(this.streams.keys().next().value as string);
-      state = { ids: new RepeatedIds(), memory: new StreamMemory(), batch };
-      state.memory.checkpoint();
+    let kept = this.streams.get(name);
+    if (kept === undefined) {
+      if (this.streams.size >= this.limits.streams) {
+        const [oldest, stream] = this.streams.entries().next().value as [string, KeptStream];
+        this.forget(oldest, stream);
+      }
+      kept = { state: { ids: new RepeatedIds(), memory: new StreamMemory(), batch }, records: 0, connections: 0 };
+      kept.state.memory.checkpoint();
     } else {
+      const { state } = kept;
       this.streams.delete(name);
       if (batch === state.batch) {
         state.ids.rollback();
@@ -64,27 +82,37 @@ export class StreamTable {
       }
       state.batch = batch;
     }
-    this.streams.set(name, state);
-    return state;
+    this.streams.set(name, kept);
+    return kept.state;
   }
 
   /** After a batch of `current`: forgets the least recently used other streams while all of them keep more than the limits. */
   trim(current: string): void {
-    let records = 0;
-    let connections = 0;
-    for (const state of this.streams.values()) {
-      records += state.ids.size;
-      connections += state.memory.size;
-    }
-    for (const [name, state] of this.streams) {
-      if ((records <= this.limits.records && connections <= this.limits.connections) || name === current) return;
-      this.streams.delete(name);
-      records -= state.ids.size;
-      connections -= state.memory.size;
+    const kept = this.streams.get(current);
+    if (kept !== undefined) this.count(kept);
+    for (const [name, stream] of this.streams) {
+      if ((this.records <= this.limits.records && this.connections <= this.limits.connections) || name === current) return;
+      this.forget(name, stream);
     }
   }
 
   has(name: string): boolean {
     return this.streams.has(name);
+  }
+
+  /** Brings the totals to what the stream holds now. */
+  private count(kept: KeptStream): void {
+    const records = kept.state.ids.size;
+    const connections = kept.state.memory.size;
+    this.records += records - kept.records;
+    this.connections += connections - kept.connections;
+    kept.records = records;
+    kept.connections = connections;
+  }
+
+  private forget(name: string, kept: KeptStream): void {
+    this.streams.delete(name);
+    this.records -= kept.records;
+    this.connections -= kept.connections;
   }
 }

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync, watch, type FSWatcher } from 'node
 import { basename, dirname, extname, join } from 'node:path';
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { compileChains, InvalidChainFile, parseChainDocuments, type CompiledChain } from '@ratchet/chains';
-import { AppError, errorMessage } from '@ratchet/kernel';
+import { AppError, errorCode, errorMessage } from '@ratchet/kernel';
 
 export const CHAIN_SET_OPTIONS = Symbol.for('ratchet.ChainSetOptions');
 
@@ -19,9 +19,9 @@ export interface ChainSetOptions {
 /** A load's outcome, emitted as `reload` after every re-read the watcher triggers. */
 export type ChainReload = { ok: true; chains: readonly CompiledChain[] } | { ok: false; error: string };
 
-/** Why a path could not be read: the errno code (`ENOENT`) when there is one. */
+/** Why a path could not be read: the errno code (`ENOENT`) when there is one, else the message. */
 function cannotRead(err: unknown): string {
-  return `cannot read: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}`;
+  return `cannot read: ${errorCode(err)}`;
 }
 
 /**

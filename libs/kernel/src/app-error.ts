@@ -18,3 +18,12 @@ export class AppError extends Error {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * Why a file or system call failed, as briefly as an operator needs it beside the path: the code a
+ * Node system error carries (`ENOENT`, `EACCES`), else the error's message. Read without Node's
+ * types, so the kernel stays free of them.
+ */
+export function errorCode(err: unknown): string {
+  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : errorMessage(err);
+}

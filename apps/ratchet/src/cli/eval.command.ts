@@ -19,7 +19,6 @@ import {
   compileCollectorSettings,
   DEFAULT_GEOIP_CITY_PACKAGE,
   describeGeoDatabaseSetting,
-  errorCode,
   isGeoPackageInstalled,
   readCollectorOptions,
   type GeoDatabaseSetting,
@@ -27,6 +26,7 @@ import {
 } from '@ratchet/collector';
 import type { DetectorSettings } from '@ratchet/detection';
 import type { Enricher } from '@ratchet/enrichment';
+import { errorCode } from '@ratchet/kernel';
 import { MemoryStateStore } from '@ratchet/platform';
 
 export const EVAL_SUITES = ['crowdsec-hub', 'panther', 'fail2ban', 'falco'] as const;

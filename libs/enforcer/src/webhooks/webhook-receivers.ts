@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { AppError, errorMessage, parseDuration } from '@ratchet/kernel';
+import { AppError, errorCode, errorMessage, parseDuration } from '@ratchet/kernel';
 import { parse as parseYaml } from 'yaml';
 import type { EnforcementAction } from '@ratchet/contracts';
 import { isWebhookAction, WEBHOOK_ACTIONS, type WebhookAction } from './webhook-messages';
@@ -180,7 +180,7 @@ export function readWebhookSettings(env: Readonly<Record<string, string | undefi
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new InvalidWebhookConfig(`${prefix}: cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new InvalidWebhookConfig(`${prefix}: cannot be read (${errorCode(err)})`);
   }
   let raw: unknown;
   try {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { errorMessage } from '@ratchet/kernel';
+import { errorCode, errorMessage } from '@ratchet/kernel';
 import { compileSourceMappings, sourceCatalogue, type SourceCatalogue } from '@ratchet/sources';
 import { ConfigError } from './env';
 
@@ -18,7 +18,7 @@ export function readSourceCatalogue(env: Env): SourceCatalogue {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConfigError('RATCHET_SOURCES', `${path}: cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new ConfigError('RATCHET_SOURCES', `${path}: cannot be read (${errorCode(err)})`);
   }
   let raw: unknown;
   try {

@@ -28,7 +28,7 @@ const SUBJECTS: ReadonlyArray<string | undefined> = ['203.0.113.7', 'alice@examp
 
 /**
  * The Redis adapter, with its script's per-call shortcuts (newest time and pending trim kept per
- * key, counters written once at the end, chunks of 256), against the memory adapter, the
+ * key, counters written once at their last count, chunks of 256), against the memory adapter, the
  * reference: random batches of every kind of operation, and the two must answer the same, batch
  * by batch.
  *

@@ -27,10 +27,10 @@ const CHUNK_OPS = 256;
  * - `r` record read: key. Answers the hash (flat).
  * - `s` set add: key; at, member, maxMembers, retainMs. Answers {known (0/1), size before}; adds
  *   the member at the later of its times and drops the least recently seen beyond the cap.
- * - `c` counter add: the hash and its recency sorted set; at, maxFields, retainMs, n, then n fields.
- *   Answers the fields' new values; forgets the least recently counted beyond the cap from both
- *   (checked when a field is new: only a new field grows the table). `C` is the same for a
- *   counter the chunk counts more than once, which the script keeps for the rest of the call.
+ * - `c` counter add: the hash and its recency sorted set; at, maxFields, retainMs, last (1 when no
+ *   later operation in the chunk counts this counter), n, then n fields. Answers the fields' new
+ *   values; forgets the least recently counted beyond the cap from both (checked when a field is
+ *   new: only a new field grows the table).
  *
  * A chunk touches some keys many times (a login target's windows, the population's counters), so
  * the script keeps what it learnt about a key for the rest of the call and writes once per key at
@@ -50,13 +50,14 @@ const CHUNK_OPS = 256;
  *   known member re-added past the newest (NX keeps its old time; an event id always comes with its
  *   own time, so only a hand-made batch does this), which may drop the newest, so the newest is
  *   read again.
- * - A counter counted more than once in the chunk (`C`: the caller knows which) reads each field
- *   once (HMGET), counts in the script and writes every changed field with one HSET at the end;
- *   the recency set gets one ZADD GT of each field's latest time. Before anything is forgotten the
- *   pending times are written, so the least recently counted are chosen from the same set as one
- *   by one. The count of fields is tracked (a field absent from the hash is new to both), so ZCARD
- *   runs once per key and call, at its first new field, unless the cap is crossed. A counter
- *   counted once (`c`, a user's table) skips that bookkeeping: HMGET, HSET, ZADD, its expiries.
+ * - A counter reads each field once per call (HMGET), counts in the script and writes every changed
+ *   field with one HSET at its last count in the chunk (`last`: the caller knows which), when the
+ *   recency set gets one ZADD GT of each field's latest time and both keys their expiry. Before
+ *   anything is forgotten the pending times are written, so the least recently counted are chosen
+ *   from the same set as one by one. The count of fields is tracked (a field absent from the hash
+ *   is new to both), so ZCARD runs once per key and call, at its first new field, unless the cap is
+ *   crossed. A counter counted once (a user's table) is so written at once and never kept: HMGET,
+ *   ZCARD if a field is new, HSET, ZADD and its two expiries, as many commands as counting it alone.
  */
 const BATCH_SCRIPT = script(`
 local out = {}
@@ -66,8 +67,8 @@ local expiry = {}
 -- Window key -> newest score, and -> the cutoff to trim to at the end.
 local newest, cutoff = {}, {}
 -- Counter key -> {rec = recency key, size (once a field is new), vals = {field -> count, every one counted in
--- this call}, times = {field -> latest at}, timeArgs = {field -> that at as given}}.
-local counters, order = {}, {}
+-- this call}, times = {field -> latest at}, timeArgs = {field -> that at as given}}, until its last count.
+local counters = {}
 -- Every digit a double has: '%.0f' rounded a time with a fraction of a millisecond, and a window
 -- start rounded past a member at it.
 local function fmt(n) return string.format('%.17g', n) end
@@ -82,6 +83,18 @@ local function flushTimes(c)
   end
   if n > 0 then redis.call('ZADD', c.rec, 'GT', unpack(args)) end
   c.times, c.timeArgs = {}, {}
+end
+-- Writes what a call counted on a counter, at its last count: every value with one HSET, each field's
+-- latest time with one ZADD GT, and both keys' expiry.
+local function writeCounter(key, c, retainMs)
+  local args, n = {}, 0
+  for field, v in pairs(c.vals) do
+    args[n + 1], args[n + 2], n = field, v, n + 2
+  end
+  if n > 0 then redis.call('HSET', key, unpack(args)) end
+  flushTimes(c)
+  redis.call('PEXPIRE', key, retainMs)
+  redis.call('PEXPIRE', c.rec, retainMs)
 end
 -- Forgets a counter's least recently counted fields beyond the cap, from the hash and its recency
 -- set. Answers the fields forgotten and the excess (size minus cap; not positive: nothing to forget).
@@ -160,38 +173,14 @@ while a <= #ARGV do
     out[#out + 1] = {known, size}
     k, a = k + 1, a + 5
   elseif kind == 'c' then
-    local rec, n, first = KEYS[k + 1], tonumber(ARGV[a + 4]), a + 5
-    local got = redis.call('HMGET', key, unpack(ARGV, first, first + n - 1))
-    local answer, counted, times, fresh = {}, {}, {}, false
-    for i = 1, n do
-      local field = ARGV[first + i - 1]
-      local v = tonumber(got[i]) or 0
-      -- A field listed twice counts on from its earlier place.
-      for j = 1, i - 1 do
-        if ARGV[first + j - 1] == field then v = answer[j] end
-      end
-      if v == 0 then fresh = true end
-      answer[i] = v + 1
-      counted[2 * i - 1], counted[2 * i] = field, v + 1
-      times[2 * i - 1], times[2 * i] = ARGV[a + 1], field
-    end
-    redis.call('HSET', key, unpack(counted))
-    redis.call('ZADD', rec, 'GT', unpack(times))
-    if fresh then forgetBeyond(key, rec, tonumber(ARGV[a + 2])) end
-    redis.call('PEXPIRE', key, ARGV[a + 3])
-    redis.call('PEXPIRE', rec, ARGV[a + 3])
-    out[#out + 1] = answer
-    k, a = k + 2, a + 5 + n
-  elseif kind == 'C' then
-    local at, cap, n = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 4])
+    local at, cap, n = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 5])
     local c = counters[key]
-    if c == nil then
-      c = {rec = KEYS[k + 1], vals = {}, times = {}, timeArgs = {}}
-      counters[key] = c
-      order[#order + 1] = key
-    end
+    if c == nil then c = {rec = KEYS[k + 1], vals = {}, times = {}, timeArgs = {}} end
+    -- Kept only while a later operation in the chunk counts the counter again.
+    local last = ARGV[a + 4] == '1'
+    if last then counters[key] = nil else counters[key] = c end
     local unknown = {}
-    for i = a + 5, a + 4 + n do
+    for i = a + 6, a + 5 + n do
       if c.vals[ARGV[i]] == nil then unknown[#unknown + 1] = ARGV[i] end
     end
     if #unknown > 0 then
@@ -210,7 +199,7 @@ while a <= #ARGV do
       end
     end
     local answer = {}
-    for i = a + 5, a + 4 + n do
+    for i = a + 6, a + 5 + n do
       local field = ARGV[i]
       local v = c.vals[field] + 1
       c.vals[field] = v
@@ -224,24 +213,14 @@ while a <= #ARGV do
       for _, field in ipairs(forgotten) do c.vals[field] = nil end
       c.size = cap + math.min(excess, 0)
     end
-    expiry[key] = ARGV[a + 3]
-    expiry[c.rec] = ARGV[a + 3]
+    if last then writeCounter(key, c, ARGV[a + 3]) end
     out[#out + 1] = answer
-    k, a = k + 2, a + 5 + n
+    k, a = k + 2, a + 6 + n
   else
     return redis.error_reply('unknown state operation code ' .. tostring(kind) .. ' at ARGV[' .. a .. ']')
   end
 end
 for key, cut in pairs(cutoff) do redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. fmt(cut)) end
-for _, key in ipairs(order) do
-  local c = counters[key]
-  local args, n = {}, 0
-  for field, v in pairs(c.vals) do
-    args[n + 1], args[n + 2], n = field, v, n + 2
-  end
-  if n > 0 then redis.call('HSET', key, unpack(args)) end
-  flushTimes(c)
-end
 for key, ms in pairs(expiry) do redis.call('PEXPIRE', key, ms) end
 return out
 `);
@@ -322,7 +301,7 @@ export class RedisStateStore implements StateStore {
     const keys: Array<string | number> = [];
     const args: Array<string | number> = [];
     const names: string[] = [];
-    // Counters counted more than once in the chunk take the script's caching path ('C').
+    // Counts of each counter the chunk has yet to encode: the script writes a counter at its last.
     const counted = new Map<string, number>();
     for (let i = from; i < to; i++) {
       const op = ops[i] as StateOp;
@@ -351,11 +330,14 @@ export class RedisStateStore implements StateStore {
         case 'set.add':
           args.push('s', op.at, op.member, op.maxMembers, op.retainMs);
           break;
-        case 'counter.add':
+        case 'counter.add': {
+          const left = (counted.get(name) ?? 1) - 1;
+          counted.set(name, left);
           keys.push(`${this.keyPrefix}${RECENCY}${name}`);
-          args.push((counted.get(name) ?? 0) > 1 ? 'C' : 'c', op.at, op.maxFields, op.retainMs, op.fields.length);
+          args.push('c', op.at, op.maxFields, op.retainMs, left === 0 ? 1 : 0, op.fields.length);
           for (const field of op.fields) args.push(field);
           break;
+        }
       }
     }
     return { keys, args };
