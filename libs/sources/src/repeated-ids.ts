@@ -12,8 +12,9 @@ export class RepeatedIds {
   /**
    * By id: the first record that yielded it, and, once the id repeats, how often each record
    * yielded it, records kept as digests of their text (sha1) so the counts keep no record alive.
-   * Most ids never repeat (a vendor's own event ids), so the first record may be given as a
-   * function making its text, made only when its id comes again or at `settle`.
+   * Most ids never repeat (a vendor's own event ids, a log line's digest), so the first record is
+   * kept as given — its text, or a function making it — and digested only when its id comes again
+   * or at `settle`: a line is hashed once to find its id, not twice.
    */
   private readonly byId = new Map<string, { first: Digest | (() => string); counts?: Map<Digest, number> }>();
   /** What was numbered since the last `checkpoint`, newest last, for `rollback` and `settle`. */
@@ -33,12 +34,13 @@ export class RepeatedIds {
 
   /**
    * The id to admit an event under: `id` the first time `record` yields it, `id#n` on its n-th
-   * repeat. `record` may be given as a function making its text, called only if the id repeats.
+   * repeat. `record` may be given as a function making its text, called only if the id repeats
+   * (or at `settle`); either is kept, not digested, until then.
    */
   number(id: string, record: RecordText): string {
     const entry = this.byId.get(id);
     if (entry === undefined) {
-      this.byId.set(id, { first: typeof record === 'string' ? digestOf(record) : record });
+      this.byId.set(id, { first: typeof record === 'string' ? () => record : record });
       this.numbered.push({ id });
       this.held++;
       return id;
@@ -53,10 +55,10 @@ export class RepeatedIds {
   }
 
   /**
-   * Makes the digest of each record numbered since the last `checkpoint` that was given as a
-   * function: a caller that keeps the counts past a request (the collector's streams) calls it at
-   * the end of each, since the function holds its record — in V8 a line holds the request body it
-   * was split from — alive as long as the id is remembered.
+   * Makes the digest of each first record numbered since the last `checkpoint`: a caller that
+   * keeps the counts past a request (the collector's streams) calls it at the end of each, since a
+   * record kept as given — its text, or a function making it — holds the record alive (in V8 a
+   * line holds the request body it was split from) as long as the id is remembered.
    */
   settle(): void {
     for (const { id, digest } of this.numbered) {

@@ -97,8 +97,7 @@ function parseApacheError(record: unknown, options: ApacheErrorParserOptions, co
   const own = TIME.exec(rest);
   if (own !== null) {
     const [, mon, day, hh, mm, ss, year] = own as unknown as [string, string, string, string, string, string, string];
-    const month = monthNumber(mon);
-    const iso = month === 0 ? undefined : isoFromUtcParts(year, month, day, hh, mm, ss);
+    const iso = isoFromUtcParts(year, monthNumber(mon), day, hh, mm, ss);
     time = iso !== undefined ? { iso } : { problem: 'time: not a real date and time' };
     rest = rest.slice(own[0].length);
   } else if (header !== undefined) {

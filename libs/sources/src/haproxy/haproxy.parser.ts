@@ -24,8 +24,7 @@ const TLS_FAILURE = /^\S+\/\S+: SSL handshake failure(?: \((.*)\))?/;
 /** The accept date as UTC ISO-8601; undefined when it does not exist. */
 function dateOf(m: RegExpExecArray): string | undefined {
   const [, , , day, mon, year, hh, mm, ss, ms] = m as unknown as [string, string, string, string, string, string, string, string, string, string?];
-  const month = monthNumber(mon);
-  return month === 0 ? undefined : isoFromUtcParts(year, month, day, hh, mm, ss, ms === undefined ? 0 : +ms.slice(1));
+  return isoFromUtcParts(year, monthNumber(mon), day, hh, mm, ss, ms === undefined ? 0 : +ms.slice(1));
 }
 
 /**

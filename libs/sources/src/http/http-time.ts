@@ -2,7 +2,10 @@
 
 const MONTH_NAMES = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'] as const;
 
-/** 1–12 for a month as logs abbreviate it (`Nov`); 0 for anything else. */
+/**
+ * 1–12 for a month as logs abbreviate it (`Nov`); 0 for anything else, which `isoFromTimeLocal` and
+ * `isoFromUtcParts` refuse with the rest of the date, so their callers need not check it first.
+ */
 export function monthNumber(name: string): number {
   return MONTH_NAMES.indexOf(name as (typeof MONTH_NAMES)[number]) + 1;
 }
@@ -12,11 +15,14 @@ function daysIn(year: number, month: number): number {
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
-/** A calendar date and a wall-clock time that exist (no 30 February, no 24:00, no leap second: NGINX and Envoy never write one). */
-function exists(year: string, month: string, day: string, hour: string, minute: string, second: string): boolean {
-  const m = +month;
+/**
+ * A calendar date and a wall-clock time that exist (no 30 February, no 24:00, no leap second: NGINX
+ * and Envoy never write one). The one place a month is checked: `month` is 1–12, as written in
+ * digits or from `monthNumber`, whose 0 for an unknown name fails here.
+ */
+function exists(year: string, month: number, day: string, hour: string, minute: string, second: string): boolean {
   const d = +day;
-  return m >= 1 && m <= 12 && d >= 1 && d <= daysIn(+year, m) && +hour <= 23 && +minute <= 59 && +second <= 59;
+  return month >= 1 && month <= 12 && d >= 1 && d <= daysIn(+year, month) && +hour <= 23 && +minute <= 59 && +second <= 59;
 }
 
 /**
@@ -34,11 +40,10 @@ export function isoFromTimeLocal(
   offsetHours: string,
   offsetMinutes: string,
 ): string | undefined {
-  const number = monthNumber(monthName);
-  const month = String(number).padStart(2, '0');
-  if (number === 0 || !exists(year, month, day, hour, minute, second)) return undefined;
+  const month = monthNumber(monthName);
+  if (!exists(year, month, day, hour, minute, second)) return undefined;
   if (+offsetHours > 23 || +offsetMinutes > 59) return undefined;
-  return `${year}-${month}-${day}T${hour}:${minute}:${second}${sign}${offsetHours}:${offsetMinutes}`;
+  return `${year}-${String(month).padStart(2, '0')}-${day}T${hour}:${minute}:${second}${sign}${offsetHours}:${offsetMinutes}`;
 }
 
 const TIME_LOCAL = /^(\d\d)\/([A-Z][a-z]{2})\/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)$/;
@@ -56,7 +61,7 @@ export function parseTimeLocal(value: string): string | undefined {
  * saying which; Ratchet reads it as UTC (containers run in UTC unless told otherwise).
  */
 export function isoFromErrorLogTime(year: string, month: string, day: string, hour: string, minute: string, second: string): string | undefined {
-  if (!exists(year, month, day, hour, minute, second)) return undefined;
+  if (!exists(year, +month, day, hour, minute, second)) return undefined;
   return `${year}-${month}-${day}T${hour}:${minute}:${second}Z`;
 }
 
@@ -67,7 +72,7 @@ export function checkIsoTime(value: string): string | undefined {
   const m = ISO_8601.exec(value);
   if (!m) return undefined;
   const [, y, mo, d, hh, mm, ss, oh, om] = m as unknown as [string, string, string, string, string, string, string, string?, string?];
-  if (!exists(y, mo, d, hh, mm, ss)) return undefined;
+  if (!exists(y, +mo, d, hh, mm, ss)) return undefined;
   if (oh !== undefined && (+oh > 23 || +(om ?? 0) > 59)) return undefined;
   return value;
 }
@@ -81,10 +86,11 @@ export function isoFromMsec(value: string | number): string | undefined {
 }
 
 /**
- * A logged UTC date and time from its parts (`month` 1–12, `millisecond` optional) as ISO-8601
- * with `Z`; undefined when it does not exist (31 November, 24:00).
+ * A logged UTC date and time from its parts (`month` 1–12, as `monthNumber` gives it; `millisecond`
+ * optional) as ISO-8601 with `Z`; undefined when it does not exist (31 November, 24:00, a month
+ * name `monthNumber` does not know).
  */
 export function isoFromUtcParts(year: string, month: number, day: string, hour: string, minute: string, second: string, millisecond = 0): string | undefined {
-  if (!exists(year, String(month), day, hour, minute, second)) return undefined;
+  if (!exists(year, month, day, hour, minute, second)) return undefined;
   return new Date(Date.UTC(+year, month - 1, +day, +hour, +minute, +second, millisecond)).toISOString();
 }

@@ -314,34 +314,43 @@ function parseSshdLine(record: unknown, options: SshdParserOptions, context: Par
  * What the stream has seen of one connection (syslog host and pid), kept in its `StreamMemory`.
  * Immutable: a line that changes it stores a new one. It outlives the request its lines came in,
  * so it holds only short copies of their text (`owned`): a user name cut from a line would
- * otherwise keep the whole line, and the body it came in, alive.
+ * otherwise keep the whole line, and the body it came in, alive. The copies are made once, when a
+ * text first comes in: `with` keeps the ones it does not change, and a line that changes nothing
+ * keeps the connection as it is, since most lines of a connection only confirm what it holds.
  */
 class SshdConnection {
-  /** The client, from `Connection from`, a declined key or a counted line. */
-  readonly address: string | undefined;
-  /** The user its lines named, for a summary line that names none. */
-  readonly user: string | undefined;
-  /** A failure logged without the address (a refused account, an unknown name, too many failures), yielded when a later line gives it. */
-  readonly pending: Pending | undefined;
-
-  constructor(
+  private constructor(
     /** Time of its latest line (epoch ms): a pid silent for longer than LoginGraceTime is another connection. */
     readonly seenAt: number,
-    address: string | undefined,
-    user: string | undefined,
+    /** The client, from `Connection from`, a declined key or a counted line. */
+    readonly address: string | undefined,
+    /** The user its lines named, for a summary line that names none. */
+    readonly user: string | undefined,
     /** A failure of this connection was yielded: summaries and ends of it add none. */
     readonly counted: boolean,
-    pending: Pending | undefined,
-  ) {
-    this.address = owned(address, 64);
-    this.user = owned(user, USER_NAME_LIMIT);
-    this.pending = pending === undefined ? undefined : { user: owned(pending.user, USER_NAME_LIMIT), reason: owned(pending.reason, 160) };
+    /** A failure logged without the address (a refused account, an unknown name, too many failures), yielded when a later line gives it. */
+    readonly pending: Pending | undefined,
+  ) {}
+
+  /** A connection first seen at `at`, from `address` when its line names it. */
+  static opened(at: number, address?: string): SshdConnection {
+    return new SshdConnection(at, owned(address, 64), undefined, false, undefined);
   }
 
+  /** This connection with `change`; itself when `change` changes nothing. Only a text it does not hold yet is copied. */
   with(change: Partial<Omit<SshdConnection, 'with'>>): SshdConnection {
-    const next = { ...this, ...change };
-    return new SshdConnection(next.seenAt, next.address, next.user, next.counted, next.pending);
+    const seenAt = change.seenAt ?? this.seenAt;
+    const address = 'address' in change && change.address !== this.address ? owned(change.address, 64) : this.address;
+    const user = 'user' in change && change.user !== this.user ? owned(change.user, USER_NAME_LIMIT) : this.user;
+    const counted = change.counted ?? this.counted;
+    const pending = 'pending' in change && change.pending !== this.pending ? ownedPending(change.pending) : this.pending;
+    if (seenAt === this.seenAt && address === this.address && user === this.user && counted === this.counted && pending === this.pending) return this;
+    return new SshdConnection(seenAt, address, user, counted, pending);
   }
+}
+
+function ownedPending(pending: Pending | undefined): Pending | undefined {
+  return pending === undefined ? undefined : { user: owned(pending.user, USER_NAME_LIMIT), reason: owned(pending.reason, 160) };
 }
 
 /** `text` clipped to `max` (sshd itself logs at most 100 characters of a user name) and copied out of the line it was cut from. */
@@ -389,12 +398,12 @@ const RECEIVED_DISCONNECT = /^(?:error: )?Received disconnect from (\S+?)(?: por
 function readInConnection(reading: Reading, message: string, memory: StreamMemory, key: string, at: number): Reading {
   const kept = memory.get(key);
   const fresh = kept instanceof SshdConnection && at - kept.seenAt <= LOGIN_GRACE_MS && at >= kept.seenAt - LOGIN_GRACE_MS ? kept : undefined;
-  const connection = fresh ?? new SshdConnection(at, undefined, undefined, false, undefined);
+  const connection = fresh ?? SshdConnection.opened(at);
   const keep = (next: SshdConnection): void => memory.set(key, next.with({ seenAt: Math.max(at, next.seenAt) }));
 
   const opened = CONNECTION_FROM.exec(message);
   if (opened !== null) {
-    memory.set(key, new SshdConnection(at, isIpAddress(opened[1] as string) ? opened[1] : undefined, undefined, false, undefined));
+    memory.set(key, SshdConnection.opened(at, isIpAddress(opened[1] as string) ? opened[1] : undefined));
     return reading;
   }
   if ('refused' in reading) return reading;
