@@ -16,14 +16,15 @@
  * like `RepeatedIds`).
  */
 export class StreamMemory {
-  private entries = new Map<string, object>();
+  /** Each value with the copy of its key the map holds: writing a known key again keeps that copy rather than the caller's cut. */
+  private entries = new Map<string, Kept>();
   /**
    * The entries as the last `checkpoint` left them, copied at the first change after it, for
    * `rollback`: at most `capacity` entries however large the batch, and in their order, so a
    * retried batch forgets the same entries as the first time. Kept only once a caller has taken a
    * checkpoint, so a memory that is never rolled back (a file read once) keeps nothing else.
    */
-  private saved: Map<string, object> | undefined;
+  private saved: Map<string, Kept> | undefined;
   private undoable = false;
 
   /** @param capacity entries kept at most. Default 4096: far above sshd's default MaxStartups (100 unauthenticated connections). */
@@ -37,7 +38,7 @@ export class StreamMemory {
   }
 
   get(key: string): object | undefined {
-    return this.entries.get(key);
+    return this.entries.get(key)?.value;
   }
 
   /**
@@ -48,8 +49,11 @@ export class StreamMemory {
   set(key: string, value: object): void {
     if (key.length > MAX_STREAM_MEMORY_KEY) return;
     this.save();
-    const known = this.entries.delete(key);
-    this.entries.set(known ? key : detached(key), value);
+    const known = this.entries.get(key);
+    // Moved to the newest place under the copy already held: the caller's key may be cut from a long line.
+    const owned = known === undefined ? detached(key) : known.key;
+    if (known !== undefined) this.entries.delete(key);
+    this.entries.set(owned, { key: owned, value });
     while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
   }
 
@@ -74,6 +78,12 @@ export class StreamMemory {
   private save(): void {
     if (this.undoable && this.saved === undefined) this.saved = new Map(this.entries);
   }
+}
+
+/** Never changed once made: `rollback` restores a copy of the map that shares them. */
+interface Kept {
+  readonly key: string;
+  readonly value: object;
 }
 
 export const DEFAULT_STREAM_MEMORY_CAPACITY = 4096;
