@@ -102,6 +102,11 @@ class DetectionRun {
     return { ms, cpuMs, signals };
   }
 
+  /** Keys the state holds. */
+  get keys(): number {
+    return this.state.size;
+  }
+
   /** Lets the state go, so that what a later part measures of the heap is its own. */
   async close(): Promise<void> {
     await this.state.close();
@@ -247,19 +252,14 @@ async function memoryPerEntities(detectors: readonly CompiledDetector[]): Promis
     if (e.client?.ip) entities.add(`ip:${e.client.ip}`);
     if (e.principal?.id) entities.add(`${e.principal.type}:${e.principal.id}`);
   }
-  const clock = new ManualClock(events[0]?.ts ?? 0);
   collectGarbage();
   const before = process.memoryUsage().heapUsed;
-  const state = new MemoryStateStore(clock);
-  for (let i = 0; i < events.length; i += BATCH) {
-    const batch = events.slice(i, i + BATCH);
-    clock.set((batch.at(-1) as AuthEvent).ts);
-    const fired = latestPerDetectorAndEntity(await detectBatch(batch, detectors, state));
-    await scoreSignals(fired, state, DEFAULT_RISK_MODEL, batch);
-  }
+  const run = new DetectionRun(detectors);
+  let next = 0;
+  await run.run((count) => events.slice(next, (next += count)), events.length);
   collectGarbage();
   const retained = process.memoryUsage().heapUsed - before;
-  const keys = state.size;
-  await state.close();
+  const keys = run.keys;
+  await run.close();
   return { perHundredThousand: mib((retained / entities.size) * 100_000), entities: entities.size, keys };
 }
