@@ -90,10 +90,11 @@ export class RedisDecisionStore implements DecisionStore {
     const expired: string[] = [];
     for (const [id, json] of Object.entries(stored)) {
       const read = readDecision(json);
-      if (typeof read === 'string') {
-        if (unreadable === undefined) throw new AppError('PLATFORM.REDIS_INVALID_DECISION', `decision ${id} in ${this.hash} is not an enforcement action: ${read}`);
-        unreadable({ id, problem: read });
-      } else if (read.expiresAt > now) active.push(read);
+      if (read.action === undefined) {
+        if (unreadable === undefined) throw new AppError('PLATFORM.REDIS_INVALID_DECISION', `decision ${id} in ${this.hash} is not an enforcement action: ${read.problem}`);
+        // The hash field is the record's id, whatever the record says.
+        unreadable({ id, problem: read.problem });
+      } else if (read.action.expiresAt > now) active.push(read.action);
       else expired.push(id);
     }
     if (expired.length > 0) {
@@ -120,8 +121,8 @@ export class RedisDecisionStore implements DecisionStore {
     subscriber.on('message', (channel: string, message: string) => {
       if (channel !== this.channel) return;
       const read = readDecision(message);
-      if (typeof read !== 'string') listener(read);
-      else unreadable?.({ id: idOf(message), problem: read });
+      if (read.action === undefined) unreadable?.(read);
+      else listener(read.action);
     });
     try {
       await subscriber.subscribe(this.channel);
@@ -140,30 +141,21 @@ export class RedisDecisionStore implements DecisionStore {
 }
 
 /**
- * The decision a stored record holds, or what is wrong with it. Only what every replica needs to
- * keep a decision (its id and expiry) is required: a record from a newer version with fields or
- * action kinds this one does not know is still kept and expired on time.
+ * The decision a stored record holds, or what is wrong with it (and its id, when it names one).
+ * Only what every replica needs to keep a decision (its id and expiry) is required: a record from
+ * a newer version with fields or action kinds this one does not know is still kept and expired on
+ * time.
  */
-function readDecision(json: string): EnforcementAction | string {
+function readDecision(json: string): { action: EnforcementAction } | (UnreadableDecision & { action?: undefined }) {
   let parsed: unknown;
   try {
     parsed = JSON.parse(json);
   } catch {
-    return 'not JSON';
+    return { id: undefined, problem: 'not JSON' };
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return 'not a JSON object';
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { id: undefined, problem: 'not a JSON object' };
   const candidate = parsed as Partial<EnforcementAction>;
-  if (typeof candidate.id !== 'string') return 'no string id';
-  if (typeof candidate.expiresAt !== 'number') return 'no numeric expiresAt';
-  return candidate as EnforcementAction;
-}
-
-/** The id of a pushed record that is not a decision, when it names one. */
-function idOf(json: string): string | undefined {
-  try {
-    const parsed = JSON.parse(json) as { id?: unknown } | null;
-    return typeof parsed?.id === 'string' ? parsed.id : undefined;
-  } catch {
-    return undefined;
-  }
+  if (typeof candidate.id !== 'string') return { id: undefined, problem: 'no string id' };
+  if (typeof candidate.expiresAt !== 'number') return { id: candidate.id, problem: 'no numeric expiresAt' };
+  return { action: candidate as EnforcementAction };
 }
